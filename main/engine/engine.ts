@@ -1,0 +1,126 @@
+import type { EngineSnapshot, SourceStatus } from '../../shared/engine-types.js';
+import type { Platform } from '../../shared/trace.js';
+import type { Availability, Collector } from './collector.js';
+import { DrmCollector } from './gpu/drm/drm-collector.js';
+import type { GpuReading } from './gpu/gpu-types.js';
+import { NvidiaCollector } from './gpu/nvidia/nvidia-collector.js';
+import { IdleMonitor } from './idle/idle-monitor.js';
+import { defaultIdleSources } from './idle/idle-monitor.js';
+import type { IdleSource } from './idle/idle-types.js';
+import { LinuxProcsCollector, logicalCores } from './procs/linux-procs.js';
+import type { ProcsReading } from './procs/proc-types.js';
+import { SiProcsCollector } from './procs/si-procs.js';
+import { type IdleProvider, Sampler } from './sampler.js';
+import { type CpuReading, LinuxCpuCollector } from './system/linux-cpu.js';
+import { SiCpuCollector } from './system/si-cpu.js';
+
+export const DEFAULT_INTERVAL_MS = 1000;
+export const DEFAULT_IDLE_THRESHOLD_SEC = 60;
+export const DEFAULT_HISTORY_CAPACITY = 3600;
+
+export interface EngineOptions {
+  intervalMs?: number;
+  idleThresholdSec?: number;
+  historyCapacity?: number;
+  /** Replaces the platform's idle sources (the Electron shell passes powerMonitor first; tests pass scripted ones). */
+  idleSources?: IdleSource[];
+  /** Replaces the whole idle provider (tests). */
+  idle?: IdleProvider;
+  /** Replaces the GPU collectors (tests). */
+  gpus?: Collector<GpuReading>[];
+}
+
+export interface ProbeEntry {
+  id: string;
+  label: string;
+  kind: 'processes' | 'cpu' | 'gpu' | 'idle';
+  availability: Availability;
+}
+
+/** The engine: collectors for this platform wired into one sampler. No Electron here. */
+export class Engine {
+  readonly sampler: Sampler;
+  readonly platform: Platform;
+  readonly idleThresholdSec: number;
+  readonly procs: Collector<ProcsReading>;
+  readonly cpu: Collector<CpuReading>;
+  readonly gpus: Collector<GpuReading>[];
+  readonly idle: IdleProvider;
+  private readonly idleMonitor: IdleMonitor | null;
+
+  constructor(opts: EngineOptions = {}) {
+    this.platform = currentPlatform();
+    const intervalMs = opts.intervalMs ?? DEFAULT_INTERVAL_MS;
+    this.idleThresholdSec = opts.idleThresholdSec ?? DEFAULT_IDLE_THRESHOLD_SEC;
+    const linux = this.platform === 'linux';
+    this.procs = linux ? new LinuxProcsCollector() : new SiProcsCollector();
+    this.cpu = linux ? new LinuxCpuCollector() : new SiCpuCollector();
+    this.gpus = opts.gpus ?? [new NvidiaCollector({ intervalMs }), ...(linux ? [new DrmCollector()] : [])];
+    if (opts.idle) {
+      this.idle = opts.idle;
+      this.idleMonitor = null;
+    } else {
+      this.idleMonitor = new IdleMonitor({
+        sources: opts.idleSources ?? defaultIdleSources(process.platform, process.env),
+        idleThresholdSec: this.idleThresholdSec,
+      });
+      this.idle = this.idleMonitor;
+    }
+    this.sampler = new Sampler({
+      procs: this.procs,
+      cpu: this.cpu,
+      gpus: this.gpus,
+      idle: this.idle,
+      intervalMs,
+      historyCapacity: opts.historyCapacity ?? DEFAULT_HISTORY_CAPACITY,
+    });
+  }
+
+  start(): Promise<void> {
+    return this.sampler.start();
+  }
+
+  stop(): Promise<void> {
+    return this.sampler.stop();
+  }
+
+  sources(): SourceStatus[] {
+    return this.sampler.sources();
+  }
+
+  snapshot(): EngineSnapshot {
+    return {
+      latest: this.sampler.latest,
+      sources: this.sampler.sources(),
+      history: this.sampler.history.toArray(),
+      intervalMs: this.sampler.intervalMs,
+      idleThresholdSec: this.idleThresholdSec,
+      platform: this.platform,
+    };
+  }
+
+  /** Asks every source whether it works here, without starting anything long-lived. */
+  async probe(): Promise<ProbeEntry[]> {
+    const entries: Promise<ProbeEntry>[] = [
+      this.procs.available().then((availability) => ({ id: this.procs.id, label: this.procs.label, kind: 'processes', availability })),
+      this.cpu.available().then((availability) => ({ id: this.cpu.id, label: this.cpu.label, kind: 'cpu', availability })),
+      ...this.gpus.map((g) => g.available().then((availability) => ({ id: g.id, label: g.label, kind: 'gpu' as const, availability }))),
+    ];
+    const idle = this.idleMonitor
+      ? this.idleMonitor.probeAll().then((list) =>
+          list.map((s): ProbeEntry => ({ id: s.id, label: s.label, kind: 'idle', availability: s.availability })),
+        )
+      : Promise.resolve<ProbeEntry[]>([]);
+    const [fixed, idleEntries] = await Promise.all([Promise.all(entries), idle]);
+    return [...fixed, ...idleEntries];
+  }
+
+  get cpuCores(): number {
+    return logicalCores();
+  }
+}
+
+export function currentPlatform(): Platform {
+  const p = process.platform;
+  return p === 'win32' || p === 'darwin' ? p : 'linux';
+}

@@ -1,0 +1,260 @@
+import type { EngineGpu, EngineProc, EngineSample, EngineUser, SourceStatus } from '../../shared/engine-types.js';
+import type { Collector } from './collector.js';
+import type { GpuProcReading, GpuReading } from './gpu/gpu-types.js';
+import { History } from './history.js';
+import type { ProcsReading } from './procs/proc-types.js';
+import type { CpuReading } from './system/linux-cpu.js';
+
+/** Where the sampler learns whether the user is at the machine (the idle monitor, or a scripted one in tests). */
+export interface IdleProvider {
+  read(nowMs: number): Promise<EngineUser>;
+  status(): SourceStatus;
+  start?(): Promise<void>;
+  stop?(): Promise<void>;
+}
+
+export interface SamplerOptions {
+  procs: Collector<ProcsReading>;
+  cpu: Collector<CpuReading>;
+  gpus: Collector<GpuReading>[];
+  idle: IdleProvider;
+  intervalMs?: number;
+  historyCapacity?: number;
+  /** How often a GPU source that was unavailable is probed again (a driver installed later). */
+  reprobeMs?: number;
+  now?: () => number;
+}
+
+type SampleListener = (sample: EngineSample) => void;
+
+interface GpuSlot {
+  collector: Collector<GpuReading>;
+  active: boolean;
+  reason: string;
+  nextProbeAt: number;
+}
+
+/**
+ * Combines every collector into one sample per tick and keeps a bounded history.
+ * Ticks never overlap: the next one is scheduled when the previous one finished, aligned to the
+ * interval grid so the cadence does not drift.
+ */
+export class Sampler {
+  readonly intervalMs: number;
+  readonly history: History;
+  private readonly opts: SamplerOptions;
+  private readonly gpuSlots: GpuSlot[];
+  private readonly listeners = new Set<SampleListener>();
+  private readonly now: () => number;
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private started = false;
+  private latestSample: EngineSample | null = null;
+  private tickError: string | null = null;
+  private inFlight: Promise<EngineSample> | null = null;
+
+  constructor(opts: SamplerOptions) {
+    this.opts = opts;
+    this.intervalMs = opts.intervalMs ?? 1000;
+    if (!(this.intervalMs >= 100)) throw new Error(`sampling interval must be at least 100 ms, got ${this.intervalMs}`);
+    this.history = new History(opts.historyCapacity ?? 3600);
+    this.now = opts.now ?? Date.now;
+    this.gpuSlots = opts.gpus.map((collector) => ({ collector, active: false, reason: 'not probed yet', nextProbeAt: 0 }));
+  }
+
+  /** Starts every source that works (those that do not are reported, and re-probed later). */
+  async init(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await Promise.all([this.opts.procs.start(), this.opts.cpu.start(), this.opts.idle.start?.()]);
+    await Promise.all(this.gpuSlots.map((slot) => this.probeGpu(slot)));
+  }
+
+  /** Begins ticking every intervalMs until stop(). */
+  async start(): Promise<void> {
+    await this.init();
+    if (this.running) return;
+    this.running = true;
+    this.schedule();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.inFlight) await this.inFlight.catch(() => undefined);
+    await Promise.all([
+      this.opts.procs.stop(),
+      this.opts.cpu.stop(),
+      this.opts.idle.stop?.(),
+      ...this.gpuSlots.map((s) => s.collector.stop()),
+    ]);
+    this.started = false;
+  }
+
+  onSample(listener: SampleListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get latest(): EngineSample | null {
+    return this.latestSample;
+  }
+
+  /** Every source with its health, for `probe`, the watch view and the UI. */
+  sources(): SourceStatus[] {
+    const out: SourceStatus[] = [this.opts.procs.status(), this.opts.cpu.status()];
+    for (const slot of this.gpuSlots) {
+      out.push(
+        slot.active
+          ? slot.collector.status()
+          : { id: slot.collector.id, label: slot.collector.label, health: 'unavailable', detail: slot.reason },
+      );
+    }
+    out.push(this.opts.idle.status());
+    if (this.tickError) out.push({ id: 'sampler', label: 'Sampler', health: 'degraded', detail: this.tickError });
+    return out;
+  }
+
+  /** Takes one sample now (also used by tests and by `record` for its first line). */
+  async tick(): Promise<EngineSample> {
+    if (!this.started) await this.init();
+    if (this.inFlight) return this.inFlight;
+    this.inFlight = this.collect().finally(() => {
+      this.inFlight = null;
+    });
+    return this.inFlight;
+  }
+
+  private schedule(): void {
+    if (!this.running) return;
+    const now = this.now();
+    const delay = this.intervalMs - (now % this.intervalMs);
+    this.timer = setTimeout(() => {
+      this.tick()
+        .catch(() => undefined)
+        .finally(() => this.schedule());
+    }, delay);
+    this.timer.unref?.();
+  }
+
+  private async probeGpu(slot: GpuSlot): Promise<void> {
+    const availability = await slot.collector.available();
+    if (availability.ok) {
+      await slot.collector.start();
+      slot.active = true;
+    } else {
+      slot.active = false;
+      slot.reason = availability.reason;
+      slot.nextProbeAt = this.now() + (this.opts.reprobeMs ?? 60_000);
+    }
+  }
+
+  private async collect(): Promise<EngineSample> {
+    const t0 = performance.now();
+    const at = this.now();
+    for (const slot of this.gpuSlots) {
+      // Fire and forget: a probe may take seconds and must never delay a tick.
+      if (!slot.active && at >= slot.nextProbeAt) {
+        slot.nextProbeAt = Number.POSITIVE_INFINITY;
+        void this.probeGpu(slot);
+      }
+    }
+    const active = this.gpuSlots.filter((s) => s.active);
+    try {
+      const [procs, cpu, user, ...gpuReadings] = await Promise.all([
+        this.opts.procs.sample(at),
+        this.opts.cpu.sample(at),
+        this.opts.idle.read(at),
+        ...active.map((s) => s.collector.sample(at)),
+      ]);
+      const sample = combine(at, procs, cpu, user, gpuReadings);
+      sample.tickMs = Math.round((performance.now() - t0) * 100) / 100;
+      this.tickError = null;
+      this.latestSample = sample;
+      this.history.push(sample);
+      for (const listener of this.listeners) {
+        try {
+          listener(sample);
+        } catch {
+          // A listener's bug must not stop sampling.
+        }
+      }
+      return sample;
+    } catch (e) {
+      this.tickError = `a tick failed: ${(e as Error).message}`;
+      throw e;
+    }
+  }
+}
+
+/** Joins process, CPU, idle and GPU readings into one sample (pure; exported for tests). */
+export function combine(
+  at: number,
+  procs: ProcsReading,
+  cpu: CpuReading,
+  user: EngineUser,
+  gpuReadings: GpuReading[],
+): EngineSample {
+  const gpus: EngineGpu[] = [];
+  const byPid = new Map<number, GpuProcReading[]>();
+  for (const reading of gpuReadings) {
+    for (const d of reading.devices) {
+      gpus.push({
+        id: d.id,
+        vendor: d.vendor,
+        name: d.name,
+        memoryMiB: d.memoryMiB,
+        util: d.util,
+        memUsedMiB: d.memUsedMiB,
+      });
+    }
+    for (const p of reading.procs) {
+      const list = byPid.get(p.pid);
+      if (list) list.push(p);
+      else byPid.set(p.pid, [p]);
+    }
+  }
+  const out: EngineProc[] = new Array(procs.procs.length);
+  for (let i = 0; i < procs.procs.length; i++) {
+    const p = procs.procs[i]!;
+    let gpu: number | null = null;
+    let gpuMemMiB: number | null = null;
+    let gpuId: string | null = null;
+    const uses = byPid.get(p.pid);
+    if (uses) {
+      // Its busiest GPU gives `gpu`; memory adds up across GPUs.
+      for (const u of uses) {
+        if (u.util !== null && (gpu === null || u.util > gpu)) {
+          gpu = u.util;
+          gpuId = u.gpuId;
+        }
+        if (u.memMiB !== null) gpuMemMiB = (gpuMemMiB ?? 0) + u.memMiB;
+      }
+      if (gpuId === null) gpuId = uses[0]?.gpuId ?? null;
+    }
+    out[i] = {
+      pid: p.pid,
+      ppid: p.ppid,
+      name: p.name,
+      exe: p.exe,
+      cmdline: p.cmdline,
+      user: p.user,
+      startTimeMs: p.startTimeMs,
+      cpu: p.cpu,
+      gpu,
+      gpuMemMiB,
+      gpuId,
+      rssKiB: p.rssKiB,
+    };
+  }
+  return {
+    at,
+    user,
+    system: { cpu: cpu.cpu, cores: cpu.cores },
+    gpus,
+    procs: out,
+    unreadable: procs.unreadable,
+    tickMs: 0,
+  };
+}

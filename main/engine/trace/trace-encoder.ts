@@ -1,0 +1,77 @@
+import type { EngineSample } from '../../../shared/engine-types.js';
+import {
+  type Platform,
+  TRACE_FORMAT,
+  TRACE_VERSION,
+  type TraceHeader,
+  type TraceProc,
+  type TraceSample,
+} from '../../../shared/trace.js';
+
+export interface EncoderOptions {
+  startedAtMs: number;
+  intervalMs: number;
+  idleThresholdSec: number;
+  platform: Platform;
+  cpuCores: number;
+}
+
+/**
+ * Turns engine samples into trace v1 lines (`../shared/trace-format.md`). Identity fields go out
+ * the first time a process (pid + start time) appears, and again when a pid is reused by a new
+ * process; idle processes shrink to `{"pid":N}`.
+ */
+export class TraceEncoder {
+  private lastT = 0;
+  private seen = new Map<number, number>();
+
+  constructor(private readonly opts: EncoderOptions) {}
+
+  header(first: EngineSample | null): TraceHeader {
+    return {
+      format: TRACE_FORMAT,
+      version: TRACE_VERSION,
+      startedAt: new Date(this.opts.startedAtMs).toISOString(),
+      intervalMs: this.opts.intervalMs,
+      idleThresholdSec: this.opts.idleThresholdSec,
+      host: {
+        platform: this.opts.platform,
+        cpuCores: this.opts.cpuCores,
+        gpus: (first?.gpus ?? []).map((g) => ({ id: g.id, vendor: g.vendor, name: g.name, memoryMiB: g.memoryMiB })),
+      },
+    };
+  }
+
+  sample(s: EngineSample): TraceSample {
+    const t = Math.max(this.lastT, Math.round(s.at - this.opts.startedAtMs));
+    this.lastT = t;
+    const next = new Map<number, number>();
+    const procs: TraceProc[] = new Array(s.procs.length);
+    for (let i = 0; i < s.procs.length; i++) {
+      const p = s.procs[i]!;
+      next.set(p.pid, p.startTimeMs);
+      const entry: TraceProc = { pid: p.pid };
+      if (this.seen.get(p.pid) !== p.startTimeMs) {
+        entry.ppid = p.ppid;
+        entry.name = p.name;
+        entry.exe = p.exe;
+        entry.cmdline = p.cmdline;
+        entry.user = p.user;
+        entry.startT = Math.round(p.startTimeMs - this.opts.startedAtMs);
+      }
+      if (p.cpu > 0) entry.cpu = p.cpu;
+      if (p.gpu !== null && p.gpu > 0) entry.gpu = p.gpu;
+      if (p.gpuMemMiB !== null && p.gpuMemMiB > 0) entry.gpuMemMiB = p.gpuMemMiB;
+      procs[i] = entry;
+    }
+    this.seen = next;
+    const user: TraceSample['user'] = { state: s.user.state, idleSec: s.user.idleSec };
+    if (s.user.inhibitors && s.user.inhibitors.length > 0) user.inhibitors = s.user.inhibitors;
+    return {
+      t,
+      user,
+      system: { cpu: s.system.cpu, gpus: s.gpus.map((g) => ({ id: g.id, util: g.util, memUsedMiB: g.memUsedMiB })) },
+      procs,
+    };
+  }
+}

@@ -1,0 +1,139 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { createGunzip } from 'node:zlib';
+import { TRACE_FORMAT, TRACE_VERSION, type TraceHeader, type TraceSample } from '../../../shared/trace.js';
+
+/** A trace that cannot be read: the message names the line. */
+export class TraceError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    message: string,
+  ) {
+    super(`${file}:${line}: ${message}`);
+    this.name = 'TraceError';
+  }
+}
+
+export interface TraceWarning {
+  line: number;
+  message: string;
+}
+
+export interface TraceHandlers {
+  header(h: TraceHeader): void;
+  sample(s: TraceSample, line: number): void;
+}
+
+const IDENTITY = ['ppid', 'name', 'exe', 'cmdline', 'user', 'startT'] as const;
+
+/**
+ * Streams a trace (plain or .gz) and validates it as the spec requires: header first with the
+ * known format and version, JSON on every line, `t` never decreasing, identity fields on the first
+ * appearance of each process. A torn last line (a killed recorder) is a warning, not an error.
+ * Unknown fields are accepted and ignored.
+ */
+export async function readTrace(file: string, handlers: TraceHandlers): Promise<{ samples: number; warnings: TraceWarning[] }> {
+  const raw = createReadStream(file);
+  const input = file.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
+  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  const warnings: TraceWarning[] = [];
+  let lineNo = 0;
+  let samples = 0;
+  let lastT = Number.NEGATIVE_INFINITY;
+  let sawHeader = false;
+  let pending: { text: string; line: number } | null = null;
+  let prevPids = new Map<number, number | undefined>();
+
+  const handle = (text: string, line: number, isLast: boolean): void => {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      if (isLast && sawHeader) {
+        warnings.push({ line, message: 'last line is incomplete (the recorder was probably killed); skipped' });
+        return;
+      }
+      throw new TraceError(file, line, 'not valid JSON');
+    }
+    if (!sawHeader) {
+      checkHeader(file, line, value);
+      sawHeader = true;
+      handlers.header(value as TraceHeader);
+      return;
+    }
+    const s = checkSample(file, line, value);
+    if (s.t < lastT) throw new TraceError(file, line, `t goes backwards (${s.t} after ${lastT})`);
+    lastT = s.t;
+    const pids = new Map<number, number | undefined>();
+    for (const p of s.procs) {
+      const known = prevPids.has(p.pid);
+      const restarted = p.startT !== undefined && known && prevPids.get(p.pid) !== p.startT;
+      if (!known || restarted) {
+        const missing = IDENTITY.filter((k) => !(k in p));
+        if (missing.length > 0) {
+          throw new TraceError(file, line, `process ${p.pid} appears for the first time without ${missing.join(', ')}`);
+        }
+      }
+      pids.set(p.pid, p.startT ?? prevPids.get(p.pid));
+    }
+    prevPids = pids;
+    samples++;
+    handlers.sample(s, line);
+  };
+
+  try {
+    for await (const text of lines) {
+      lineNo++;
+      if (pending) handle(pending.text, pending.line, false);
+      pending = text.trim() === '' ? null : { text, line: lineNo };
+    }
+  } catch (e) {
+    if (e instanceof TraceError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new TraceError(file, 0, 'file not found');
+    if (code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR') {
+      // A truncated gzip stream: everything before the cut was handled; report the cut.
+      if (pending) handle(pending.text, pending.line, true);
+      warnings.push({ line: lineNo + 1, message: 'compressed stream ends early (truncated .gz); read up to here' });
+      if (!sawHeader) throw new TraceError(file, 1, 'missing header');
+      return { samples, warnings };
+    }
+    throw new TraceError(file, lineNo, (e as Error).message);
+  }
+  if (pending) handle(pending.text, pending.line, true);
+  if (!sawHeader) throw new TraceError(file, 1, 'missing header (empty file)');
+  return { samples, warnings };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function checkHeader(file: string, line: number, v: unknown): void {
+  if (!isObject(v) || v.format === undefined) throw new TraceError(file, line, 'missing header (line 1 has no "format")');
+  if (v.format !== TRACE_FORMAT) throw new TraceError(file, line, `unknown format ${JSON.stringify(v.format)}, expected "${TRACE_FORMAT}"`);
+  if (v.version !== TRACE_VERSION) throw new TraceError(file, line, `unsupported version ${JSON.stringify(v.version)}, this reader knows ${TRACE_VERSION}`);
+  if (typeof v.startedAt !== 'string' || Number.isNaN(Date.parse(v.startedAt))) throw new TraceError(file, line, 'header "startedAt" is not an ISO time');
+  if (typeof v.intervalMs !== 'number') throw new TraceError(file, line, 'header "intervalMs" is not a number');
+  if (typeof v.idleThresholdSec !== 'number') throw new TraceError(file, line, 'header "idleThresholdSec" is not a number');
+  const host = v.host;
+  if (!isObject(host) || typeof host.platform !== 'string' || typeof host.cpuCores !== 'number' || !Array.isArray(host.gpus)) {
+    throw new TraceError(file, line, 'header "host" needs platform, cpuCores and gpus');
+  }
+}
+
+function checkSample(file: string, line: number, v: unknown): TraceSample {
+  if (!isObject(v)) throw new TraceError(file, line, 'sample is not a JSON object');
+  if (typeof v.t !== 'number' || !Number.isFinite(v.t)) throw new TraceError(file, line, 'sample has no numeric "t"');
+  if (!isObject(v.user) || typeof v.user.state !== 'string') throw new TraceError(file, line, 'sample has no "user.state"');
+  if (!['active', 'idle', 'locked', 'unknown'].includes(v.user.state)) {
+    throw new TraceError(file, line, `unknown user.state ${JSON.stringify(v.user.state)}`);
+  }
+  if (!isObject(v.system)) throw new TraceError(file, line, 'sample has no "system"');
+  if (!Array.isArray(v.procs)) throw new TraceError(file, line, 'sample has no "procs" array');
+  for (const p of v.procs) {
+    if (!isObject(p) || typeof p.pid !== 'number') throw new TraceError(file, line, 'a process entry has no numeric "pid"');
+  }
+  return v as unknown as TraceSample;
+}

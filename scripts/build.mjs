@@ -1,0 +1,62 @@
+// One build for everything: renderer (browser), Electron main + preload, and the CLI (Node).
+// Vite builds configured by hand; node targets use SSR mode so dependencies stay external.
+import { rmSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'vite';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const out = resolve(root, 'out');
+const only = process.argv[2];
+const external = ['electron', ...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+
+/** A Node-side bundle (CLI, Electron main, preload). */
+function nodeTarget({ entry, outDir, fileName, format = 'es', banner = '', noExternal = false }) {
+  return {
+    configFile: false,
+    root,
+    logLevel: 'warn',
+    build: {
+      ssr: entry,
+      outDir: resolve(out, outDir),
+      emptyOutDir: true,
+      target: 'node20',
+      sourcemap: true,
+      minify: false,
+      rollupOptions: {
+        external,
+        output: { format, entryFileNames: fileName, banner },
+      },
+    },
+    ssr: noExternal ? { noExternal: true } : {},
+  };
+}
+
+const targets = {
+  renderer: async () => {
+    const react = (await import('@vitejs/plugin-react')).default;
+    await build({
+      configFile: false,
+      root: resolve(root, 'renderer'),
+      base: './',
+      logLevel: 'warn',
+      plugins: [react()],
+      build: { outDir: resolve(out, 'renderer'), emptyOutDir: true, sourcemap: true, target: 'chrome120' },
+    });
+  },
+  cli: () =>
+    build(nodeTarget({ entry: 'main/cli/index.ts', outDir: 'cli', fileName: 'idlewatch.js', banner: '#!/usr/bin/env node' })),
+  main: () => build(nodeTarget({ entry: 'main/app/main.ts', outDir: 'main', fileName: 'index.js' })),
+  // Sandboxed preloads cannot be ES modules, and cannot require anything but electron: one CJS file.
+  preload: () =>
+    build(nodeTarget({ entry: 'main/app/preload.ts', outDir: 'preload', fileName: 'index.cjs', format: 'cjs', noExternal: true })),
+};
+
+if (!only) rmSync(out, { recursive: true, force: true });
+for (const [name, run] of Object.entries(targets)) {
+  if (only && only !== name) continue;
+  const t0 = performance.now();
+  await run();
+  console.log(`built ${name.padEnd(8)} ${Math.round(performance.now() - t0)} ms`);
+}

@@ -1,0 +1,33 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+
+/** A real child process that burns one core until killed. */
+export function spawnBurner(): ChildProcess {
+  return spawn(process.execPath, ['-e', 'for(;;){}', '--', 'idlewatch-test-burner'], { stdio: 'ignore' });
+}
+
+/** A real child process that sleeps (no CPU) until killed. */
+export function spawnSleeper(): ChildProcess {
+  return spawn(process.execPath, ['-e', 'setTimeout(()=>{}, 600000)', '--', 'idlewatch-test-sleeper'], {
+    stdio: 'ignore',
+  });
+}
+
+export async function killAndWait(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until `check` passes or `timeoutMs` elapses (then throws with `what`). */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await sleep(50);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}

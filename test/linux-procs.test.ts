@@ -1,0 +1,160 @@
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cmdlineText, LinuxProcsCollector } from '../main/engine/procs/linux-procs.js';
+import { parseProcStat } from '../main/engine/procs/proc-file.js';
+import { killAndWait, sleep, spawnBurner, spawnSleeper, waitFor } from './helpers/processes.js';
+
+const linux = process.platform === 'linux';
+
+describe('parseProcStat', () => {
+  it('counts fields from the last parenthesis, so hostile names cannot shift them', () => {
+    const text = '4242 (evil) 1 2 (x) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 1 0 123456 1000 77 18446744073709551615';
+    const st = parseProcStat(text);
+    expect(st).toMatchObject({ comm: 'evil) 1 2 (x', state: 'S', ppid: 1, utime: 250, stime: 50, starttime: 123456, rssPages: 77 });
+  });
+  it('rejects text that is not a stat line', () => {
+    expect(parseProcStat('garbage')).toBeNull();
+  });
+  it('joins NUL-separated command lines with single spaces', () => {
+    expect(cmdlineText('/usr/bin/xmrig\0--donate-level\x001\0')).toBe('/usr/bin/xmrig --donate-level 1');
+  });
+});
+
+describe.skipIf(!linux)('LinuxProcsCollector on the real /proc', () => {
+  const children: ReturnType<typeof spawn>[] = [];
+  const tmp = mkdtempSync(join(tmpdir(), 'iw-procs-'));
+  afterAll(async () => {
+    await Promise.all(children.map(killAndWait));
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('samples a CPU burner at 80-100% of one core and a sleeper near 0, with full identity', async () => {
+    const burner = spawnBurner();
+    const sleeper = spawnSleeper();
+    children.push(burner, sleeper);
+    const spawnedAt = Date.now();
+    const c = new LinuxProcsCollector();
+    await c.start();
+    await sleep(300); // let the burner get going
+    await c.sample(Date.now());
+    await sleep(2000);
+    const r = await c.sample(Date.now());
+    const b = r.procs.find((p) => p.pid === burner.pid);
+    const s = r.procs.find((p) => p.pid === sleeper.pid);
+    expect(b, 'burner listed').toBeDefined();
+    expect(s, 'sleeper listed').toBeDefined();
+    expect(b!.cpu).toBeGreaterThanOrEqual(80);
+    // One clock tick (10 ms) of jitter over a 2 s window is 0.5%.
+    expect(b!.cpu).toBeLessThanOrEqual(101);
+    expect(s!.cpu).toBeLessThan(3);
+    expect(b!.ppid).toBe(process.pid);
+    expect(b!.exe).toBe(process.execPath);
+    expect(b!.cmdline).toContain('idlewatch-test-burner');
+    expect(b!.user).toBe(userInfo().username);
+    expect(Math.abs(b!.startTimeMs - spawnedAt)).toBeLessThan(2000);
+    await c.stop();
+  });
+
+  it('keeps a deleted executable visible as "(deleted)"', async () => {
+    const copy = join(tmp, 'nvhelper');
+    copyFileSync('/bin/sleep', copy);
+    const child = spawn(copy, ['30'], { stdio: 'ignore' });
+    children.push(child);
+    await sleep(200);
+    rmSync(copy);
+    const c = new LinuxProcsCollector();
+    const r = await c.sample(Date.now());
+    const p = r.procs.find((x) => x.pid === child.pid);
+    expect(p?.exe).toBe(`${copy} (deleted)`);
+    expect(p?.name).toBe('nvhelper');
+    await c.stop();
+  });
+
+  it('survives processes that exit mid-tick, and forgets them', async () => {
+    const c = new LinuxProcsCollector();
+    await c.start();
+    let stop = false;
+    let spawned = 0;
+    const churn = (async () => {
+      while (!stop) {
+        const child = spawn('/bin/true', [], { stdio: 'ignore' });
+        spawned++;
+        await new Promise((r) => child.once('exit', r));
+      }
+    })();
+    for (let i = 0; i < 40; i++) {
+      const r = await c.sample(Date.now());
+      expect(r.procs.length).toBeGreaterThan(0);
+      await sleep(10);
+    }
+    stop = true;
+    await churn;
+    expect(spawned).toBeGreaterThan(10);
+    await c.sample(Date.now());
+    const live = (await c.sample(Date.now())).procs.length;
+    expect(c.trackedCount).toBe(live);
+    await c.stop();
+  });
+
+  it('notices an exec: same pid and start time, new program', async () => {
+    // sh execs sleep after 0.5 s: the identity must follow.
+    const child = spawn('/bin/sh', ['-c', 'sleep 0.5; exec sleep 30'], { stdio: 'ignore' });
+    children.push(child);
+    const c = new LinuxProcsCollector();
+    await c.start();
+    const before = (await c.sample(Date.now())).procs.find((p) => p.pid === child.pid);
+    expect(before?.name).toBe('sh');
+    await waitFor(
+      async () => (await c.sample(Date.now())).procs.find((p) => p.pid === child.pid)?.name === 'sleep',
+      5000,
+      'the exec to show',
+    );
+    const after = (await c.sample(Date.now())).procs.find((p) => p.pid === child.pid);
+    expect(after?.cmdline).toBe('sleep 30');
+    expect(after?.exe).toMatch(/sleep$/);
+    await c.stop();
+  });
+});
+
+describe('LinuxProcsCollector on a fake /proc', () => {
+  const root = mkdtempSync(join(tmpdir(), 'iw-fakeproc-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  function writeProc(pid: number, comm: string, utime: number, starttime: number, withStat = true): void {
+    const dir = join(root, String(pid));
+    mkdirSync(dir, { recursive: true });
+    if (withStat) {
+      writeFileSync(join(dir, 'stat'), `${pid} (${comm}) S 1 ${pid} ${pid} 0 -1 0 0 0 0 0 ${utime} 0 0 0 20 0 1 0 ${starttime} 1000 10 0`);
+    } else {
+      rmSync(join(dir, 'stat'), { force: true });
+    }
+    writeFileSync(join(dir, 'cmdline'), `${comm}\0--flag\0`);
+  }
+
+  it('never diffs CPU across two different processes that share a pid', async () => {
+    writeFileSync(join(root, 'stat'), 'cpu  1 2 3 4 5 6 7 8 0 0\nbtime 1700000000\n');
+    mkdirSync(join(root, 'self'), { recursive: true });
+    writeFileSync(join(root, 'self', 'stat'), '1 (self) S 0 0 0 0 0 0 0 0 0 0 0 0 0');
+    writeProc(100, 'first', 5000, 1000);
+    writeProc(200, 'gone', 10, 1000);
+    const c = new LinuxProcsCollector({ procRoot: root });
+    await c.start();
+    const t0 = Date.now();
+    // pid 100 is now a different process (new start time) with far fewer ticks.
+    writeProc(100, 'second', 20, 900_000);
+    // pid 200 is listed but its stat vanished: it exited between listing and reading.
+    writeProc(200, 'gone', 10, 1000, false);
+    const r = await c.sample(t0 + 1000);
+    const p = r.procs.find((x) => x.pid === 100);
+    expect(p?.name).toBe('second');
+    expect(p?.cmdline).toBe('second --flag');
+    expect(p?.cpu).toBeGreaterThanOrEqual(0);
+    expect(p?.startTimeMs).toBe(1_700_000_000_000 + 9_000_000);
+    expect(r.procs.some((x) => x.pid === 200)).toBe(false);
+    expect(c.trackedCount).toBe(1);
+    await c.stop();
+  });
+});
