@@ -47,6 +47,7 @@ const targets = {
   },
   cli: () =>
     build(nodeTarget({ entry: 'main/cli/index.ts', outDir: 'cli', fileName: 'idlewatch.js', banner: '#!/usr/bin/env node' })),
+  bench: () => build(nodeTarget({ entry: 'bench/tick-cost.ts', outDir: 'bench', fileName: 'tick-cost.js' })),
   main: () => build(nodeTarget({ entry: 'main/app/main.ts', outDir: 'main', fileName: 'index.js' })),
   // Sandboxed preloads cannot be ES modules, and cannot require anything but electron: one CJS file.
   preload: () =>

@@ -1,0 +1,158 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { EngineUser, SourceStatus } from '../shared/engine-types.js';
+import type { Availability, Collector } from '../main/engine/collector.js';
+import type { GpuReading } from '../main/engine/gpu/gpu-types.js';
+import { compact } from '../main/engine/history.js';
+import { LinuxProcsCollector } from '../main/engine/procs/linux-procs.js';
+import { type IdleProvider, Sampler } from '../main/engine/sampler.js';
+import { LinuxCpuCollector } from '../main/engine/system/linux-cpu.js';
+import { killAndWait, sleep, spawnBurner } from './helpers/processes.js';
+
+/** A GPU source at the true system edge (no GPU here), typed against the real interface. */
+class FakeGpu implements Collector<GpuReading> {
+  readonly id = 'gpu.fake';
+  readonly label = 'Fake GPU';
+  probes = 0;
+  constructor(
+    public works: boolean,
+    private readonly reading: () => GpuReading,
+  ) {}
+  async available(): Promise<Availability> {
+    this.probes++;
+    return this.works ? { ok: true } : { ok: false, reason: 'fake driver missing' };
+  }
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
+  async sample(): Promise<GpuReading> {
+    return this.reading();
+  }
+  status(): SourceStatus {
+    return { id: this.id, label: this.label, health: 'ok', detail: 'fake' };
+  }
+}
+
+class ScriptedIdle implements IdleProvider {
+  user: EngineUser = { state: 'active', idleSec: 0, source: 'idle.scripted' };
+  async read(): Promise<EngineUser> {
+    return this.user;
+  }
+  status(): SourceStatus {
+    return { id: 'idle.scripted', label: 'Scripted', health: 'ok', detail: 'test' };
+  }
+}
+
+const linux = process.platform === 'linux';
+
+describe.skipIf(!linux)('Sampler', () => {
+  const burner = spawnBurner();
+  afterAll(() => killAndWait(burner));
+
+  it('joins real processes with GPU and idle readings into one sample, and bounds its history', async () => {
+    const gpu = new FakeGpu(true, () => ({
+      devices: [{ id: '0', vendor: 'nvidia', name: 'Fake', memoryMiB: 8192, util: 97, memUsedMiB: 2100 }],
+      procs: [
+        { pid: burner.pid!, gpuId: '0', util: 95, memMiB: 2048 },
+        { pid: burner.pid!, gpuId: '1', util: 10, memMiB: 52 },
+      ],
+    }));
+    const idle = new ScriptedIdle();
+    const sampler = new Sampler({
+      procs: new LinuxProcsCollector(),
+      cpu: new LinuxCpuCollector(),
+      gpus: [gpu],
+      idle,
+      intervalMs: 200,
+      historyCapacity: 5,
+    });
+    await sampler.init();
+    await sleep(300);
+    idle.user = { state: 'idle', idleSec: 75, source: 'idle.scripted' };
+    const s = await sampler.tick();
+    const p = s.procs.find((x) => x.pid === burner.pid);
+    expect(p).toMatchObject({ gpu: 95, gpuId: '0', gpuMemMiB: 2100 });
+    expect(p!.cpu).toBeGreaterThan(50);
+    expect(s.user.state).toBe('idle');
+    expect(s.gpus[0]).toMatchObject({ id: '0', util: 97 });
+    expect(s.system.cpu).not.toBeNull();
+    for (let i = 0; i < 7; i++) await sampler.tick();
+    const h = sampler.history.toArray();
+    expect(h).toHaveLength(5);
+    expect(h[0]!.at).toBeLessThan(h[4]!.at);
+    expect(h[4]!.top[0]).toMatchObject({ pid: burner.pid, gpu: 95 });
+    await sampler.stop();
+  });
+
+  it('reports an unavailable GPU source with its reason and picks it up when it starts working', async () => {
+    let now = 1_000_000;
+    const gpu = new FakeGpu(false, () => ({ devices: [], procs: [] }));
+    const sampler = new Sampler({
+      procs: new LinuxProcsCollector(),
+      cpu: new LinuxCpuCollector(),
+      gpus: [gpu],
+      idle: new ScriptedIdle(),
+      reprobeMs: 60_000,
+      now: () => now,
+    });
+    await sampler.init();
+    expect(sampler.sources().find((s) => s.id === 'gpu.fake')).toMatchObject({ health: 'unavailable', detail: 'fake driver missing' });
+    await sampler.tick();
+    expect(gpu.probes).toBe(1); // not re-probed before reprobeMs
+    gpu.works = true;
+    now += 61_000;
+    await sampler.tick();
+    await sleep(10);
+    expect(gpu.probes).toBe(2);
+    expect(sampler.sources().find((s) => s.id === 'gpu.fake')?.health).toBe('ok');
+    await sampler.stop();
+  });
+
+  it('ticks on its own at the interval, in time order', async () => {
+    const sampler = new Sampler({
+      procs: new LinuxProcsCollector(),
+      cpu: new LinuxCpuCollector(),
+      gpus: [],
+      idle: new ScriptedIdle(),
+      intervalMs: 100,
+    });
+    const seen: number[] = [];
+    sampler.onSample((s) => seen.push(s.at));
+    await sampler.start();
+    await sleep(1050);
+    await sampler.stop();
+    expect(seen.length).toBeGreaterThanOrEqual(7);
+    expect(seen.length).toBeLessThanOrEqual(11);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]!).toBeGreaterThan(seen[i - 1]!);
+  });
+});
+
+describe('history compaction', () => {
+  it('keeps only the busiest processes, in order', () => {
+    const procs = Array.from({ length: 40 }, (_, i) => ({
+      pid: i + 1,
+      ppid: 1,
+      name: `p${i}`,
+      exe: null,
+      cmdline: '',
+      user: null,
+      startTimeMs: 0,
+      cpu: i % 7,
+      gpu: i === 33 ? 90 : null,
+      gpuMemMiB: null,
+      gpuId: null,
+      rssKiB: null,
+    }));
+    const h = compact({
+      at: 1,
+      user: { state: 'idle', idleSec: 100, source: null },
+      system: { cpu: 5, cores: 2 },
+      gpus: [],
+      procs,
+      unreadable: 0,
+      tickMs: 1,
+    });
+    expect(h.top).toHaveLength(16);
+    expect(h.top[0]).toMatchObject({ pid: 34, gpu: 90 });
+    for (let i = 2; i < h.top.length; i++) expect(Math.max(h.top[i]!.cpu, 0)).toBeLessThanOrEqual(h.top[i - 1]!.cpu);
+    expect(h.top.every((t) => t.cpu > 0 || (t.gpu ?? 0) > 0)).toBe(true);
+  });
+});
