@@ -47,6 +47,7 @@ const targets = {
   },
   cli: () =>
     build(nodeTarget({ entry: 'main/cli/index.ts', outDir: 'cli', fileName: 'idlewatch.js', banner: '#!/usr/bin/env node' })),
+  eval: () => build(nodeTarget({ entry: 'bench/eval.ts', outDir: 'eval', fileName: 'eval.js' })),
   bench: () => build(nodeTarget({ entry: 'bench/tick-cost.ts', outDir: 'bench', fileName: 'tick-cost.js' })),
   main: () => build(nodeTarget({ entry: 'main/app/main.ts', outDir: 'main', fileName: 'index.js' })),
   // Sandboxed preloads cannot be ES modules, and cannot require anything but electron: one CJS file.
@@ -54,9 +55,15 @@ const targets = {
     build(nodeTarget({ entry: 'main/app/preload.ts', outDir: 'preload', fileName: 'index.cjs', format: 'cjs', noExternal: true })),
 };
 
+// bench and eval are built on demand by their npm scripts.
+const defaults = ['renderer', 'cli', 'main', 'preload'];
+if (only && !(only in targets)) {
+  console.error(`unknown build target "${only}"; known: ${Object.keys(targets).join(', ')}`);
+  process.exit(2);
+}
 if (!only) rmSync(out, { recursive: true, force: true });
 for (const [name, run] of Object.entries(targets)) {
-  if (only && only !== name) continue;
+  if (only ? only !== name : !defaults.includes(name)) continue;
   const t0 = performance.now();
   await run();
   console.log(`built ${name.padEnd(8)} ${Math.round(performance.now() - t0)} ms`);

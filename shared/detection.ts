@@ -1,0 +1,77 @@
+/**
+ * Detection results as the CLI (`replay --json`), the app and the renderer see them.
+ * `ReplayOutput` is exactly the replay output of `../shared/trace-format.md`.
+ */
+
+export type Severity = 'low' | 'medium' | 'high';
+
+/** Named rules; each reason carries its own evidence text. */
+export type RuleId =
+  | 'gpu-while-idle'
+  | 'cpu-while-idle'
+  | 'onset-after-idle'
+  | 'stops-on-activity'
+  | 'steady-load'
+  | 'miner-signature'
+  | 'pool-connection'
+  | 'temp-folder-executable'
+  | 'deleted-executable'
+  | 'kernel-thread-impostor'
+  | 'system-name-impostor'
+  | 'browser-idle-load'
+  | 'benign-idle-work';
+
+export interface Reason {
+  rule: RuleId;
+  /** Evidence in words a gamer understands: "GPU 95% for 22 s while idle 75 s". */
+  detail: string;
+}
+
+export interface Incident {
+  pid: number;
+  /** Process start time in trace ms (with pid: the process identity). */
+  startT: number;
+  name: string;
+  exe: string | null;
+  cmdline: string;
+  user: string | null;
+  severity: Severity;
+  /** 0..1 */
+  score: number;
+  /** t of the first sample at which it reached medium+ (low incidents: first raised). */
+  firstAt: number;
+  /** t of the last sample it covers. */
+  lastAt: number;
+  reasons: Reason[];
+  /** Seconds of GPU-percent and CPU-percent time while the user was idle or locked (e.g. 95% for 10 s = 9.5 GPU·s). */
+  idleGpuSec: number;
+  idleCpuSec: number;
+  /** True when an allowlist entry covers the process: recorded, never alerted. */
+  allowlisted: boolean;
+}
+
+/** One incident in the replay output (the shared format's fields, in its order). */
+export interface ReplayIncident {
+  pid: number;
+  name: string;
+  exe: string | null;
+  severity: Severity;
+  score: number;
+  firstAt: number;
+  lastAt: number;
+  reasons: Reason[];
+}
+
+export interface ReplayOutput {
+  trace: string;
+  samples: number;
+  incidents: ReplayIncident[];
+}
+
+/** "While you were away": written when the user returns after an idle or locked period. */
+export interface AwaySummary {
+  /** t (trace ms / live epoch-relative) when the away period began and ended. */
+  from: number;
+  to: number;
+  processes: { pid: number; startT: number; name: string; exe: string | null; busySec: number; gpuSec: number; cpuSec: number; severity: Severity | null }[];
+}
