@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -4,8 +4,8 @@ import type { Availability, Collector } from './collector.js';
 import { DrmCollector } from './gpu/drm/drm-collector.js';
 import type { GpuReading } from './gpu/gpu-types.js';
 import { NvidiaCollector } from './gpu/nvidia/nvidia-collector.js';
-import { IdleMonitor } from './idle/idle-monitor.js';
-import { defaultIdleSources } from './idle/idle-monitor.js';
+import { defaultInhibitorSource } from './idle/default-sources.js';
+import { defaultIdleSources, IdleMonitor } from './idle/idle-monitor.js';
 import type { IdleSource } from './idle/idle-types.js';
 import { LinuxProcsCollector, logicalCores } from './procs/linux-procs.js';
 import type { ProcsReading } from './procs/proc-types.js';
@@ -62,6 +62,7 @@ export class Engine {
     } else {
       this.idleMonitor = new IdleMonitor({
         sources: opts.idleSources ?? defaultIdleSources(process.platform, process.env),
+        inhibitors: defaultInhibitorSource(process.platform, process.env),
         idleThresholdSec: this.idleThresholdSec,
       });
       this.idle = this.idleMonitor;

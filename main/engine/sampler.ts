@@ -135,7 +135,6 @@ export class Sampler {
         .catch(() => undefined)
         .finally(() => this.schedule());
     }, delay);
-    this.timer.unref?.();
   }
 
   private async probeGpu(slot: GpuSlot): Promise<void> {
