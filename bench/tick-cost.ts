@@ -76,9 +76,15 @@ const result = {
 const f = (n: number) => n.toFixed(2);
 console.log(`processes: ${count} (${extra} extra idle), ${ticks} ticks at ${intervalMs} ms`);
 console.log('                      CPU ms/tick (median / p95)   wall ms/tick (median / p95)');
-console.log(`procs collector       ${f(result.procsCollector.cpuMs.median)} / ${f(result.procsCollector.cpuMs.p95)}                 ${f(result.procsCollector.wallMs.median)} / ${f(result.procsCollector.wallMs.p95)}`);
-console.log(`whole engine tick     ${f(result.engineTick.cpuMs.median)} / ${f(result.engineTick.cpuMs.p95)}                 ${f(result.engineTick.wallMs.median)} / ${f(result.engineTick.wallMs.p95)}`);
-console.log(`engine CPU over the run: ${result.engineCpuPercentOfOneCore.toFixed(3)}% of one core (this process only; child processes such as nvidia-smi not included)`);
+console.log(
+  `procs collector       ${f(result.procsCollector.cpuMs.median)} / ${f(result.procsCollector.cpuMs.p95)}                 ${f(result.procsCollector.wallMs.median)} / ${f(result.procsCollector.wallMs.p95)}`,
+);
+console.log(
+  `whole engine tick     ${f(result.engineTick.cpuMs.median)} / ${f(result.engineTick.cpuMs.p95)}                 ${f(result.engineTick.wallMs.median)} / ${f(result.engineTick.wallMs.p95)}`,
+);
+console.log(
+  `engine CPU over the run: ${result.engineCpuPercentOfOneCore.toFixed(3)}% of one core (this process only; child processes such as nvidia-smi not included)`,
+);
 console.log(`sources: ${result.sources.join(', ')}`);
 if (jsonOut) writeFileSync(jsonOut, `${JSON.stringify(result, null, 2)}\n`);
 process.exit(0);

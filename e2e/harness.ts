@@ -5,7 +5,14 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { Page } from '@playwright/test';
 import type { Engine } from '../main/engine/engine.js';
-import { API_EVENTS, API_INVOKE, buildApi, type EventContract, type InvokeChannel, type InvokeHandlers } from '../shared/ipc.js';
+import {
+  API_EVENTS,
+  API_INVOKE,
+  buildApi,
+  type EventContract,
+  type InvokeChannel,
+  type InvokeHandlers,
+} from '../shared/ipc.js';
 
 export const RENDERER_DIR = resolve(import.meta.dirname, '..', 'out', 'renderer');
 
@@ -24,7 +31,9 @@ export async function serveRenderer(): Promise<{ url: string; close: () => Promi
     throw new Error(`the renderer is not built (${RENDERER_DIR} is missing): run npm run build first`);
   }
   const server: Server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^([/\\])+/, '') || 'index.html';
+    const path =
+      normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^([/\\])+/, '') ||
+      'index.html';
     const file = join(RENDERER_DIR, path);
     if (!file.startsWith(RENDERER_DIR + sep) || !existsSync(file) || !statSync(file).isFile()) {
       res.writeHead(404).end('not found');
@@ -42,19 +51,31 @@ export async function serveRenderer(): Promise<{ url: string; close: () => Promi
 }
 
 /** Runs in the page before any renderer code: the same buildApi the preload uses, over a Playwright binding. */
-function installBridge({ build, invokeMap, eventMap }: { build: string; invokeMap: Record<string, string>; eventMap: Record<string, string> }): void {
+function installBridge({
+  build,
+  invokeMap,
+  eventMap,
+}: {
+  build: string;
+  invokeMap: Record<string, string>;
+  eventMap: Record<string, string>;
+}): void {
   const w = window as unknown as Record<string, unknown>;
   const listeners = new Map<string, Set<(p: unknown) => void>>();
   w.__idlewatchEmit = (channel: string, payload: unknown) => {
     for (const l of listeners.get(channel) ?? []) l(payload);
   };
-  // biome-ignore lint/security/noGlobalEval: the harness injects the shared buildApi's own source text
-  const buildApi = (0, eval)(`(${build})`) as typeof import('../shared/ipc.js').buildApi;
+  // Evaluates the shared buildApi's own source text, so the page gets the
+  // very function the preload runs.
+  const buildApi = new Function(`return (${build});`)() as typeof import('../shared/ipc.js').buildApi;
   w.idlewatch = buildApi(
     (channel, args) => (w.__idlewatchInvoke as (c: string, a: unknown[]) => Promise<unknown>)(channel, args),
     (channel, listener) => {
       let set = listeners.get(channel);
-      if (!set) listeners.set(channel, (set = new Set()));
+      if (!set) {
+        set = new Set();
+        listeners.set(channel, set);
+      }
       set.add(listener);
       return () => set.delete(listener);
     },
@@ -81,6 +102,11 @@ export async function connectEngine(page: Page, engine: Engine, origin: string):
   await page.addInitScript(installBridge, { build: buildApi.toString(), invokeMap: API_INVOKE, eventMap: API_EVENTS });
   return engine.sampler.onSample((sample) => {
     const payload: EventContract['engine:sample'] = { sample, sources: engine.sources() };
-    page.evaluate(([c, p]) => (window as unknown as { __idlewatchEmit: (c: string, p: unknown) => void }).__idlewatchEmit(c, p), ['engine:sample', payload] as const).catch(() => undefined);
+    page
+      .evaluate(
+        ([c, p]) => (window as unknown as { __idlewatchEmit: (c: string, p: unknown) => void }).__idlewatchEmit(c, p),
+        ['engine:sample', payload] as const,
+      )
+      .catch(() => undefined);
   });
 }

@@ -46,13 +46,28 @@ const targets = {
     });
   },
   cli: () =>
-    build(nodeTarget({ entry: 'main/cli/index.ts', outDir: 'cli', fileName: 'idlewatch.js', banner: '#!/usr/bin/env node' })),
+    build(
+      nodeTarget({
+        entry: 'main/cli/index.ts',
+        outDir: 'cli',
+        fileName: 'idlewatch.js',
+        banner: '#!/usr/bin/env node',
+      }),
+    ),
   eval: () => build(nodeTarget({ entry: 'bench/eval.ts', outDir: 'eval', fileName: 'eval.js' })),
   bench: () => build(nodeTarget({ entry: 'bench/tick-cost.ts', outDir: 'bench', fileName: 'tick-cost.js' })),
   main: () => build(nodeTarget({ entry: 'main/app/main.ts', outDir: 'main', fileName: 'index.js' })),
   // Sandboxed preloads cannot be ES modules, and cannot require anything but electron: one CJS file.
   preload: () =>
-    build(nodeTarget({ entry: 'main/app/preload.ts', outDir: 'preload', fileName: 'index.cjs', format: 'cjs', noExternal: true })),
+    build(
+      nodeTarget({
+        entry: 'main/app/preload.ts',
+        outDir: 'preload',
+        fileName: 'index.cjs',
+        format: 'cjs',
+        noExternal: true,
+      }),
+    ),
 };
 
 // bench and eval are built on demand by their npm scripts.

@@ -15,9 +15,12 @@ function newest(dir) {
   return t;
 }
 
-const stale = !existsSync(built) || statSync(built).mtimeMs < Math.max(newest(join(root, 'main')), newest(join(root, 'shared')));
+const stale =
+  !existsSync(built) || statSync(built).mtimeMs < Math.max(newest(join(root, 'main')), newest(join(root, 'shared')));
 if (stale) {
-  const b = spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), 'cli'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const b = spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), 'cli'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   if (b.status !== 0) process.exit(b.status ?? 1);
 }
 const r = spawnSync(process.execPath, [built, ...process.argv.slice(2)], { stdio: 'inherit' });

@@ -13,7 +13,7 @@ const bin = (name) => new URL(`../node_modules/.bin/${name}`, import.meta.url).p
 const steps = [
   ['build', process.execPath, ['scripts/build.mjs']],
   ['unit + integration (vitest)', bin('vitest'), ['run']],
-  ['end-to-end (playwright, ' + chromium + ')', bin('playwright'), ['test']],
+  [`end-to-end (playwright, ${chromium})`, bin('playwright'), ['test']],
 ];
 
 const results = [];

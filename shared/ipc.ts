@@ -29,7 +29,9 @@ export const API_INVOKE = { getSnapshot: 'engine:snapshot' } as const satisfies 
 >;
 
 /** Which API method subscribes to which event channel. */
-export const API_EVENTS = { onSample: 'engine:sample' } as const satisfies Partial<Record<keyof IdlewatchApi, EventChannel>>;
+export const API_EVENTS = { onSample: 'engine:sample' } as const satisfies Partial<
+  Record<keyof IdlewatchApi, EventChannel>
+>;
 
 export type Invoke = (channel: string, args: unknown[]) => Promise<unknown>;
 export type Subscribe = (channel: string, listener: (payload: unknown) => void) => () => void;
@@ -62,7 +64,9 @@ export function buildApi(
 
 /** Engine-side handlers, one per invoke channel, typed from the contract. */
 export type InvokeHandlers = {
-  [C in InvokeChannel]: (...args: InvokeContract[C]['args']) => Promise<InvokeContract[C]['result']> | InvokeContract[C]['result'];
+  [C in InvokeChannel]: (
+    ...args: InvokeContract[C]['args']
+  ) => Promise<InvokeContract[C]['result']> | InvokeContract[C]['result'];
 };
 
 declare global {

@@ -41,7 +41,12 @@ describe.skipIf(!linux)('idlewatch record', () => {
       expect(r.status).toBe(0);
       const { header, samples, warnings } = await load(out);
       expect(warnings).toEqual([]);
-      expect(header).toMatchObject({ format: 'idlewatch-trace', version: 1, intervalMs: 500, host: { platform: 'linux' } });
+      expect(header).toMatchObject({
+        format: 'idlewatch-trace',
+        version: 1,
+        intervalMs: 500,
+        host: { platform: 'linux' },
+      });
       expect(samples.length).toBeGreaterThanOrEqual(7);
       expect(samples.length).toBeLessThanOrEqual(10);
       expect(samples[0]!.t).toBe(0);
@@ -61,7 +66,10 @@ describe.skipIf(!linux)('idlewatch record', () => {
 
   it('ends cleanly on Ctrl-C with a complete gzip file', async () => {
     const out = join(dir, 'c.jsonl.gz');
-    const child = spawn(process.execPath, [CLI, 'record', '--interval', '200', '--out', out], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'record', '--interval', '200', '--out', out], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     await waitFor(() => stderr.includes('recording to'), 15_000, 'recording to start');
@@ -75,10 +83,14 @@ describe.skipIf(!linux)('idlewatch record', () => {
   });
 
   it('explains a file it cannot write', () => {
-    const r = spawnSync(process.execPath, [CLI, 'record', '--duration', '1', '--out', join(dir, 'no', 'such', 'dir', 't.jsonl')], {
-      env,
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      process.execPath,
+      [CLI, 'record', '--duration', '1', '--out', join(dir, 'no', 'such', 'dir', 't.jsonl')],
+      {
+        env,
+        encoding: 'utf8',
+      },
+    );
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/cannot write .*no\/such\/dir\/t\.jsonl: ENOENT/);
   });
@@ -101,10 +113,15 @@ describe.skipIf(!linux)('idlewatch probe', () => {
   it('explains every source that does not work here', () => {
     const r = spawnSync(process.execPath, [CLI, 'probe', '--json'], { env, encoding: 'utf8', timeout: 30_000 });
     expect(r.status).toBe(0);
-    const report = JSON.parse(r.stdout) as { sources: { id: string; kind: string; availability: { ok: boolean; reason?: string } }[] };
+    const report = JSON.parse(r.stdout) as {
+      sources: { id: string; kind: string; availability: { ok: boolean; reason?: string } }[];
+    };
     const byId = new Map(report.sources.map((s) => [s.id, s]));
     expect(byId.get('procs.linux')?.availability.ok).toBe(true);
-    expect(byId.get('gpu.nvidia')?.availability).toEqual({ ok: false, reason: expect.stringMatching(/nvidia-smi not found on PATH/) });
+    expect(byId.get('gpu.nvidia')?.availability).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/nvidia-smi not found on PATH/),
+    });
     const idle = report.sources.filter((s) => s.kind === 'idle');
     expect(idle.length).toBeGreaterThanOrEqual(3);
     for (const s of report.sources) {

@@ -11,9 +11,18 @@ const linux = process.platform === 'linux';
 
 describe('parseProcStat', () => {
   it('counts fields from the last parenthesis, so hostile names cannot shift them', () => {
-    const text = '4242 (evil) 1 2 (x) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 1 0 123456 1000 77 18446744073709551615';
+    const text =
+      '4242 (evil) 1 2 (x) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 1 0 123456 1000 77 18446744073709551615';
     const st = parseProcStat(text);
-    expect(st).toMatchObject({ comm: 'evil) 1 2 (x', state: 'S', ppid: 1, utime: 250, stime: 50, starttime: 123456, rssPages: 77 });
+    expect(st).toMatchObject({
+      comm: 'evil) 1 2 (x',
+      state: 'S',
+      ppid: 1,
+      utime: 250,
+      stime: 50,
+      starttime: 123456,
+      rssPages: 77,
+    });
   });
   it('rejects text that is not a stat line', () => {
     expect(parseProcStat('garbage')).toBeNull();
@@ -127,7 +136,10 @@ describe('LinuxProcsCollector on a fake /proc', () => {
     const dir = join(root, String(pid));
     mkdirSync(dir, { recursive: true });
     if (withStat) {
-      writeFileSync(join(dir, 'stat'), `${pid} (${comm}) S 1 ${pid} ${pid} 0 -1 0 0 0 0 0 ${utime} 0 0 0 20 0 1 0 ${starttime} 1000 10 0`);
+      writeFileSync(
+        join(dir, 'stat'),
+        `${pid} (${comm}) S 1 ${pid} ${pid} 0 -1 0 0 0 0 0 ${utime} 0 0 0 20 0 1 0 ${starttime} 1000 10 0`,
+      );
     } else {
       rmSync(join(dir, 'stat'), { force: true });
     }

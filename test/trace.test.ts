@@ -52,7 +52,15 @@ describe('TraceEncoder', () => {
     expect(h.host.gpus).toEqual([{ id: '0', vendor: 'nvidia', name: 'RTX', memoryMiB: 10240 }]);
     const a = enc.sample(sample(T0, [proc(1, T0 - 5000), proc(42, T0 - 100, 4, 95)]));
     expect(a.t).toBe(0);
-    expect(a.procs[0]).toEqual({ pid: 1, ppid: 1, name: 'p1', exe: '/usr/bin/p1', cmdline: 'p1 --x', user: 'ana', startT: -5000 });
+    expect(a.procs[0]).toEqual({
+      pid: 1,
+      ppid: 1,
+      name: 'p1',
+      exe: '/usr/bin/p1',
+      cmdline: 'p1 --x',
+      user: 'ana',
+      startT: -5000,
+    });
     expect(a.procs[1]).toMatchObject({ pid: 42, cpu: 4, gpu: 95, gpuMemMiB: 512, startT: -100 });
     const b = enc.sample(sample(T0 + 1000, [proc(1, T0 - 5000), proc(42, T0 + 900, 2)]));
     expect(b.procs[0]).toEqual({ pid: 1 });
@@ -89,8 +97,20 @@ describe('trace files', () => {
   function lines(...ls: unknown[]): string {
     return ls.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n');
   }
-  const header = { format: 'idlewatch-trace', version: 1, startedAt: '2026-11-26T21:00:00.000Z', intervalMs: 1000, idleThresholdSec: 60, host: { platform: 'linux', cpuCores: 2, gpus: [] } };
-  const s = (t: number, procs: unknown[] = []) => ({ t, user: { state: 'active', idleSec: 1 }, system: { cpu: 1, gpus: [] }, procs });
+  const header = {
+    format: 'idlewatch-trace',
+    version: 1,
+    startedAt: '2026-11-26T21:00:00.000Z',
+    intervalMs: 1000,
+    idleThresholdSec: 60,
+    host: { platform: 'linux', cpuCores: 2, gpus: [] },
+  };
+  const s = (t: number, procs: unknown[] = []) => ({
+    t,
+    user: { state: 'active', idleSec: 1 },
+    system: { cpu: 1, gpus: [] },
+    procs,
+  });
   const full = { pid: 5, ppid: 1, name: 'x', exe: null, cmdline: '', user: 'u', startT: 0 };
 
   it.each([
@@ -99,7 +119,11 @@ describe('trace files', () => {
     ['a newer version', lines({ ...header, version: 2 }), /:1: unsupported version 2/],
     ['a line that is not JSON', lines(header, s(0), '{oops', s(2000)), /:3: not valid JSON/],
     ['t going backwards', lines(header, s(1000), s(500)), /:3: t goes backwards \(500 after 1000\)/],
-    ['a new process without identity', lines(header, s(0, [{ pid: 9, cpu: 3 }])), /:2: process 9 appears for the first time without ppid/],
+    [
+      'a new process without identity',
+      lines(header, s(0, [{ pid: 9, cpu: 3 }])),
+      /:2: process 9 appears for the first time without ppid/,
+    ],
     ['an empty file', '', /:1: missing header/],
   ])('refuses %s, naming the line', async (_what, text, message) => {
     const path = join(dir, 'bad.jsonl');
@@ -118,14 +142,26 @@ describe('trace files', () => {
 
   it('accepts unknown fields and a pid that reappears with its identity', async () => {
     const path = join(dir, 'ok.jsonl.gz');
-    writeFileSync(path, gzipSync(lines({ ...header, future: 1 }, s(0, [full]), { ...s(1000, []), extra: true }, s(2000, [{ ...full, startT: 1500 }]))));
+    writeFileSync(
+      path,
+      gzipSync(
+        lines(
+          { ...header, future: 1 },
+          s(0, [full]),
+          { ...s(1000, []), extra: true },
+          s(2000, [{ ...full, startT: 1500 }]),
+        ),
+      ),
+    );
     const r = await collect(path);
     expect(r.samples).toHaveLength(3);
   });
 
   it('a truncated gzip stream keeps what was read and says so', async () => {
     const path = join(dir, 'cut.jsonl.gz');
-    const whole = gzipSync(lines(header, ...Array.from({ length: 200 }, (_, i) => s(i * 1000, i === 0 ? [full] : [{ pid: 5 }]))));
+    const whole = gzipSync(
+      lines(header, ...Array.from({ length: 200 }, (_, i) => s(i * 1000, i === 0 ? [full] : [{ pid: 5 }]))),
+    );
     writeFileSync(path, whole.subarray(0, Math.floor(whole.length * 0.8)));
     const r = await collect(path);
     expect(r.samples.length).toBeGreaterThan(10);

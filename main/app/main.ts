@@ -21,7 +21,9 @@ const MIME: Record<string, string> = {
   '.map': 'application/json',
 };
 
-protocol.registerSchemesAsPrivileged([{ scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+protocol.registerSchemesAsPrivileged([
+  { scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+]);
 
 let window: BrowserWindow | null = null;
 let engine: Engine | null = null;

@@ -17,7 +17,8 @@ export function renderFrame(sample: EngineSample, sources: SourceStatus[], width
       ? 'User: unknown (no idle source works on this machine)'
       : `User: ${u.state}${u.idleSec !== null ? `, no input for ${duration(u.idleSec)}` : ''}${u.source ? ` (via ${u.source})` : ''}`;
   lines.push(`Idlewatch — ${new Date(sample.at).toLocaleTimeString()}   ${userLine}`);
-  if (u.inhibitors && u.inhibitors.length > 0) lines.push(`Idle inhibited by: ${u.inhibitors.map((i) => safeText(i, 40)).join(', ')}`);
+  if (u.inhibitors && u.inhibitors.length > 0)
+    lines.push(`Idle inhibited by: ${u.inhibitors.map((i) => safeText(i, 40)).join(', ')}`);
   const gpuText =
     sample.gpus.length === 0
       ? 'GPU: not measured'
@@ -30,10 +31,14 @@ export function renderFrame(sample: EngineSample, sources: SourceStatus[], width
   lines.push(`CPU ${pct(sample.system.cpu)} of ${sample.system.cores} cores   ${gpuText}`);
   const problems = sources.filter((s) => s.health !== 'ok' || s.detail.includes('could not'));
   for (const s of problems) lines.push(`${healthMark(s)} ${safeText(`${s.label}: ${s.detail}`, width - 6)}`);
-  lines.push(`${sample.procs.length} processes, tick ${sample.tickMs.toFixed(1)} ms${sample.unreadable ? `, ${sample.unreadable} could not be read` : ''}`);
+  lines.push(
+    `${sample.procs.length} processes, tick ${sample.tickMs.toFixed(1)} ms${sample.unreadable ? `, ${sample.unreadable} could not be read` : ''}`,
+  );
   lines.push('');
   const exeWidth = Math.max(10, width - 8 - 10 - 7 - 9 - 7 - 17 - 6);
-  lines.push(`${pad('PID', 8)}${pad('USER', 10)}${pad('GPU', 7, true)}${pad('GPU MEM', 9, true)}${pad('CPU', 7, true)}  ${pad('NAME', 16)} EXE`);
+  lines.push(
+    `${pad('PID', 8)}${pad('USER', 10)}${pad('GPU', 7, true)}${pad('GPU MEM', 9, true)}${pad('CPU', 7, true)}  ${pad('NAME', 16)} EXE`,
+  );
   const busy = sample.procs.filter((p) => p.cpu > 0 || (p.gpu ?? 0) > 0 || (p.gpuMemMiB ?? 0) > 0).sort(byGpuThenCpu);
   const room = Math.max(1, rows - lines.length - 2);
   for (const p of busy.slice(0, room)) {

@@ -10,7 +10,6 @@ export type { SourceHealth, SourceStatus } from '../../shared/engine-types.js';
 /** Whether a source can work on this machine; when not, a sentence a user can act on. */
 export type Availability = { ok: true; detail?: string } | { ok: false; reason: string };
 
-
 export interface Collector<T> {
   /** Stable id, e.g. `procs.linux`, `gpu.nvidia`, `gpu.drm`. */
   readonly id: string;

@@ -103,14 +103,22 @@ export class Engine {
   /** Asks every source whether it works here, without starting anything long-lived. */
   async probe(): Promise<ProbeEntry[]> {
     const entries: Promise<ProbeEntry>[] = [
-      this.procs.available().then((availability) => ({ id: this.procs.id, label: this.procs.label, kind: 'processes', availability })),
-      this.cpu.available().then((availability) => ({ id: this.cpu.id, label: this.cpu.label, kind: 'cpu', availability })),
-      ...this.gpus.map((g) => g.available().then((availability) => ({ id: g.id, label: g.label, kind: 'gpu' as const, availability }))),
+      this.procs
+        .available()
+        .then((availability) => ({ id: this.procs.id, label: this.procs.label, kind: 'processes', availability })),
+      this.cpu
+        .available()
+        .then((availability) => ({ id: this.cpu.id, label: this.cpu.label, kind: 'cpu', availability })),
+      ...this.gpus.map((g) =>
+        g.available().then((availability) => ({ id: g.id, label: g.label, kind: 'gpu' as const, availability })),
+      ),
     ];
     const idle = this.idleMonitor
-      ? this.idleMonitor.probeAll().then((list) =>
-          list.map((s): ProbeEntry => ({ id: s.id, label: s.label, kind: 'idle', availability: s.availability })),
-        )
+      ? this.idleMonitor
+          .probeAll()
+          .then((list) =>
+            list.map((s): ProbeEntry => ({ id: s.id, label: s.label, kind: 'idle', availability: s.availability })),
+          )
       : Promise.resolve<ProbeEntry[]>([]);
     const [fixed, idleEntries] = await Promise.all([Promise.all(entries), idle]);
     return [...fixed, ...idleEntries];

@@ -11,7 +11,8 @@ export class History {
   private size = 0;
 
   constructor(readonly capacity = 3600) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`history capacity must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new Error(`history capacity must be a positive integer, got ${capacity}`);
     this.points = new Array(capacity);
   }
 

@@ -59,7 +59,12 @@ export class Sampler {
     if (!(this.intervalMs >= 100)) throw new Error(`sampling interval must be at least 100 ms, got ${this.intervalMs}`);
     this.history = new History(opts.historyCapacity ?? 3600);
     this.now = opts.now ?? Date.now;
-    this.gpuSlots = opts.gpus.map((collector) => ({ collector, active: false, reason: 'not probed yet', nextProbeAt: 0 }));
+    this.gpuSlots = opts.gpus.map((collector) => ({
+      collector,
+      active: false,
+      reason: 'not probed yet',
+      nextProbeAt: 0,
+    }));
   }
 
   /** Starts every source that works (those that do not are reported, and re-probed later). */

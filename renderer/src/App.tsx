@@ -64,7 +64,9 @@ function Meters({ sample, sources }: { sample: EngineSample; sources: SourceStat
           </div>
           <div className="meter-value">{pct(g.util)}</div>
           <div className="meter-sub">
-            {g.memUsedMiB !== null ? `${g.memUsedMiB}${g.memoryMiB ? ` / ${g.memoryMiB}` : ''} MiB` : 'memory not reported'}
+            {g.memUsedMiB !== null
+              ? `${g.memUsedMiB}${g.memoryMiB ? ` / ${g.memoryMiB}` : ''} MiB`
+              : 'memory not reported'}
           </div>
         </div>
       ))}
@@ -72,8 +74,10 @@ function Meters({ sample, sources }: { sample: EngineSample; sources: SourceStat
         <div className="meter meter-empty" data-testid="gpu-unavailable">
           <div className="meter-label">GPU monitoring unavailable</div>
           <div className="meter-sub">
-            {gpuSources.filter((s) => s.health !== 'ok').map((s) => `${s.label}: ${s.detail}`).join(' · ') ||
-              'No GPU source reported a device.'}
+            {gpuSources
+              .filter((s) => s.health !== 'ok')
+              .map((s) => `${s.label}: ${s.detail}`)
+              .join(' · ') || 'No GPU source reported a device.'}
           </div>
         </div>
       ) : null}

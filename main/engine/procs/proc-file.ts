@@ -71,7 +71,8 @@ export function parseProcStat(text: string): ProcStat | null {
   const stime = Number(rest[12]);
   const starttime = Number(rest[19]);
   const rssPages = Number(rest[21]);
-  if (state === undefined || !Number.isFinite(ppid) || !Number.isFinite(utime) || !Number.isFinite(starttime)) return null;
+  if (state === undefined || !Number.isFinite(ppid) || !Number.isFinite(utime) || !Number.isFinite(starttime))
+    return null;
   return {
     comm,
     state,

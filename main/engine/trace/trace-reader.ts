@@ -33,7 +33,10 @@ const IDENTITY = ['ppid', 'name', 'exe', 'cmdline', 'user', 'startT'] as const;
  * appearance of each process. A torn last line (a killed recorder) is a warning, not an error.
  * Unknown fields are accepted and ignored.
  */
-export async function readTrace(file: string, handlers: TraceHandlers): Promise<{ samples: number; warnings: TraceWarning[] }> {
+export async function readTrace(
+  file: string,
+  handlers: TraceHandlers,
+): Promise<{ samples: number; warnings: TraceWarning[] }> {
   const raw = createReadStream(file);
   const input = file.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
@@ -111,14 +114,28 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 function checkHeader(file: string, line: number, v: unknown): void {
-  if (!isObject(v) || v.format === undefined) throw new TraceError(file, line, 'missing header (line 1 has no "format")');
-  if (v.format !== TRACE_FORMAT) throw new TraceError(file, line, `unknown format ${JSON.stringify(v.format)}, expected "${TRACE_FORMAT}"`);
-  if (v.version !== TRACE_VERSION) throw new TraceError(file, line, `unsupported version ${JSON.stringify(v.version)}, this reader knows ${TRACE_VERSION}`);
-  if (typeof v.startedAt !== 'string' || Number.isNaN(Date.parse(v.startedAt))) throw new TraceError(file, line, 'header "startedAt" is not an ISO time');
+  if (!isObject(v) || v.format === undefined)
+    throw new TraceError(file, line, 'missing header (line 1 has no "format")');
+  if (v.format !== TRACE_FORMAT)
+    throw new TraceError(file, line, `unknown format ${JSON.stringify(v.format)}, expected "${TRACE_FORMAT}"`);
+  if (v.version !== TRACE_VERSION)
+    throw new TraceError(
+      file,
+      line,
+      `unsupported version ${JSON.stringify(v.version)}, this reader knows ${TRACE_VERSION}`,
+    );
+  if (typeof v.startedAt !== 'string' || Number.isNaN(Date.parse(v.startedAt)))
+    throw new TraceError(file, line, 'header "startedAt" is not an ISO time');
   if (typeof v.intervalMs !== 'number') throw new TraceError(file, line, 'header "intervalMs" is not a number');
-  if (typeof v.idleThresholdSec !== 'number') throw new TraceError(file, line, 'header "idleThresholdSec" is not a number');
+  if (typeof v.idleThresholdSec !== 'number')
+    throw new TraceError(file, line, 'header "idleThresholdSec" is not a number');
   const host = v.host;
-  if (!isObject(host) || typeof host.platform !== 'string' || typeof host.cpuCores !== 'number' || !Array.isArray(host.gpus)) {
+  if (
+    !isObject(host) ||
+    typeof host.platform !== 'string' ||
+    typeof host.cpuCores !== 'number' ||
+    !Array.isArray(host.gpus)
+  ) {
     throw new TraceError(file, line, 'header "host" needs platform, cpuCores and gpus');
   }
 }
@@ -126,14 +143,16 @@ function checkHeader(file: string, line: number, v: unknown): void {
 function checkSample(file: string, line: number, v: unknown): TraceSample {
   if (!isObject(v)) throw new TraceError(file, line, 'sample is not a JSON object');
   if (typeof v.t !== 'number' || !Number.isFinite(v.t)) throw new TraceError(file, line, 'sample has no numeric "t"');
-  if (!isObject(v.user) || typeof v.user.state !== 'string') throw new TraceError(file, line, 'sample has no "user.state"');
+  if (!isObject(v.user) || typeof v.user.state !== 'string')
+    throw new TraceError(file, line, 'sample has no "user.state"');
   if (!['active', 'idle', 'locked', 'unknown'].includes(v.user.state)) {
     throw new TraceError(file, line, `unknown user.state ${JSON.stringify(v.user.state)}`);
   }
   if (!isObject(v.system)) throw new TraceError(file, line, 'sample has no "system"');
   if (!Array.isArray(v.procs)) throw new TraceError(file, line, 'sample has no "procs" array');
   for (const p of v.procs) {
-    if (!isObject(p) || typeof p.pid !== 'number') throw new TraceError(file, line, 'a process entry has no numeric "pid"');
+    if (!isObject(p) || typeof p.pid !== 'number')
+      throw new TraceError(file, line, 'a process entry has no numeric "pid"');
   }
   return v as unknown as TraceSample;
 }
