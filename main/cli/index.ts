@@ -34,20 +34,37 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'record': {
-      const { flags } = parseArgs(rest, { out: 'string', duration: 'number', interval: 'number', 'idle-threshold': 'number' });
+      const { flags } = parseArgs(rest, {
+        out: 'string',
+        duration: 'number',
+        interval: 'number',
+        'idle-threshold': 'number',
+      });
       if (typeof flags.out !== 'string') throw new UsageError('record needs --out FILE');
       const duration = flags.duration as number | undefined;
-      if (duration !== undefined && !(duration > 0)) throw new UsageError('--duration must be a positive number of seconds');
+      if (duration !== undefined && !(duration > 0))
+        throw new UsageError('--duration must be a positive number of seconds');
       const interval = (flags.interval as number | undefined) ?? 1000;
       if (!(interval >= 100)) throw new UsageError('--interval must be at least 100 ms');
-      const engine = new Engine({ intervalMs: interval, idleThresholdSec: flags['idle-threshold'] as number | undefined });
-      return runRecord(engine, { out: flags.out, durationSec: duration ?? null, log: process.stderr, stopSignal: stopSignal() });
+      const engine = new Engine({
+        intervalMs: interval,
+        idleThresholdSec: flags['idle-threshold'] as number | undefined,
+      });
+      return runRecord(engine, {
+        out: flags.out,
+        durationSec: duration ?? null,
+        log: process.stderr,
+        stopSignal: stopSignal(),
+      });
     }
     case 'watch': {
       const { flags } = parseArgs(rest, { interval: 'number', 'idle-threshold': 'number' });
       const interval = (flags.interval as number | undefined) ?? 1000;
       if (!(interval >= 100)) throw new UsageError('--interval must be at least 100 ms');
-      const engine = new Engine({ intervalMs: interval, idleThresholdSec: flags['idle-threshold'] as number | undefined });
+      const engine = new Engine({
+        intervalMs: interval,
+        idleThresholdSec: flags['idle-threshold'] as number | undefined,
+      });
       return runWatch(engine, { out: process.stdout, input: process.stdin, stopSignal: stopSignal() });
     }
     case 'probe': {
