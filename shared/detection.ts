@@ -73,5 +73,14 @@ export interface AwaySummary {
   /** t (trace ms / live epoch-relative) when the away period began and ended. */
   from: number;
   to: number;
-  processes: { pid: number; startT: number; name: string; exe: string | null; busySec: number; gpuSec: number; cpuSec: number; severity: Severity | null }[];
+  processes: {
+    pid: number;
+    startT: number;
+    name: string;
+    exe: string | null;
+    busySec: number;
+    gpuSec: number;
+    cpuSec: number;
+    severity: Severity | null;
+  }[];
 }
