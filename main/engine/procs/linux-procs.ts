@@ -82,7 +82,7 @@ export class LinuxProcsCollector implements Collector<ProcsReading> {
     if (this.lastError) return { id: this.id, label: this.label, health: 'degraded', detail: this.lastError };
     const detail =
       this.lastUnreadable > 0
-        ? `${this.lastUnreadable} processes could not be read (permission denied: run as their owner or with privileges to see them)`
+        ? `${this.lastUnreadable === 1 ? '1 process' : `${this.lastUnreadable} processes`} could not be read (permission denied: run as their owner or with privileges to see them)`
         : `reading ${this.root} directly`;
     return { id: this.id, label: this.label, health: 'ok', detail };
   }
