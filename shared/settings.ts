@@ -1,0 +1,36 @@
+/** User settings (settings.json) with their defaults and allowed ranges, shared with the renderer's form. */
+
+export type Sensitivity = 'low' | 'normal' | 'high';
+
+export const SENSITIVITIES: readonly Sensitivity[] = ['low', 'normal', 'high'];
+
+export interface Settings {
+  /** Seconds without input after which the user counts as away. */
+  idleThresholdSec: number;
+  /** How readily processes are flagged: `high` flags weaker evidence. */
+  sensitivity: Sensitivity;
+  notifications: boolean;
+  /** No notifications while a fullscreen app (a game, a video) has the screen. */
+  quietWhileFullscreen: boolean;
+  launchAtLogin: boolean;
+  samplingIntervalMs: number;
+  /** Incident history older than this is pruned. */
+  historyRetentionDays: number;
+}
+
+/** Inclusive whole-number ranges of the numeric settings. */
+export const SETTINGS_RANGES = {
+  idleThresholdSec: { min: 10, max: 86_400 },
+  samplingIntervalMs: { min: 250, max: 60_000 },
+  historyRetentionDays: { min: 1, max: 3650 },
+} as const satisfies Partial<Record<keyof Settings, { min: number; max: number }>>;
+
+export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
+  idleThresholdSec: 60,
+  sensitivity: 'normal',
+  notifications: true,
+  quietWhileFullscreen: true,
+  launchAtLogin: false,
+  samplingIntervalMs: 1000,
+  historyRetentionDays: 30,
+});
