@@ -11,20 +11,22 @@ const out = resolve(root, 'out');
 const only = process.argv[2];
 const external = ['electron', ...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
-/** A Node-side bundle (CLI, Electron main, preload). */
-function nodeTarget({ entry, outDir, fileName, format = 'es', banner = '', noExternal = false }) {
+/** A Node-side bundle (CLI, Electron main, preload). `entry` may map output names to sources. */
+function nodeTarget({ entry, outDir, fileName = '[name].js', format = 'es', banner = '', noExternal = false }) {
+  const many = typeof entry === 'object';
   return {
     configFile: false,
     root,
     logLevel: 'warn',
     build: {
-      ssr: entry,
+      ssr: many ? true : entry,
       outDir: resolve(out, outDir),
       emptyOutDir: true,
       target: 'node20',
       sourcemap: true,
       minify: false,
       rollupOptions: {
+        ...(many ? { input: entry } : {}),
         external,
         output: { format, entryFileNames: fileName, banner },
       },
@@ -55,7 +57,17 @@ const targets = {
       }),
     ),
   eval: () => build(nodeTarget({ entry: 'bench/eval.ts', outDir: 'eval', fileName: 'eval.js' })),
-  bench: () => build(nodeTarget({ entry: 'bench/tick-cost.ts', outDir: 'bench', fileName: 'tick-cost.js' })),
+  bench: () =>
+    build(
+      nodeTarget({
+        entry: {
+          'tick-cost': 'bench/tick-cost.ts',
+          overhead: 'bench/overhead.ts',
+          'overhead-runner': 'bench/overhead-runner.ts',
+        },
+        outDir: 'bench',
+      }),
+    ),
   main: () => build(nodeTarget({ entry: 'main/app/main.ts', outDir: 'main', fileName: 'index.js' })),
   // Sandboxed preloads cannot be ES modules, and cannot require anything but electron: one CJS file.
   preload: () =>

@@ -169,4 +169,40 @@ describe('LinuxProcsCollector on a fake /proc', () => {
     expect(c.trackedCount).toBe(1);
     await c.stop();
   });
+
+  it('hot passes re-read busy and watched processes only, and carry the others forward', async () => {
+    writeProc(300, 'busy', 0, 1000);
+    writeProc(301, 'quiet', 0, 1000);
+    writeProc(302, 'gpuuser', 0, 1000);
+    const c = new LinuxProcsCollector({ procRoot: root, hotCpu: 0.5 });
+    await c.start();
+    const t0 = Date.now();
+    writeProc(300, 'busy', 100, 1000); // 100 ticks = 1 s of CPU over 1 s
+    const full = await c.sample(t0 + 1000);
+    expect(full.full).toBe(true);
+    expect(full.procs.find((p) => p.pid === 300)?.cpu).toBe(100);
+    expect(full.procs.find((p) => p.pid === 301)?.cpu).toBe(0);
+    writeProc(300, 'busy', 150, 1000);
+    writeProc(301, 'quiet', 50, 1000); // quiet one woke up, but a hot pass does not look at it…
+    writeProc(302, 'gpuuser', 20, 1000); // …unless watched
+    const hot = await c.sample(t0 + 2000, { full: false, watch: [302] });
+    expect(hot.full).toBe(false);
+    expect(hot.procs.find((p) => p.pid === 300)?.cpu).toBe(50);
+    expect(hot.procs.find((p) => p.pid === 301)?.cpu).toBe(0);
+    expect(hot.procs.find((p) => p.pid === 302)?.cpu).toBe(20);
+    // The next full pass charges the quiet one for everything since it was last read.
+    writeProc(300, 'busy', 250, 1000);
+    const next = await c.sample(t0 + 3000);
+    expect(next.procs.find((p) => p.pid === 301)?.cpu).toBe(25);
+    expect(next.procs.find((p) => p.pid === 300)?.cpu).toBe(100);
+    // Exited processes vanish and new ones appear on the very next hot pass.
+    rmSync(join(root, '300'), { recursive: true });
+    rmSync(join(root, '301'), { recursive: true });
+    writeProc(303, 'newcomer', 0, 1000);
+    const after = await c.sample(t0 + 4000, { full: false });
+    const ours = after.procs.map((p) => p.pid).filter((pid) => pid >= 300);
+    expect(ours.sort()).toEqual([302, 303]);
+    expect(c.trackedCount).toBe(after.procs.length);
+    await c.stop();
+  });
 });

@@ -78,7 +78,7 @@ describe.skipIf(!linux)('Sampler', () => {
     const h = sampler.history.toArray();
     expect(h).toHaveLength(5);
     expect(h[0]!.at).toBeLessThan(h[4]!.at);
-    expect(h[4]!.top[0]).toMatchObject({ pid: burner.pid, gpu: 95 });
+    expect(h[4]!.top.find((t) => t.pid === burner.pid)).toMatchObject({ gpu: 95 });
     await sampler.stop();
   });
 
@@ -125,6 +125,47 @@ describe.skipIf(!linux)('Sampler', () => {
     expect(seen.length).toBeGreaterThanOrEqual(7);
     expect(seen.length).toBeLessThanOrEqual(11);
     for (let i = 1; i < seen.length; i++) expect(seen[i]!).toBeGreaterThan(seen[i - 1]!);
+  });
+});
+
+describe.skipIf(!linux)('adaptive sampling', () => {
+  it('re-reads only busy processes between full passes, and a new busy process forces a full pass at once', async () => {
+    const sampler = new Sampler({
+      procs: new LinuxProcsCollector(),
+      cpu: new LinuxCpuCollector(),
+      gpus: [],
+      idle: new ScriptedIdle(),
+      fullPassEveryMs: 600_000,
+    });
+    await sampler.init();
+    await sampler.tick(); // the first pass is always full
+    for (let i = 0; i < 3; i++) {
+      await sleep(250);
+      await sampler.tick();
+    }
+    // Other processes starting on the machine may trigger an extra full pass; most must be hot.
+    expect(sampler.passes.full + sampler.passes.hot).toBe(4);
+    expect(sampler.passes.hot).toBeGreaterThanOrEqual(2);
+    const late = spawnBurner();
+    try {
+      let seen = false;
+      for (let i = 0; i < 8 && !seen; i++) {
+        await sleep(500);
+        const s = await sampler.tick();
+        seen = (s.procs.find((p) => p.pid === late.pid)?.cpu ?? 0) > 50;
+      }
+      expect(seen, 'the new burner was picked up by a triggered full pass').toBe(true);
+      expect(sampler.passes.full).toBeGreaterThanOrEqual(2);
+      // Once known and busy, it is re-read on hot passes too.
+      const before = sampler.passes.full;
+      await sleep(500);
+      const s = await sampler.tick();
+      expect(s.procs.find((p) => p.pid === late.pid)?.cpu ?? 0).toBeGreaterThan(50);
+      expect(sampler.passes.full).toBeLessThanOrEqual(before + 1);
+    } finally {
+      await killAndWait(late);
+      await sampler.stop();
+    }
   });
 });
 

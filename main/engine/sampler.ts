@@ -2,7 +2,7 @@ import type { EngineGpu, EngineProc, EngineSample, EngineUser, SourceStatus } fr
 import type { Collector } from './collector.js';
 import type { GpuProcReading, GpuReading } from './gpu/gpu-types.js';
 import { History } from './history.js';
-import type { ProcsReading } from './procs/proc-types.js';
+import type { ProcsCollector, ProcsReading } from './procs/proc-types.js';
 import type { CpuReading } from './system/linux-cpu.js';
 
 /** Where the sampler learns whether the user is at the machine (the idle monitor, or a scripted one in tests). */
@@ -14,7 +14,7 @@ export interface IdleProvider {
 }
 
 export interface SamplerOptions {
-  procs: Collector<ProcsReading>;
+  procs: ProcsCollector;
   cpu: Collector<CpuReading>;
   gpus: Collector<GpuReading>[];
   idle: IdleProvider;
@@ -22,6 +22,12 @@ export interface SamplerOptions {
   historyCapacity?: number;
   /** How often a GPU source that was unavailable is probed again (a driver installed later). */
   reprobeMs?: number;
+  /**
+   * Longest time between full process passes while the machine is quiet (default 20 s). New,
+   * busy and GPU-using processes are read every tick; a jump in CPU use that they do not explain
+   * (a quiet process waking up) or a GPU user we have not seen triggers a full pass at once.
+   */
+  fullPassEveryMs?: number;
   now?: () => number;
 }
 
@@ -52,6 +58,13 @@ export class Sampler {
   private latestSample: EngineSample | null = null;
   private tickError: string | null = null;
   private inFlight: Promise<EngineSample> | null = null;
+  private lastFullAt = Number.NEGATIVE_INFINITY;
+  /** CPU (one-core %) the process list did not explain at the last full pass: irq time, short-lived processes. */
+  private baselineUnexplained = 0;
+  private knownPids = new Set<number>();
+  private explainedCpu = 0;
+  /** Counts of full and hot passes, for the overhead readout and tests. */
+  readonly passes = { full: 0, hot: 0 };
 
   constructor(opts: SamplerOptions) {
     this.opts = opts;
@@ -142,6 +155,17 @@ export class Sampler {
     }, delay);
   }
 
+  private needsFullPass(at: number, cpu: CpuReading, unknownGpuUser: boolean): boolean {
+    const every = this.opts.fullPassEveryMs ?? 20_000;
+    if (at - this.lastFullAt >= every || at < this.lastFullAt) return true; // cadence, or the clock stepped back
+    if (unknownGpuUser) return true;
+    if (cpu.cpu === null) return false;
+    // A process we are not re-reading started to work (a miner waking up): system CPU rises
+    // beyond what the busy processes explain.
+    const unexplained = cpu.cpu * cpu.cores - this.explainedCpu;
+    return unexplained - this.baselineUnexplained > 10;
+  }
+
   private async probeGpu(slot: GpuSlot): Promise<void> {
     const availability = await slot.collector.available();
     if (availability.ok) {
@@ -166,12 +190,34 @@ export class Sampler {
     }
     const active = this.gpuSlots.filter((s) => s.active);
     try {
-      const [procs, cpu, user, ...gpuReadings] = await Promise.all([
-        this.opts.procs.sample(at),
+      const [cpu, user, ...gpuReadings] = await Promise.all([
         this.opts.cpu.sample(at),
         this.opts.idle.read(at),
         ...active.map((s) => s.collector.sample(at)),
       ]);
+      const gpuPids: number[] = [];
+      let unknownGpuUser = false;
+      for (const r of gpuReadings) {
+        for (const p of r.procs) {
+          gpuPids.push(p.pid);
+          if (!this.knownPids.has(p.pid)) unknownGpuUser = true;
+        }
+      }
+      const full = this.needsFullPass(at, cpu, unknownGpuUser);
+      const procs = await this.opts.procs.sample(at, { full, watch: gpuPids });
+      if (procs.full) {
+        this.passes.full++;
+        this.lastFullAt = at;
+        this.knownPids = new Set(procs.procs.map((p) => p.pid));
+        // A GPU user outside our /proc view (another pid namespace) must not force a full pass every tick.
+        for (const pid of gpuPids) this.knownPids.add(pid);
+      } else {
+        this.passes.hot++;
+      }
+      this.explainedCpu = 0;
+      for (const p of procs.procs) this.explainedCpu += p.cpu;
+      if (procs.full && cpu.cpu !== null)
+        this.baselineUnexplained = Math.max(0, cpu.cpu * cpu.cores - this.explainedCpu);
       const sample = combine(at, procs, cpu, user, gpuReadings);
       sample.tickMs = Math.round((performance.now() - t0) * 100) / 100;
       this.tickError = null;

@@ -1,14 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readlinkSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
-import type { Availability, Collector, SourceStatus } from '../collector.js';
+import type { Availability, SourceStatus } from '../collector.js';
 import { ProcFileReader, parseProcStat } from './proc-file.js';
-import type { ProcReading, ProcsReading } from './proc-types.js';
+import type { ProcReading, ProcsCollector, ProcsReading, ProcsSampleOptions } from './proc-types.js';
 import { UserNames } from './users.js';
 
 export interface LinuxProcsOptions {
   procRoot?: string;
   passwdPath?: string;
+  /** Processes at or above this CPU % (of one core) are re-read on every hot pass. */
+  hotCpu?: number;
 }
 
 interface Tracked {
@@ -29,7 +31,7 @@ interface Tracked {
  * line, owner) is read once per process, keyed by pid + start time, and again only if the
  * process execs (its comm changes). Processes that exit mid-read are skipped silently.
  */
-export class LinuxProcsCollector implements Collector<ProcsReading> {
+export class LinuxProcsCollector implements ProcsCollector {
   readonly id = 'procs.linux';
   readonly label = 'Processes (/proc)';
 
@@ -43,9 +45,11 @@ export class LinuxProcsCollector implements Collector<ProcsReading> {
   private lastUnreadable = 0;
   private lastError: string | null = null;
   private started = false;
+  private readonly hotCpu: number;
 
   constructor(opts: LinuxProcsOptions = {}) {
     this.root = opts.procRoot ?? '/proc';
+    this.hotCpu = opts.hotCpu ?? 0.5;
     this.users = new UserNames(opts.passwdPath);
   }
 
@@ -73,9 +77,10 @@ export class LinuxProcsCollector implements Collector<ProcsReading> {
     this.tracked.clear();
   }
 
-  async sample(nowMs: number): Promise<ProcsReading> {
+  /** `opts.full: false` asks for a hot pass (see collect); the default is a full pass. */
+  async sample(nowMs: number, opts?: ProcsSampleOptions): Promise<ProcsReading> {
     if (!this.started) await this.start();
-    return this.collect(nowMs);
+    return this.collect(nowMs, opts);
   }
 
   status(): SourceStatus {
@@ -92,7 +97,15 @@ export class LinuxProcsCollector implements Collector<ProcsReading> {
     return this.tracked.size;
   }
 
-  private collect(nowMs: number): ProcsReading {
+  /**
+   * A full pass reads every process's stat; a hot pass lists /proc, reads new processes and those
+   * that were busy at their last reading (or that the caller watches, e.g. GPU users), and carries
+   * the quiet ones' last readings forward. Reading /proc/PID/stat is the engine's main cost (the
+   * kernel computes it on every read), so while the machine is quiet most ticks are hot passes.
+   */
+  private collect(nowMs: number, opts: ProcsSampleOptions = {}): ProcsReading {
+    const full = opts.full !== false || this.pass === 0;
+    if (!full) return this.hotPass(nowMs, opts.watch);
     const pass = ++this.pass;
     let names: string[];
     try {
@@ -100,71 +113,107 @@ export class LinuxProcsCollector implements Collector<ProcsReading> {
       this.lastError = null;
     } catch (e) {
       this.lastError = `cannot list ${this.root}: ${(e as Error).message}`;
-      return { procs: [], unreadable: 0 };
+      return { procs: [], unreadable: 0, full: true };
     }
     const procs: ProcReading[] = [];
     let unreadable = 0;
     for (const entry of names) {
       const c = entry.charCodeAt(0);
       if (c < 48 || c > 57) continue; // only numeric entries are processes
-      const pid = Number(entry);
-      let statText: string;
-      try {
-        statText = this.reader.read(`${this.root}/${entry}/stat`);
-      } catch {
-        continue; // exited between listing and reading
-      }
-      const st = parseProcStat(statText);
-      if (!st) continue;
-      const ticks = st.utime + st.stime;
-      let t = this.tracked.get(pid);
-      let cpu = 0;
-      if (t && t.starttime === st.starttime) {
-        const dtSec = (nowMs - t.atMs) / 1000;
-        if (dtSec > 0) cpu = Math.max(0, ((ticks - t.ticks) / this.clkTck / dtSec) * 100);
-        if (t.comm !== st.comm) {
-          // Same process, new program (execve): identity must be read again.
-          const fresh = this.readIdentity(pid, entry, st, nowMs);
-          if (!fresh) continue;
-          t.reading = fresh.reading;
-          t.denied = fresh.unreadable;
-          t.comm = st.comm;
-        }
-        if (t.denied) unreadable++;
-      } else {
-        // New process, or a reused pid (different start time): never diff across two processes.
-        const fresh = this.readIdentity(pid, entry, st, nowMs);
-        if (!fresh) continue;
-        if (fresh.unreadable) unreadable++;
-        if (this.pass > 1) {
-          // Started since the last pass: its whole CPU time belongs to this interval.
-          const ageSec = (nowMs - fresh.reading.startTimeMs) / 1000;
-          if (ageSec > 0.05) cpu = Math.max(0, (ticks / this.clkTck / ageSec) * 100);
-        }
-        t = {
-          starttime: st.starttime,
-          ticks,
-          atMs: nowMs,
-          comm: st.comm,
-          reading: fresh.reading,
-          denied: fresh.unreadable,
-          seenPass: pass,
-        };
-        this.tracked.set(pid, t);
-      }
-      t.ticks = ticks;
-      t.atMs = nowMs;
-      t.seenPass = pass;
-      const r = t.reading;
-      r.ppid = st.ppid;
-      r.cpu = Math.round(cpu * 10) / 10;
-      r.rssKiB = st.rssPages * 4;
-      procs.push(r);
+      const t = this.readOne(Number(entry), entry, nowMs, pass);
+      if (!t) continue;
+      if (t.denied) unreadable++;
+      procs.push(t.reading);
     }
     // Forget exited processes so the map stays bounded by the live process count.
     for (const [pid, t] of this.tracked) if (t.seenPass !== pass) this.tracked.delete(pid);
     this.lastUnreadable = unreadable;
-    return { procs, unreadable };
+    return { procs, unreadable, full: true };
+  }
+
+  private hotPass(nowMs: number, watch: Iterable<number> | undefined): ProcsReading {
+    const pass = ++this.pass;
+    const watched = watch ? new Set(watch) : null;
+    let names: string[];
+    try {
+      // Listing /proc is cheap (no per-process kernel work): it keeps the process list exact
+      // every tick, so new processes appear at once and exited ones vanish at once.
+      names = readdirSync(this.root);
+    } catch (e) {
+      this.lastError = `cannot list ${this.root}: ${(e as Error).message}`;
+      return { procs: [], unreadable: 0, full: false };
+    }
+    const procs: ProcReading[] = [];
+    for (const entry of names) {
+      const c = entry.charCodeAt(0);
+      if (c < 48 || c > 57) continue;
+      const pid = Number(entry);
+      const known = this.tracked.get(pid);
+      if (known && known.reading.cpu < this.hotCpu && !watched?.has(pid)) {
+        known.seenPass = pass;
+        procs.push(known.reading);
+        continue;
+      }
+      const fresh = this.readOne(pid, entry, nowMs, pass);
+      if (fresh) procs.push(fresh.reading);
+    }
+    for (const [pid, t] of this.tracked) if (t.seenPass !== pass) this.tracked.delete(pid);
+    return { procs, unreadable: this.lastUnreadable, full: false };
+  }
+
+  /** Reads one process's stat; identity only when new, reused or exec'd. Null when it is gone. */
+  private readOne(pid: number, entry: string, nowMs: number, pass: number): Tracked | null {
+    let statText: string;
+    try {
+      statText = this.reader.read(`${this.root}/${entry}/stat`);
+    } catch {
+      return null; // exited between listing and reading
+    }
+    const st = parseProcStat(statText);
+    if (!st) return null;
+    const ticks = st.utime + st.stime;
+    let t = this.tracked.get(pid);
+    let cpu = 0;
+    if (t && t.starttime === st.starttime) {
+      const dtSec = (nowMs - t.atMs) / 1000;
+      // A clock step backwards (dtSec <= 0) yields 0, never a negative or infinite rate.
+      if (dtSec > 0) cpu = Math.max(0, ((ticks - t.ticks) / this.clkTck / dtSec) * 100);
+      if (t.comm !== st.comm) {
+        // Same process, new program (execve): identity must be read again.
+        const fresh = this.readIdentity(pid, entry, st, nowMs);
+        if (!fresh) return null;
+        t.reading = fresh.reading;
+        t.denied = fresh.unreadable;
+        t.comm = st.comm;
+      }
+    } else {
+      // New process, or a reused pid (different start time): never diff across two processes.
+      const fresh = this.readIdentity(pid, entry, st, nowMs);
+      if (!fresh) return null;
+      if (this.pass > 1) {
+        // Started since we last looked: its whole CPU time belongs to this interval.
+        const ageSec = (nowMs - fresh.reading.startTimeMs) / 1000;
+        if (ageSec > 0.05) cpu = Math.max(0, (ticks / this.clkTck / ageSec) * 100);
+      }
+      t = {
+        starttime: st.starttime,
+        ticks,
+        atMs: nowMs,
+        comm: st.comm,
+        reading: fresh.reading,
+        denied: fresh.unreadable,
+        seenPass: pass,
+      };
+      this.tracked.set(pid, t);
+    }
+    t.ticks = ticks;
+    t.atMs = nowMs;
+    t.seenPass = pass;
+    const r = t.reading;
+    r.ppid = st.ppid;
+    r.cpu = Number.isFinite(cpu) ? Math.round(cpu * 10) / 10 : 0;
+    r.rssKiB = st.rssPages * 4;
+    return t;
   }
 
   private readIdentity(

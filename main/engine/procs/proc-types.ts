@@ -1,3 +1,5 @@
+import type { Collector } from '../collector.js';
+
 /** Who a process is. Read once per process (pid + start time), re-read when it execs. */
 export interface ProcIdentity {
   pid: number;
@@ -23,6 +25,20 @@ export interface ProcsReading {
   procs: ProcReading[];
   /** Processes whose identity could not be fully read (permission denied: other users' processes). */
   unreadable: number;
+  /** False when only busy and watched processes were re-read (the others carry their last reading). */
+  full: boolean;
+}
+
+export interface ProcsSampleOptions {
+  /** Default true. False: re-read only processes that were busy or are in `watch`. */
+  full?: boolean;
+  /** Pids to re-read even when quiet (e.g. processes using a GPU). */
+  watch?: Iterable<number>;
+}
+
+/** The process collector contract: a Collector whose sample() takes a full/hot hint. */
+export interface ProcsCollector extends Collector<ProcsReading> {
+  sample(nowMs: number, opts?: ProcsSampleOptions): Promise<ProcsReading>;
 }
 
 /** Stable identity key: pid alone is reused by the OS, pid + start time is not. */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import si from 'systeminformation';
-import type { Availability, Collector, SourceStatus } from '../collector.js';
-import type { ProcReading, ProcsReading } from './proc-types.js';
+import type { Availability, SourceStatus } from '../collector.js';
+import type { ProcReading, ProcsCollector, ProcsReading } from './proc-types.js';
 import { logicalCores } from './linux-procs.js';
 
 /**
@@ -9,7 +9,7 @@ import { logicalCores } from './linux-procs.js';
  * `ps` on macOS). Far more expensive per tick than /proc, and untested here (no such machine in
  * this workplace); a later issue replaces it with native, long-lived readers.
  */
-export class SiProcsCollector implements Collector<ProcsReading> {
+export class SiProcsCollector implements ProcsCollector {
   readonly id = 'procs.systeminformation';
   readonly label = 'Processes (systeminformation)';
   private error: string | null = null;
@@ -37,10 +37,10 @@ export class SiProcsCollector implements Collector<ProcsReading> {
         cpu: Math.round((p.cpu ?? 0) * scale * 10) / 10,
         rssKiB: p.memRss ?? null,
       }));
-      return { procs, unreadable: 0 };
+      return { procs, unreadable: 0, full: true };
     } catch (e) {
       this.error = `systeminformation.processes() failed: ${(e as Error).message}`;
-      return { procs: [], unreadable: 0 };
+      return { procs: [], unreadable: 0, full: true };
     }
   }
 

@@ -76,6 +76,8 @@ export class DrmCollector implements Collector<GpuReading> {
     this.scanner = new DrmFdScanner(this.fs, this.procRoot, this.fullScanEveryMs);
   }
 
+  private walkedForProbe = false;
+
   async available(): Promise<Availability> {
     this.availability = this.probe();
     return this.availability;
@@ -89,6 +91,10 @@ export class DrmCollector implements Collector<GpuReading> {
       return { ok: true, detail: ours.map((c) => `${c.name} (${c.driver ?? 'unknown driver'})`).join(', ') };
     }
     // /sys may be hidden (a container) while /proc still shows GPU clients: one walk settles it.
+    // Only on the first probe: the sampler re-probes every minute, and walking every process's
+    // fds each time would cost more than the whole engine does otherwise.
+    if (this.walkedForProbe) return { ok: false, reason: NO_GPU_REASON };
+    this.walkedForProbe = true;
     try {
       const reads = new DrmFdScanner(this.fs, this.procRoot, this.fullScanEveryMs).tick(0).reads;
       if (reads.some((r) => !this.isNvidiaClient(r.info))) {

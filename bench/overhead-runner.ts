@@ -1,0 +1,135 @@
+// One side of `npm run bench`: runs either the Idlewatch engine or systeminformation.processes()
+// at the same cadence for a fixed time, then prints one JSON line with what it cost. It measures
+// itself from /proc/self/stat (all threads) plus its child processes (reaped and still running),
+// so nvidia-smi or ps children are charged to the side that spawned them.
+import { readdirSync, readFileSync } from 'node:fs';
+import si from 'systeminformation';
+import { Engine } from '../main/engine/engine.js';
+
+const [mode = 'engine', durationArg = '60', intervalArg = '1000', warmupArg = '3'] = process.argv.slice(2);
+const durationMs = Number(durationArg) * 1000;
+const intervalMs = Number(intervalArg);
+const warmupTicks = Number(warmupArg);
+const CLK_TCK = 100;
+
+function statTicks(pid: number | 'self'): { own: number; children: number; start: number } | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return { own: Number(f[11]) + Number(f[12]), children: Number(f[13]) + Number(f[14]), start: Number(f[19]) };
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds of this process, its reaped children, and its live descendants. */
+function cpuSeconds(): number {
+  const self = statTicks('self');
+  if (!self) return 0;
+  let ticks = self.own + self.children;
+  const parent = new Map<number, number>();
+  for (const e of readdirSync('/proc')) {
+    const c = e.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    try {
+      const t = readFileSync(`/proc/${e}/stat`, 'latin1');
+      parent.set(Number(e), Number(t.slice(t.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // exited
+    }
+  }
+  const ours = new Set([process.pid]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [pid, ppid] of parent) {
+      if (!ours.has(pid) && ours.has(ppid)) {
+        ours.add(pid);
+        grew = true;
+        const s = statTicks(pid);
+        if (s) ticks += s.own + s.children;
+      }
+    }
+  }
+  return ticks / CLK_TCK;
+}
+
+function peakRssKiB(): number {
+  const m = /^VmHWM:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+
+function rssKiB(): number {
+  const m = /^VmRSS:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+
+const tickMs: number[] = [];
+let processes = 0;
+let cpuAtWarm = 0;
+let wallAtWarm = 0;
+let ticks = 0;
+
+function onTick(ms: number, count: number): void {
+  ticks++;
+  processes = count;
+  if (ticks === warmupTicks) {
+    cpuAtWarm = cpuSeconds();
+    wallAtWarm = performance.now();
+  } else if (ticks > warmupTicks) {
+    tickMs.push(ms);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const end = performance.now() + durationMs + warmupTicks * intervalMs;
+let historyPoints = 0;
+let passes = { full: 0, hot: 0 };
+
+if (mode === 'engine') {
+  const engine = new Engine({ intervalMs });
+  engine.sampler.onSample((s) => onTick(s.tickMs, s.procs.length));
+  await engine.start();
+  while (performance.now() < end) await sleep(200);
+  historyPoints = engine.sampler.history.length;
+  passes = { ...engine.sampler.passes };
+  // Measure before stopping, so shutdown costs are not charged.
+  var result = finish();
+  await engine.stop();
+} else if (mode === 'si') {
+  // The same cadence, never overlapping calls (as a polling monitor built on it would).
+  while (performance.now() < end) {
+    const t0 = performance.now();
+    const data = await si.processes();
+    onTick(performance.now() - t0, data.list.length);
+    const next = intervalMs - ((performance.now() - t0) % intervalMs);
+    await sleep(next);
+  }
+  var result = finish();
+} else {
+  throw new Error(`unknown mode ${mode}`);
+}
+
+function finish() {
+  const cpu = cpuSeconds() - cpuAtWarm;
+  const wall = (performance.now() - wallAtWarm) / 1000;
+  const sorted = [...tickMs].sort((a, b) => a - b);
+  const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+  return {
+    mode,
+    processes,
+    ticks: tickMs.length,
+    wallSec: wall,
+    cpuSec: cpu,
+    cpuPercentOfOneCore: (cpu / wall) * 100,
+    tickMedianMs: q(0.5),
+    tickP95Ms: q(0.95),
+    rssKiB: rssKiB(),
+    peakRssKiB: peakRssKiB(),
+    historyPoints,
+    passes,
+  };
+}
+
+process.stdout.write(`${JSON.stringify(result)}\n`);
+process.exit(0);
