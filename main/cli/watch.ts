@@ -43,7 +43,7 @@ export function renderFrame(sample: EngineSample, sources: SourceStatus[], width
   const room = Math.max(1, rows - lines.length - 2);
   for (const p of busy.slice(0, room)) {
     lines.push(
-      `${pad(String(p.pid), 8)}${pad(p.user ?? '?', 10)}${pad(pct(p.gpu), 7, true)}${pad(p.gpuMemMiB !== null ? `${p.gpuMemMiB}M` : '-', 9, true)}${pad(pct(p.cpu), 7, true)}  ${pad(p.name, 16)} ${safeText(p.exe ?? '(unreadable)', exeWidth)}`,
+      `${pad(String(p.pid), 8)}${pad(p.user ?? '?', 10)}${pad(pct(p.gpu), 7, true)}${pad(p.gpuMemMiB !== null ? `${p.gpuMemMiB}M` : '-', 9, true)}${pad(pct(p.cpu), 7, true)}  ${pad(p.name, 16)} ${safeText(p.exe ?? (p.cmdline === '' ? '(kernel thread)' : '(not readable)'), exeWidth)}`,
     );
   }
   if (busy.length === 0) lines.push('(no process used CPU or GPU in the last interval)');

@@ -125,7 +125,7 @@ function Processes({ sample }: { sample: EngineSample }) {
                 <td className="num">{p.gpuMemMiB !== null ? `${p.gpuMemMiB} MiB` : '—'}</td>
                 <td className="num">{pct(p.cpu)}</td>
                 <td className="path" title={p.cmdline}>
-                  {p.exe ?? '(not readable)'}
+                  {p.exe ?? (p.cmdline === '' ? '(kernel thread)' : '(not readable)')}
                 </td>
               </tr>
             ))}
