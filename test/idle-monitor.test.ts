@@ -236,6 +236,63 @@ describe('IdleMonitor source choice and failover', () => {
     expect(await m.read(10_000)).toEqual({ state: 'active', idleSec: 7, source: 'idle.a' });
   });
 
+  it('backs off re-probes while nothing works (60 s doubling to 10 min) and starts over once a source works', async () => {
+    const probes: number[] = [];
+    let now = 0;
+    let works = false;
+    const source = new ScriptedIdleSource(
+      () => {
+        if (!works) throw new Error('the idle monitor went away');
+        return { idleSec: 1 };
+      },
+      {
+        id: 'idle.a',
+        availability: () => {
+          probes.push(now / 1000);
+          return works ? { ok: true } : { ok: false, reason: 'headless: no X display, no session bus' };
+        },
+      },
+    );
+    const m = new IdleMonitor({ sources: [source], idleThresholdSec: 60, maxReuseMs: 0 });
+    for (now = 0; now <= 3_600_000; now += 1000) expect((await m.read(now)).state).toBe('unknown');
+    expect(probes).toEqual([0, 60, 180, 420, 900, 1500, 2100, 2700, 3300]);
+
+    // A source that appears is found at the next (10 min) probe.
+    works = true;
+    probes.length = 0;
+    for (; now <= 4_000_000; now += 1000) await m.read(now);
+    expect(probes).toEqual([3900]);
+    expect((await m.read(now)).source).toBe('idle.a');
+    // It fails over at the third failed read (4003 s); the wait between probes starts at 60 s again.
+    works = false;
+    probes.length = 0;
+    for (now = 4_001_000; now <= 4_400_000; now += 1000) await m.read(now);
+    expect(probes).toEqual([4063, 4183]);
+  });
+
+  it('an inhibitor registry that is not there is asked again less and less often', async () => {
+    let probes = 0;
+    const inhibitors: InhibitorSource = {
+      id: 'idle.inhibitors',
+      async available() {
+        probes++;
+        return { ok: false, reason: 'GNOME session manager is not on the session bus' };
+      },
+      async read() {
+        throw new Error('not available');
+      },
+    };
+    const m = new IdleMonitor({
+      sources: [new ScriptedIdleSource(() => ({ idleSec: 120 }))],
+      inhibitors,
+      idleThresholdSec: 60,
+      maxReprobeIntervalMs: 240_000,
+    });
+    for (let t = 0; t <= 3_600_000; t += 1000) await m.read(t);
+    // 0, 60, 180, 420 s, then every 240 s: 15 probes in the hour after that.
+    expect(probes).toBe(4 + Math.floor((3600 - 420) / 240));
+  });
+
   it('switches to a preferred source that registers after start', async () => {
     const a = controllable('idle.a', { idleSec: 1 });
     const b = controllable('idle.b', { idleSec: 2 });

@@ -2,12 +2,12 @@
 // fake services in test/fakes, i.e. the real formats of both programs.
 import { describe, expect, it } from 'vitest';
 import {
-  DbusCallError,
   describeToolError,
   parseBusctlCallJson,
   parseBusctlPropertiesJson,
   parseGdbusReply,
 } from '../main/engine/idle/dbus-call.js';
+import { DbusCallError } from '../main/engine/idle/dbus-types.js';
 import { parseGVariantText } from '../main/engine/idle/gvariant-text.js';
 import { gnomeIdleInhibitorName, logindIdleInhibitors } from '../main/engine/idle/inhibitors.js';
 import { logindIdleRead, parseLogindProps } from '../main/engine/idle/logind.js';

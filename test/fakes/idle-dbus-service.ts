@@ -1,22 +1,18 @@
 /**
  * A private D-Bus daemon plus fake desktop services on it (GNOME Mutter's idle monitor, the
  * freedesktop screen saver, logind, GNOME's session manager), so the D-Bus idle sources are
- * tested through the real gdbus and busctl programs against a real bus.
+ * tested against a real bus, both over the native client and through the real gdbus and busctl
+ * programs. The services speak through the production connection and wire code
+ * (main/engine/idle/dbus-connection.ts, dbus-wire.ts): python3-dbus and gi are not installed
+ * here, and gdbus/busctl cannot serve.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  decodeMessage,
-  encodeMessage,
-  type Message,
-  MessageType,
-  messageLength,
-  splitSignature,
-  type Variant,
-} from './idle-dbus-wire.js';
+import { DbusConnection } from '../../main/engine/idle/dbus-connection.js';
+import { splitSignature } from '../../main/engine/idle/dbus-types.js';
+import type { Message, Variant } from '../../main/engine/idle/dbus-wire.js';
 
 /** A D-Bus error a fake method answers with, e.g. org.freedesktop.DBus.Error.NotSupported. */
 export class DbusErrorReply extends Error {
@@ -45,28 +41,62 @@ export interface FakeInterface {
   properties?: Record<string, FakeProperty>;
 }
 
+export interface PrivateBusOptions {
+  /**
+   * Also listen on 127.0.0.1 over TCP with ANONYMOUS auth: an address gdbus can use and the native
+   * client cannot (it speaks unix sockets and EXTERNAL only), to exercise the fallback.
+   */
+  tcp?: boolean;
+  /** Listen in Linux's abstract socket namespace instead of on a socket file; `address` is then that. */
+  abstract?: boolean;
+  /**
+   * With `abstract`: listen on a socket file as well, which `socketPath` (what the test services
+   * connect to) names, for runtimes that cannot reach abstract sockets.
+   */
+  alsoPath?: boolean;
+}
+
+const BUS = { destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', iface: 'org.freedesktop.DBus' };
+
 /** A dbus-daemon of our own, configured with no activatable services so "not on the bus" is deterministic. */
 export class PrivateBus {
+  private child: ChildProcess;
+  /** The TCP address when started with `tcp: true` (its port changes on restart). */
+  tcpAddress: string | null = null;
+
   private constructor(
+    /** unix:path=… (or unix:abstract=…) of the socket; stays valid across restart(). */
     readonly address: string,
     readonly socketPath: string,
-    private readonly child: ChildProcess,
+    private readonly config: string,
     private readonly dir: string,
-  ) {}
+    started: { child: ChildProcess; printed: string },
+  ) {
+    this.child = started.child;
+    this.tcpAddress = tcpPart(started.printed);
+  }
 
-  static async start(): Promise<PrivateBus> {
+  static async start(opts: PrivateBusOptions = {}): Promise<PrivateBus> {
     const dir = mkdtempSync(join(tmpdir(), 'idlewatch-dbus-'));
-    const socketPath = join(dir, 'bus');
     const config = join(dir, 'bus.conf');
+    const file = join(dir, 'bus');
+    const abstract = `${dir}/abstract-bus`;
+    const address = opts.abstract ? `unix:abstract=${abstract}` : `unix:path=${file}`;
+    // Node connects to `\0name` as the abstract socket "name".
+    const socketPath = opts.abstract && !opts.alsoPath ? `\0${abstract}` : file;
+    const listens = [address, ...(opts.abstract && opts.alsoPath ? [`unix:path=${file}`] : [])];
+    const tcp = opts.tcp
+      ? '  <listen>tcp:host=127.0.0.1,bind=127.0.0.1,port=0</listen>\n  <auth>ANONYMOUS</auth>\n  <allow_anonymous/>\n'
+      : '';
     writeFileSync(
       config,
       `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
   <type>session</type>
-  <listen>unix:path=${socketPath}</listen>
+${listens.map((l) => `  <listen>${l}</listen>\n`).join('')}
   <auth>EXTERNAL</auth>
-  <policy context="default">
+${tcp}  <policy context="default">
     <allow send_destination="*" eavesdrop="true"/>
     <allow eavesdrop="true"/>
     <allow own="*"/>
@@ -74,78 +104,97 @@ export class PrivateBus {
 </busconfig>
 `,
     );
-    const child = spawn('dbus-daemon', [`--config-file=${config}`, '--print-address', '--nofork'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const address = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      let err = '';
-      const timer = setTimeout(() => reject(new Error(`dbus-daemon did not start: ${err}`)), 10_000);
-      child.stdout?.on('data', (d: Buffer) => {
-        out += d.toString();
-        const line = out.split('\n')[0];
-        if (out.includes('\n') && line) {
-          clearTimeout(timer);
-          resolve(line.trim());
-        }
-      });
-      child.stderr?.on('data', (d: Buffer) => {
-        err += d.toString();
-      });
-      child.on('error', (e) => {
-        clearTimeout(timer);
-        reject(e);
-      });
-      child.on('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`dbus-daemon exited with ${code}: ${err}`));
-      });
-    });
-    return new PrivateBus(address, socketPath, child, dir);
+    return new PrivateBus(address, socketPath, config, dir, await runDaemon(config));
+  }
+
+  /**
+   * Stops the daemon, every connection to it dropping, runs `whileDown`, and starts a fresh one on
+   * the same socket.
+   */
+  async restart(whileDown?: () => Promise<void>): Promise<void> {
+    await this.kill();
+    await whileDown?.();
+    const started = await runDaemon(this.config);
+    this.child = started.child;
+    this.tcpAddress = tcpPart(started.printed);
   }
 
   async stop(): Promise<void> {
-    if (this.child.exitCode === null) {
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private async kill(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
       const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
       this.child.kill('SIGTERM');
       await exited;
     }
-    rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+function tcpPart(printed: string): string | null {
+  return printed.split(';').find((a) => a.startsWith('tcp:')) ?? null;
+}
+
+async function runDaemon(config: string): Promise<{ child: ChildProcess; printed: string }> {
+  const child = spawn('dbus-daemon', [`--config-file=${config}`, '--print-address', '--nofork'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const printed = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`dbus-daemon did not start: ${err}`)), 10_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n')[0];
+      if (out.includes('\n') && line) {
+        clearTimeout(timer);
+        resolve(line.trim());
+      }
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`dbus-daemon exited with ${code}: ${err}`));
+    });
+  });
+  return { child, printed };
 }
 
 /** One client connection to a bus that owns well-known names and answers calls on exported objects. */
 export class FakeDbusService {
-  private serial = 0;
-  private buffered = Buffer.alloc(0);
-  private readonly pending = new Map<number, { resolve: (m: Message) => void; reject: (e: Error) => void }>();
   private readonly objects = new Map<string, Map<string, FakeInterface>>();
   /** Calls received, newest last: lets tests check what a source asked for. */
   readonly calls: { path: string; iface: string; member: string }[] = [];
 
-  private constructor(private readonly socket: Socket) {}
+  private constructor(private readonly conn: DbusConnection) {}
 
   static async connect(socketPath: string): Promise<FakeDbusService> {
-    const socket = connect({ path: socketPath });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', reject);
+    let svc: FakeDbusService | undefined;
+    // No name is owned until requestName(), so no call can arrive before `svc` is set.
+    const conn = await DbusConnection.open(socketPath, {
+      timeoutMs: 5000,
+      onMethodCall: (msg) => void svc?.answer(msg),
     });
-    await authenticate(socket);
-    const svc = new FakeDbusService(socket);
-    socket.on('data', (d: Buffer) => svc.onData(d));
-    await svc.callBus('Hello', '', []);
+    svc = new FakeDbusService(conn);
     return svc;
   }
 
   async requestName(name: string): Promise<void> {
     // Flag 4: DO_NOT_QUEUE, so a clash fails loudly instead of waiting.
-    const reply = await this.callBus('RequestName', 'su', [name, 4]);
+    const reply = await this.conn.call({ ...BUS, member: 'RequestName', signature: 'su', body: [name, 4] }, 5000);
     if (reply.body[0] !== 1) throw new Error(`could not own ${name} (reply ${String(reply.body[0])})`);
   }
 
   async releaseName(name: string): Promise<void> {
-    await this.callBus('ReleaseName', 's', [name]);
+    await this.conn.call({ ...BUS, member: 'ReleaseName', signature: 's', body: [name] }, 5000);
   }
 
   export(path: string, iface: string, impl: FakeInterface): void {
@@ -162,50 +211,7 @@ export class FakeDbusService {
   }
 
   close(): void {
-    this.socket.destroy();
-  }
-
-  private callBus(member: string, signature: string, body: unknown[]): Promise<Message> {
-    const serial = ++this.serial;
-    const reply = new Promise<Message>((resolve, reject) => this.pending.set(serial, { resolve, reject }));
-    this.socket.write(
-      encodeMessage({
-        type: MessageType.MethodCall,
-        flags: 0,
-        serial,
-        path: '/org/freedesktop/DBus',
-        iface: 'org.freedesktop.DBus',
-        member,
-        destination: 'org.freedesktop.DBus',
-        signature,
-        body,
-      }),
-    );
-    return reply;
-  }
-
-  private onData(d: Buffer): void {
-    this.buffered = Buffer.concat([this.buffered, d]);
-    for (;;) {
-      const len = messageLength(this.buffered);
-      if (len === null || this.buffered.length < len) return;
-      const msg = decodeMessage(this.buffered.subarray(0, len));
-      this.buffered = this.buffered.subarray(len);
-      this.dispatch(msg);
-    }
-  }
-
-  private dispatch(msg: Message): void {
-    if (msg.type === MessageType.MethodReturn || msg.type === MessageType.Error) {
-      const waiter = msg.replySerial === undefined ? undefined : this.pending.get(msg.replySerial);
-      if (!waiter || msg.replySerial === undefined) return;
-      this.pending.delete(msg.replySerial);
-      if (msg.type === MessageType.Error) waiter.reject(new Error(`${msg.errorName}: ${String(msg.body[0])}`));
-      else waiter.resolve(msg);
-      return;
-    }
-    if (msg.type !== MessageType.MethodCall) return;
-    void this.answer(msg);
+    this.conn.close();
   }
 
   private async answer(msg: Message): Promise<void> {
@@ -213,31 +219,17 @@ export class FakeDbusService {
     const iface = msg.iface ?? '';
     const member = msg.member ?? '';
     this.calls.push({ path, iface, member });
+    let result: [string, unknown[]] | DbusErrorReply;
     try {
-      const [signature, body] = await this.invoke(path, iface, member, msg.body);
-      this.send({
-        type: MessageType.MethodReturn,
-        flags: 1,
-        serial: ++this.serial,
-        replySerial: msg.serial,
-        ...(msg.sender !== undefined && { destination: msg.sender }),
-        signature,
-        body,
-      });
+      result = await this.invoke(path, iface, member, msg.body);
     } catch (e) {
-      const err =
+      result =
         e instanceof DbusErrorReply ? e : new DbusErrorReply('org.freedesktop.DBus.Error.Failed', (e as Error).message);
-      this.send({
-        type: MessageType.Error,
-        flags: 1,
-        serial: ++this.serial,
-        replySerial: msg.serial,
-        errorName: err.errorName,
-        ...(msg.sender !== undefined && { destination: msg.sender }),
-        signature: 's',
-        body: [err.message],
-      });
     }
+    // A test may close the service (or restart the bus) while a call is being answered.
+    if (!this.conn.isOpen) return;
+    if (result instanceof DbusErrorReply) this.conn.replyError(msg, result.errorName, result.message);
+    else this.conn.reply(msg, result[0], result[1]);
   }
 
   private async invoke(path: string, iface: string, member: string, args: unknown[]): Promise<[string, unknown[]]> {
@@ -293,10 +285,6 @@ export class FakeDbusService {
     }
     return [...names];
   }
-
-  private send(m: Message): void {
-    this.socket.write(encodeMessage(m));
-  }
 }
 
 function introspect(path: string, ifaces: Map<string, FakeInterface> | undefined, children: string[]): string {
@@ -317,25 +305,4 @@ function introspect(path: string, ifaces: Map<string, FakeInterface> | undefined
   for (const c of children) parts.push(`  <node name="${c}"/>`);
   parts.push('</node>');
   return parts.join('\n');
-}
-
-/** SASL EXTERNAL with our uid, the only mechanism a local unix-socket bus needs. */
-function authenticate(socket: Socket): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const uid = String(process.getuid?.() ?? 0);
-    let text = '';
-    const onData = (d: Buffer): void => {
-      text += d.toString('latin1');
-      if (!text.includes('\r\n')) return;
-      socket.off('data', onData);
-      if (text.startsWith('OK ')) {
-        socket.write('BEGIN\r\n');
-        resolve();
-      } else {
-        reject(new Error(`D-Bus authentication refused: ${text.trim()}`));
-      }
-    };
-    socket.on('data', onData);
-    socket.write(`\0AUTH EXTERNAL ${Buffer.from(uid, 'latin1').toString('hex')}\r\n`);
-  });
 }

@@ -3,7 +3,7 @@
  * can change between reads: GNOME Mutter's idle monitor and lock screen, KDE's
  * org.freedesktop.ScreenSaver, logind's session and inhibitor list, GNOME's session manager.
  */
-import { DbusErrorReply, FakeDbusService, type PrivateBus } from './idle-dbus-service.js';
+import { DbusErrorReply, FakeDbusService, PrivateBus, type PrivateBusOptions } from './idle-dbus-service.js';
 
 export interface FakeGnomeInhibitor {
   appId: string;
@@ -125,5 +125,26 @@ export class FakeDesktop {
         InhibitedActions: { sig: 'u', get: () => s.gnomeInhibitors.reduce((acc, inh) => acc | inh.flags, 0) },
       },
     });
+  }
+}
+
+/**
+ * Runs `fn` against a fresh private bus with a fake desktop on it (owning `names`); both are
+ * stopped afterwards, also when the desktop fails to start or `fn` throws, so no dbus-daemon
+ * outlives its test.
+ */
+export async function withFakeDesktop(
+  busOpts: PrivateBusOptions,
+  names: readonly FakeServiceName[],
+  fn: (bus: PrivateBus, desktop: FakeDesktop) => Promise<void>,
+): Promise<void> {
+  const bus = await PrivateBus.start(busOpts);
+  let desktop: FakeDesktop | undefined;
+  try {
+    desktop = await FakeDesktop.start(bus, names);
+    await fn(bus, desktop);
+  } finally {
+    desktop?.close();
+    await bus.stop();
   }
 }

@@ -1,52 +1,18 @@
 /**
- * One-shot D-Bus method calls and property reads through the `gdbus` or `busctl` programs.
- * The engine runs under plain Node with no native D-Bus binding, and a desktop that has an idle
- * monitor on its bus almost always ships one of the two: gdbus with GLib (GNOME, KDE, XFCE, and
- * distributions without systemd), busctl with systemd.
+ * One-shot D-Bus method calls and property reads through the `gdbus` or `busctl` programs: the
+ * fallback for when the native client (dbus-client.ts) cannot reach or authenticate to a bus (a
+ * tcp: address, a bus that only offers DBUS_COOKIE_SHA1). Each call starts a program, so this
+ * path costs a fork and exec per reading. A desktop that has an idle monitor on its bus almost
+ * always ships one of the two: gdbus with GLib (GNOME, KDE, XFCE, distributions without
+ * systemd), busctl with systemd.
  */
 import { findOnPath, runFile } from '../util/exec.js';
+import { classifyDbusError, DbusCallError, type DbusBus, type DbusObject, splitSignature } from './dbus-types.js';
 import { type GVariantValue, parseGVariantText } from './gvariant-text.js';
 
-export type DbusBus = 'session' | 'system';
 export type DbusTool = 'gdbus' | 'busctl';
 
-/** Where a call goes: bus, well-known name, object path and interface. */
-export interface DbusObject {
-  bus: DbusBus;
-  dest: string;
-  path: string;
-  iface: string;
-}
-
-/**
- * Why a call failed, in terms a source can turn into a reason:
- * `no-service` (the name is not on the bus), `no-object` (no such object, interface, method or
- * property), `not-supported` (the service refuses, e.g. KDE on Wayland), `no-bus` (cannot connect).
- */
-export type DbusFailure =
-  | 'no-tool'
-  | 'no-bus'
-  | 'no-service'
-  | 'no-object'
-  | 'not-supported'
-  | 'denied'
-  | 'timeout'
-  | 'bad-reply'
-  | 'failed';
-
-export class DbusCallError extends Error {
-  constructor(
-    readonly failure: DbusFailure,
-    message: string,
-    /** The D-Bus error name when the tool printed one (gdbus does, busctl does not). */
-    readonly dbusName?: string,
-  ) {
-    super(message);
-    this.name = 'DbusCallError';
-  }
-}
-
-export interface DbusClientOptions {
+export interface DbusToolClientOptions {
   /** Environment for the child: DBUS_SESSION_BUS_ADDRESS / DBUS_SYSTEM_BUS_ADDRESS pick the buses, PATH the tool. */
   env?: NodeJS.ProcessEnv;
   /** Per-call limit; a desktop service that takes longer is as good as absent for a 1 s tick. Default 2000. */
@@ -57,13 +23,15 @@ export interface DbusClientOptions {
 
 export const NO_DBUS_TOOL_REASON = 'neither gdbus nor busctl is installed (apt install libglib2.0-bin)';
 
-export class DbusClient {
+export class DbusToolClient {
   readonly env: NodeJS.ProcessEnv;
   readonly timeoutMs: number;
+  /** Programs started: what the native path exists to avoid, counted so tests can check it stays 0. */
+  readonly stats = { runs: 0 };
   private readonly forcedTool: DbusTool | undefined;
   private resolved: { tool: DbusTool; path: string } | null = null;
 
-  constructor(opts: DbusClientOptions = {}) {
+  constructor(opts: DbusToolClientOptions = {}) {
     this.env = opts.env ?? process.env;
     this.timeoutMs = opts.timeoutMs ?? 2000;
     this.forcedTool = opts.tool;
@@ -164,6 +132,7 @@ export class DbusClient {
 
   private async exec(t: { tool: DbusTool; path: string }, argv: string[]): Promise<string> {
     // The tool's own timeout answers first with a clear message; ours only catches a hung tool.
+    this.stats.runs++;
     const r = await runFile(t.path, argv, { timeoutMs: this.timeoutMs + 1000, env: this.env, maxBuffer: 1024 * 1024 });
     if (r.ok) return r.stdout;
     if (r.timedOut) throw new DbusCallError('timeout', `${t.tool} did not answer within ${this.timeoutMs} ms`);
@@ -196,33 +165,7 @@ export function describeToolError(tool: DbusTool, stderr: string): DbusCallError
   const named = /GDBus\.Error:([A-Za-z0-9_.]+):\s*(.*)$/.exec(line);
   const dbusName = named?.[1];
   const message = named?.[2] ?? line.replace(/^(Error connecting|Error|Call failed):\s*/, '');
-  return new DbusCallError(classify(dbusName ?? '', line), message, dbusName);
-}
-
-function classify(name: string, text: string): DbusFailure {
-  const all = `${name} ${text}`;
-  if (
-    /ServiceUnknown|NameHasNoOwner|was not provided by any \.service files|not activatable|Could not activate/i.test(
-      all,
-    )
-  )
-    return 'no-service';
-  if (
-    /UnknownObject|UnknownInterface|UnknownMethod|UnknownProperty|No such (object|interface|method|property)|Unknown (object|interface|method|property)/i.test(
-      all,
-    )
-  )
-    return 'no-object';
-  if (/NotSupported|not supported/i.test(all)) return 'not-supported';
-  if (
-    /Failed to connect to bus|Failed to set bus address|Error connecting|Could not connect|Cannot autolaunch|Connection refused/i.test(
-      all,
-    )
-  )
-    return 'no-bus';
-  if (/AccessDenied|Access denied|Permission denied|InteractiveAuthorizationRequired/i.test(all)) return 'denied';
-  if (/NoReply|Timeout was reached|timed out/i.test(all)) return 'timeout';
-  return 'failed';
+  return new DbusCallError(classifyDbusError(dbusName ?? '', line), message, dbusName);
 }
 
 /** `(uint64 12345,)` → [12345]. Exported for tests with real gdbus output. */
@@ -249,7 +192,7 @@ export function parseBusctlCallJson(stdout: string): GVariantValue[] {
   // A method with no out-arguments prints nothing at all.
   if (first === undefined) return [];
   const j = parseJsonLine(first);
-  const types = splitSignature(j.type);
+  const types = busctlTypes(j.type);
   const data = Array.isArray(j.data) ? j.data : [];
   return types.map((t, i) => fromBusctl(t, data[i]));
 }
@@ -285,14 +228,14 @@ function fromBusctl(sig: string, data: unknown): GVariantValue {
     return inner && typeof inner.type === 'string' ? fromBusctl(inner.type, inner.data) : null;
   }
   if (sig.startsWith('a{')) {
-    const valueSig = splitSignature(sig.slice(2, -1))[1] ?? 'v';
+    const valueSig = busctlTypes(sig.slice(2, -1))[1] ?? 'v';
     const out: Record<string, GVariantValue> = {};
     for (const [k, v] of Object.entries((data ?? {}) as Record<string, unknown>)) out[k] = fromBusctl(valueSig, v);
     return out;
   }
   if (sig.startsWith('a')) return Array.isArray(data) ? data.map((d) => fromBusctl(sig.slice(1), d)) : [];
   if (sig.startsWith('(')) {
-    const fields = splitSignature(sig.slice(1, -1));
+    const fields = busctlTypes(sig.slice(1, -1));
     const items = Array.isArray(data) ? data : [];
     return fields.map((f, i) => fromBusctl(f, items[i]));
   }
@@ -300,25 +243,10 @@ function fromBusctl(sig: string, data: unknown): GVariantValue {
   return null;
 }
 
-/** "sa{sv}(ii)" → ["s", "a{sv}", "(ii)"]. */
-function splitSignature(sig: string): string[] {
-  const out: string[] = [];
-  let i = 0;
-  while (i < sig.length) {
-    const end = typeEnd(sig, i);
-    out.push(sig.slice(i, end));
-    i = end;
+function busctlTypes(sig: string): string[] {
+  try {
+    return splitSignature(sig);
+  } catch (e) {
+    throw new DbusCallError('bad-reply', `busctl printed a bad type: ${(e as Error).message}`);
   }
-  return out;
-}
-
-function typeEnd(sig: string, i: number): number {
-  const c = sig[i];
-  if (c === 'a') return typeEnd(sig, i + 1);
-  if (c === '(' || c === '{') {
-    let j = i + 1;
-    while (j < sig.length && sig[j] !== (c === '(' ? ')' : '}')) j = typeEnd(sig, j);
-    return j + 1;
-  }
-  return i + 1;
 }

@@ -1,3 +1,4 @@
+import { NativeDbusClient } from './dbus-client.js';
 import { FreedesktopScreenSaverSource } from './freedesktop-screensaver.js';
 import { GnomeMutterIdleSource } from './gnome-mutter.js';
 import type { IdleSource, InhibitorSource } from './idle-types.js';
@@ -12,7 +13,8 @@ export type IdleSourceList = IdleSource[] & { reason: string | null };
  * The idle sources worth trying on a platform, best first. On Linux: GNOME's compositor (the
  * only exact source on GNOME Wayland), KDE's screen saver service, X11 (exact on any X11
  * session), then logind's hint (coarse, but present almost everywhere). Off Linux the list is
- * empty for now, with the reason attached.
+ * empty for now, with the reason attached. The D-Bus sources share one native client, so the
+ * session and system buses are each held over one connection however many sources ask.
  */
 export function defaultIdleSources(platform: NodeJS.Platform, env: NodeJS.ProcessEnv = process.env): IdleSourceList {
   if (platform !== 'linux') {
@@ -20,11 +22,12 @@ export function defaultIdleSources(platform: NodeJS.Platform, env: NodeJS.Proces
       reason: `no built-in idle source for ${platform} yet (only Linux desktop sources exist so far)`,
     });
   }
+  const native = nativeDbusFor(env);
   const sources: IdleSource[] = [
-    new GnomeMutterIdleSource({ env }),
-    new FreedesktopScreenSaverSource({ env }),
+    new GnomeMutterIdleSource({ env, native }),
+    new FreedesktopScreenSaverSource({ env, native }),
     new X11IdleSource({ env }),
-    new LogindIdleSource({ env }),
+    new LogindIdleSource({ env, native }),
   ];
   return Object.assign(sources, { reason: null });
 }
@@ -34,5 +37,20 @@ export function defaultInhibitorSource(
   platform: NodeJS.Platform,
   env: NodeJS.ProcessEnv = process.env,
 ): InhibitorSource | null {
-  return platform === 'linux' ? new IdleInhibitorSource({ env }) : null;
+  return platform === 'linux' ? new IdleInhibitorSource({ env, native: nativeDbusFor(env) }) : null;
+}
+
+/**
+ * One native D-Bus client per environment, shared by the idle sources and the inhibitor source
+ * (the engine builds them separately). Weak keys: a client lives as long as its environment object.
+ */
+const clients = new WeakMap<NodeJS.ProcessEnv, NativeDbusClient>();
+
+function nativeDbusFor(env: NodeJS.ProcessEnv): NativeDbusClient {
+  let c = clients.get(env);
+  if (!c) {
+    c = new NativeDbusClient({ env });
+    clients.set(env, c);
+  }
+  return c;
 }

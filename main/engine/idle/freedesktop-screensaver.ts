@@ -1,5 +1,6 @@
 import type { Availability } from '../collector.js';
-import { DbusCallError, DbusClient, type DbusClientOptions, type DbusObject } from './dbus-call.js';
+import { DbusCaller, type DbusCallerOptions } from './dbus-caller.js';
+import { DbusCallError, type DbusObject } from './dbus-types.js';
 import type { IdleRead, IdleSource } from './idle-types.js';
 
 const SCREENSAVER: DbusObject = {
@@ -9,7 +10,7 @@ const SCREENSAVER: DbusObject = {
   iface: 'org.freedesktop.ScreenSaver',
 };
 
-export interface FreedesktopScreenSaverSourceOptions extends DbusClientOptions {
+export interface FreedesktopScreenSaverSourceOptions extends DbusCallerOptions {
   /**
    * Unit of GetSessionIdleTime. KDE's kscreenlocker returns KIdleTime's milliseconds, although
    * the old freedesktop draft said seconds; the seconds-era implementations (gnome-, mate-,
@@ -26,12 +27,12 @@ export interface FreedesktopScreenSaverSourceOptions extends DbusClientOptions {
 export class FreedesktopScreenSaverSource implements IdleSource {
   readonly id = 'idle.freedesktop-screensaver';
   readonly label = 'freedesktop ScreenSaver (KDE, D-Bus)';
-  private readonly bus: DbusClient;
+  private readonly bus: DbusCaller;
   private readonly msPerUnit: number;
   private askLock = true;
 
   constructor(opts: FreedesktopScreenSaverSourceOptions = {}) {
-    this.bus = new DbusClient(opts);
+    this.bus = new DbusCaller(opts);
     this.msPerUnit = opts.unit === 's' ? 1000 : 1;
   }
 
@@ -42,12 +43,16 @@ export class FreedesktopScreenSaverSource implements IdleSource {
       return { ok: false, reason: screenSaverReason(e) };
     }
     this.askLock = true;
-    return { ok: true, detail: `GetSessionIdleTime on the session bus via ${this.bus.tool()}` };
+    return { ok: true, detail: `GetSessionIdleTime on the session bus ${this.bus.via()}` };
   }
 
   async read(): Promise<IdleRead> {
     const [idleSec, locked] = await Promise.all([this.idleSec(), this.askLock ? this.locked() : undefined]);
     return locked === undefined ? { idleSec } : { idleSec, locked };
+  }
+
+  async close(): Promise<void> {
+    this.bus.close();
   }
 
   private async idleSec(): Promise<number> {

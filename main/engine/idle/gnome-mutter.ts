@@ -1,5 +1,6 @@
 import type { Availability } from '../collector.js';
-import { DbusCallError, DbusClient, type DbusClientOptions, type DbusObject } from './dbus-call.js';
+import { DbusCaller, type DbusCallerOptions } from './dbus-caller.js';
+import { DbusCallError, type DbusObject } from './dbus-types.js';
 import type { IdleRead, IdleSource } from './idle-types.js';
 
 const IDLE_MONITOR: DbusObject = {
@@ -17,7 +18,7 @@ const GNOME_SCREENSAVER: DbusObject = {
   iface: 'org.gnome.ScreenSaver',
 };
 
-export type GnomeMutterIdleSourceOptions = DbusClientOptions;
+export type GnomeMutterIdleSourceOptions = DbusCallerOptions;
 
 /**
  * GNOME's compositor idle time (`org.gnome.Mutter.IdleMonitor.GetIdletime`, milliseconds since
@@ -27,12 +28,12 @@ export type GnomeMutterIdleSourceOptions = DbusClientOptions;
 export class GnomeMutterIdleSource implements IdleSource {
   readonly id = 'idle.gnome-mutter';
   readonly label = 'GNOME Mutter idle monitor (D-Bus)';
-  private readonly bus: DbusClient;
-  /** Cleared when org.gnome.ScreenSaver is missing, so a read costs one program run, not two. */
+  private readonly bus: DbusCaller;
+  /** Cleared when org.gnome.ScreenSaver is missing, so a read costs one call, not two. */
   private askLock = true;
 
   constructor(opts: GnomeMutterIdleSourceOptions = {}) {
-    this.bus = new DbusClient(opts);
+    this.bus = new DbusCaller(opts);
   }
 
   async available(): Promise<Availability> {
@@ -42,12 +43,16 @@ export class GnomeMutterIdleSource implements IdleSource {
       return { ok: false, reason: mutterReason(e) };
     }
     this.askLock = true;
-    return { ok: true, detail: `GetIdletime on the session bus via ${this.bus.tool()}` };
+    return { ok: true, detail: `GetIdletime on the session bus ${this.bus.via()}` };
   }
 
   async read(): Promise<IdleRead> {
     const [ms, locked] = await Promise.all([this.idleMs(), this.askLock ? this.locked() : undefined]);
     return locked === undefined ? { idleSec: ms / 1000 } : { idleSec: ms / 1000, locked };
+  }
+
+  async close(): Promise<void> {
+    this.bus.close();
   }
 
   private async idleMs(): Promise<number> {

@@ -29,6 +29,13 @@ export interface IdleMonitorOptions {
    * source sits out. Default 60 s.
    */
   reprobeIntervalMs?: number;
+  /**
+   * While no source works, the wait between probes starts at reprobeIntervalMs and doubles after
+   * each probe that finds nothing, up to this. A headless server has no desktop service to wait
+   * for, and each probe may start gdbus/busctl/xprintidle where the native paths cannot connect.
+   * Default 10 min.
+   */
+  maxReprobeIntervalMs?: number;
   /** Longest an extrapolated reading is reused without asking the source; bounds how late a manual lock is seen. Default 30 s. */
   maxReuseMs?: number;
   /** How long an inhibitor list is reused. Default 10 s. */
@@ -56,7 +63,8 @@ interface LastReading {
 /**
  * Decides whether the user is at the machine, from the first idle source that works.
  *
- * Polling is adaptive because every read of a real source spawns a program. A reading of idleSec
+ * Polling is adaptive because a read of a real source costs a round trip to another process (on
+ * the fallback paths, a whole program run), and most ticks need none. A reading of idleSec
  * = s while active proves the user cannot reach the idle threshold before threshold - s more
  * seconds pass, so until then (and at most maxReuseMs) the monitor reports the last reading aged by
  * the elapsed time instead of asking again. That idleSec is an upper bound (the user may have typed
@@ -79,6 +87,7 @@ export class IdleMonitor implements Collector<IdleReading> {
   private readonly thresholdSec: number;
   private readonly maxFailures: number;
   private readonly reprobeMs: number;
+  private readonly maxReprobeMs: number;
   private readonly maxReuseMs: number;
   private readonly inhibitorMs: number;
   private readonly noSourcesReason: string | undefined;
@@ -88,6 +97,8 @@ export class IdleMonitor implements Collector<IdleReading> {
   private everWorked = false;
   /** When the sources were last probed, on the callers' clock; null until the first read sets it. */
   private lastProbeMs: number | null = null;
+  /** Probes in a row that found no working source; sets how long the next one waits. */
+  private fruitlessProbes = 0;
   private last: LastReading | null = null;
   private inflight: Promise<IdleReading> | null = null;
 
@@ -96,6 +107,7 @@ export class IdleMonitor implements Collector<IdleReading> {
   private inhibitorNames: string[] | null = null;
   private inhibitorReadMs = 0;
   private inhibitorFailures = 0;
+  private inhibitorFruitlessProbes = 0;
 
   constructor(opts: IdleMonitorOptions) {
     if (!Number.isFinite(opts.idleThresholdSec) || opts.idleThresholdSec <= 0) {
@@ -117,6 +129,7 @@ export class IdleMonitor implements Collector<IdleReading> {
     this.thresholdSec = opts.idleThresholdSec;
     this.maxFailures = Math.max(1, opts.maxFailures ?? 3);
     this.reprobeMs = opts.reprobeIntervalMs ?? 60_000;
+    this.maxReprobeMs = Math.max(this.reprobeMs, opts.maxReprobeIntervalMs ?? 600_000);
     this.maxReuseMs = opts.maxReuseMs ?? 30_000;
     this.inhibitorMs = opts.inhibitorIntervalMs ?? 10_000;
     const listReason = (opts.sources as { reason?: unknown }).reason;
@@ -142,7 +155,11 @@ export class IdleMonitor implements Collector<IdleReading> {
     this.chosen = null;
     this.last = null;
     this.lastProbeMs = null;
-    await Promise.all(this.states.map((s) => s.source.close?.().catch(() => undefined)));
+    this.fruitlessProbes = 0;
+    await Promise.all([
+      ...this.states.map((s) => s.source.close?.().catch(() => undefined)),
+      this.inhibitorSource?.close?.().catch(() => undefined),
+    ]);
   }
 
   sample(nowMs: number): Promise<IdleReading> {
@@ -151,7 +168,7 @@ export class IdleMonitor implements Collector<IdleReading> {
 
   /** The user's state at `nowMs` (the callers' clock: Date.now() live, trace time in replay). */
   read(nowMs: number): Promise<IdleReading> {
-    // Ticks that overlap (a slow source) share one read instead of stacking program runs.
+    // Ticks that overlap (a slow source) share one read instead of stacking reads.
     this.inflight ??= this.readOnce(nowMs).finally(() => {
       this.inflight = null;
     });
@@ -225,7 +242,8 @@ export class IdleMonitor implements Collector<IdleReading> {
     const chosenAt = this.chosen ? this.states.indexOf(this.chosen) : this.states.length;
     if (chosenAt === 0) return;
     // A clock that went backwards (a replay restarted) also re-probes rather than waiting forever.
-    const due = nowMs - this.lastProbeMs >= this.reprobeMs || nowMs < this.lastProbeMs;
+    const interval = this.chosen ? this.reprobeMs : this.backedOff(this.fruitlessProbes);
+    const due = nowMs - this.lastProbeMs >= interval || nowMs < this.lastProbeMs;
     if (due) await this.chooseFrom(chosenAt, nowMs);
   }
 
@@ -242,9 +260,16 @@ export class IdleMonitor implements Collector<IdleReading> {
           st.lastError = null;
           this.last = null;
         }
+        this.fruitlessProbes = 0;
         return;
       }
     }
+    if (!this.chosen) this.fruitlessProbes++;
+  }
+
+  /** The wait before the next probe after `fruitless` probes in a row found nothing: 1, 1, 2, 4… × reprobe. */
+  private backedOff(fruitless: number): number {
+    return Math.min(this.maxReprobeMs, this.reprobeMs * 2 ** Math.max(0, fruitless - 1));
   }
 
   private async readUser(nowMs: number): Promise<IdleReading> {
@@ -313,11 +338,12 @@ export class IdleMonitor implements Collector<IdleReading> {
       this.inhibitorAvailability === null ||
       (!this.inhibitorAvailability.ok &&
         (this.inhibitorProbeMs === null ||
-          nowMs - this.inhibitorProbeMs >= this.reprobeMs ||
+          nowMs - this.inhibitorProbeMs >= this.backedOff(this.inhibitorFruitlessProbes) ||
           nowMs < this.inhibitorProbeMs));
     if (probeDue) {
       this.inhibitorProbeMs = nowMs;
       this.inhibitorAvailability = await safeAvailable(src);
+      this.inhibitorFruitlessProbes = this.inhibitorAvailability.ok ? 0 : this.inhibitorFruitlessProbes + 1;
     }
     if (!this.inhibitorAvailability?.ok) return undefined;
     try {

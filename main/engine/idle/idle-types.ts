@@ -23,4 +23,6 @@ export interface InhibitorSource {
   readonly id: string;
   available(): Promise<Availability>;
   read(): Promise<string[]>;
+  /** Optional: releases long-lived resources. */
+  close?(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import type { Availability } from '../collector.js';
-import { DbusCallError, DbusClient, type DbusClientOptions, type DbusObject } from './dbus-call.js';
+import { DbusCaller, type DbusCallerOptions } from './dbus-caller.js';
+import { DbusCallError, type DbusObject } from './dbus-types.js';
 import type { GVariantValue } from './gvariant-text.js';
 import type { InhibitorSource } from './idle-types.js';
 
@@ -12,7 +13,7 @@ const GNOME_SESSION: DbusObject = {
 const GNOME_INHIBITOR_IFACE = 'org.gnome.SessionManager.Inhibitor';
 /** GsmInhibitorFlag: 1 logout, 2 switch user, 4 suspend, 8 idle, 16 automount. */
 const GNOME_INHIBIT_IDLE = 8;
-/** A runaway app holding hundreds of inhibitors must not cost hundreds of program runs a poll. */
+/** A runaway app holding hundreds of inhibitors must not cost hundreds of calls a poll. */
 const MAX_GNOME_INHIBITORS = 16;
 
 const LOGIND_MANAGER: DbusObject = {
@@ -24,7 +25,7 @@ const LOGIND_MANAGER: DbusObject = {
 
 export type InhibitorRegistry = 'gnome' | 'logind';
 
-export interface IdleInhibitorSourceOptions extends DbusClientOptions {
+export interface IdleInhibitorSourceOptions extends DbusCallerOptions {
   /** Registries to ask, in order. Default both: GNOME apps register with gnome-session, others with logind. */
   registries?: readonly InhibitorRegistry[];
 }
@@ -36,13 +37,13 @@ export interface IdleInhibitorSourceOptions extends DbusClientOptions {
  */
 export class IdleInhibitorSource implements InhibitorSource {
   readonly id = 'idle.inhibitors';
-  private readonly bus: DbusClient;
+  private readonly bus: DbusCaller;
   private readonly registries: readonly InhibitorRegistry[];
   /** Registries that answered the last probe; read() asks only these. Null until probed. */
   private working: InhibitorRegistry[] | null = null;
 
   constructor(opts: IdleInhibitorSourceOptions = {}) {
-    this.bus = new DbusClient(opts);
+    this.bus = new DbusCaller(opts);
     this.registries = opts.registries ?? ['gnome', 'logind'];
   }
 
@@ -60,7 +61,7 @@ export class IdleInhibitorSource implements InhibitorSource {
     this.working = working;
     if (working.length === 0)
       return { ok: false, reason: [...new Set(reasons)].join('; ') || 'no inhibitor registry configured' };
-    return { ok: true, detail: `idle inhibitors from ${working.map(registryLabel).join(' and ')}` };
+    return { ok: true, detail: `idle inhibitors from ${working.map(registryLabel).join(' and ')} ${this.bus.via()}` };
   }
 
   async read(): Promise<string[]> {
@@ -82,12 +83,16 @@ export class IdleInhibitorSource implements InhibitorSource {
     return [...names].sort();
   }
 
+  async close(): Promise<void> {
+    this.bus.close();
+  }
+
   private list(reg: InhibitorRegistry): Promise<string[]> {
     return reg === 'gnome' ? this.gnome() : this.logind();
   }
 
   private async gnome(): Promise<string[]> {
-    // InhibitedActions is the OR of every inhibitor's flags: one run answers "none" in the usual case.
+    // InhibitedActions is the OR of every inhibitor's flags: one call answers "none" in the usual case.
     try {
       const { InhibitedActions: actions } = await this.bus.getProperties(GNOME_SESSION, ['InhibitedActions']);
       if (typeof actions === 'number' && (actions & GNOME_INHIBIT_IDLE) === 0) return [];

@@ -1,11 +1,12 @@
 import type { Availability } from '../collector.js';
-import { DbusCallError, DbusClient, type DbusClientOptions, type DbusObject } from './dbus-call.js';
+import { DbusCaller, type DbusCallerOptions } from './dbus-caller.js';
+import { DbusCallError, type DbusObject } from './dbus-types.js';
 import type { GVariantValue } from './gvariant-text.js';
 import type { IdleRead, IdleSource } from './idle-types.js';
 
 const PROPERTIES = ['IdleHint', 'IdleSinceHint', 'IdleSinceHintMonotonic', 'LockedHint'] as const;
 
-export interface LogindIdleSourceOptions extends DbusClientOptions {
+export interface LogindIdleSourceOptions extends DbusCallerOptions {
   /**
    * Session object. `auto` is logind's alias for the caller's session, or when the caller has
    * none (an app started by a user service), the user's graphical session.
@@ -33,13 +34,13 @@ export interface LogindIdleProps {
 export class LogindIdleSource implements IdleSource {
   readonly id = 'idle.logind';
   readonly label = 'systemd-logind session idle hint (D-Bus)';
-  private readonly bus: DbusClient;
+  private readonly bus: DbusCaller;
   private readonly session: DbusObject;
   private readonly monotonicUs: () => number;
   private readonly realtimeUs: () => number;
 
   constructor(opts: LogindIdleSourceOptions = {}) {
-    this.bus = new DbusClient(opts);
+    this.bus = new DbusCaller(opts);
     this.session = {
       bus: 'system',
       dest: 'org.freedesktop.login1',
@@ -60,11 +61,15 @@ export class LogindIdleSource implements IdleSource {
     const note = neverSetIdleHint(props)
       ? ' (the desktop has never set an idle hint in this session: idle time unknown until it does)'
       : " (coarse: idle only after the desktop's own idle delay)";
-    return { ok: true, detail: `IdleHint of ${this.session.path} via ${this.bus.tool()}${note}` };
+    return { ok: true, detail: `IdleHint of ${this.session.path} ${this.bus.via()}${note}` };
   }
 
   async read(): Promise<IdleRead> {
     return logindIdleRead(await this.props(), this.monotonicUs(), this.realtimeUs());
+  }
+
+  async close(): Promise<void> {
+    this.bus.close();
   }
 
   private async props(): Promise<LogindIdleProps> {
