@@ -154,8 +154,8 @@ describe.skipIf(!linux)('adaptive sampling', () => {
         const s = await sampler.tick();
         seen = (s.procs.find((p) => p.pid === late.pid)?.cpu ?? 0) > 50;
       }
-      expect(seen, 'the new burner was picked up by a triggered full pass').toBe(true);
-      expect(sampler.passes.full).toBeGreaterThanOrEqual(2);
+      // New processes are read on hot passes too (the /proc listing is exact every tick).
+      expect(seen, 'the new burner was picked up within a few ticks').toBe(true);
       // Once known and busy, it is re-read on hot passes too.
       const before = sampler.passes.full;
       await sleep(500);

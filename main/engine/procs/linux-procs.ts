@@ -6,6 +6,9 @@ import { ProcFileReader, parseProcStat } from './proc-file.js';
 import type { ProcReading, ProcsCollector, ProcsReading, ProcsSampleOptions } from './proc-types.js';
 import { UserNames } from './users.js';
 
+/** How long a process stays on the hot list after its last busy reading. */
+const HOT_STICKY_MS = 30_000;
+
 export interface LinuxProcsOptions {
   procRoot?: string;
   passwdPath?: string;
@@ -21,8 +24,16 @@ interface Tracked {
   reading: ProcReading;
   /** Identity could not be fully read (permission denied). */
   denied: boolean;
+  /**
+   * Re-read on hot passes until then: a busy process that gets no CPU for one interval (a
+   * loaded machine, a miner throttling) must not drop out of view until the next full pass.
+   */
+  hotUntilMs: number;
   seenPass: number;
 }
+
+/** Passes further apart than this were split by a suspend or a clock step, not by sampling. */
+const MAX_PASS_GAP_MS = 60_000;
 
 /**
  * Every process's identity and CPU share, read straight from /proc.
@@ -42,6 +53,9 @@ export class LinuxProcsCollector implements ProcsCollector {
   private clkTck = 100;
   private bootTimeMs = 0;
   private pass = 0;
+  private lastPassAt: number | null = null;
+  /** The last pass's interval was unusable (the clock jumped): the next pass re-reads everyone. */
+  private remeasure = false;
   private lastUnreadable = 0;
   private lastError: string | null = null;
   private started = false;
@@ -104,7 +118,12 @@ export class LinuxProcsCollector implements ProcsCollector {
    * kernel computes it on every read), so while the machine is quiet most ticks are hot passes.
    */
   private collect(nowMs: number, opts: ProcsSampleOptions = {}): ProcsReading {
-    const full = opts.full !== false || this.pass === 0;
+    const full = opts.full !== false || this.pass === 0 || this.remeasure;
+    // After a clock step or a suspend every rate of this pass is 0 or meaningless, so no process
+    // looks busy, and hot passes would skip even a miner until the next scheduled full pass.
+    const gap = this.lastPassAt === null ? 0 : nowMs - this.lastPassAt;
+    this.remeasure = !(gap >= 0 && gap <= MAX_PASS_GAP_MS);
+    this.lastPassAt = nowMs;
     if (!full) return this.hotPass(nowMs, opts.watch);
     const pass = ++this.pass;
     let names: string[];
@@ -149,7 +168,7 @@ export class LinuxProcsCollector implements ProcsCollector {
       if (c < 48 || c > 57) continue;
       const pid = Number(entry);
       const known = this.tracked.get(pid);
-      if (known && known.reading.cpu < this.hotCpu && !watched?.has(pid)) {
+      if (known && known.hotUntilMs < nowMs && !watched?.has(pid)) {
         known.seenPass = pass;
         procs.push(known.reading);
         continue;
@@ -203,6 +222,7 @@ export class LinuxProcsCollector implements ProcsCollector {
         reading: fresh.reading,
         denied: fresh.unreadable,
         seenPass: pass,
+        hotUntilMs: 0,
       };
       this.tracked.set(pid, t);
     }
@@ -212,6 +232,7 @@ export class LinuxProcsCollector implements ProcsCollector {
     const r = t.reading;
     r.ppid = st.ppid;
     r.cpu = Number.isFinite(cpu) ? Math.round(cpu * 10) / 10 : 0;
+    if (r.cpu >= this.hotCpu) t.hotUntilMs = nowMs + HOT_STICKY_MS;
     r.rssKiB = st.rssPages * 4;
     return t;
   }

@@ -66,11 +66,11 @@ export function parseProcStat(text: string): ProcStat | null {
   const rest = text.slice(close + 2).split(' ');
   // rest[0] is field 3 (state); field N is rest[N - 3].
   const state = rest[0];
-  const ppid = Number(rest[1]);
-  const utime = Number(rest[11]);
-  const stime = Number(rest[12]);
-  const starttime = Number(rest[19]);
-  const rssPages = Number(rest[21]);
+  const ppid = statField(rest[1]);
+  const utime = statField(rest[11]);
+  const stime = statField(rest[12]);
+  const starttime = statField(rest[19]);
+  const rssPages = statField(rest[21]);
   if (state === undefined || !Number.isFinite(ppid) || !Number.isFinite(utime) || !Number.isFinite(starttime))
     return null;
   return {
@@ -82,4 +82,12 @@ export function parseProcStat(text: string): ProcStat | null {
     starttime,
     rssPages: Number.isFinite(rssPages) ? rssPages : 0,
   };
+}
+
+/**
+ * One unsigned decimal field. Number() alone would read an empty field (a line cut just after a
+ * separator) as 0 and accept `-5`, `1e3` or `0x1f`, none of which the kernel prints.
+ */
+function statField(text: string | undefined): number {
+  return text !== undefined && /^\d+\n?$/.test(text) ? Number(text) : Number.NaN;
 }

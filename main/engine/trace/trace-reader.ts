@@ -38,7 +38,27 @@ export async function readTrace(
   handlers: TraceHandlers,
 ): Promise<{ samples: number; warnings: TraceWarning[] }> {
   const raw = createReadStream(file);
-  const input = file.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
+  try {
+    return await readLines(file, raw, handlers);
+  } finally {
+    // A trace refused early (line 2 of a big file) leaves the stream paused with its file open.
+    raw.destroy();
+  }
+}
+
+async function readLines(
+  file: string,
+  raw: ReturnType<typeof createReadStream>,
+  handlers: TraceHandlers,
+): Promise<{ samples: number; warnings: TraceWarning[] }> {
+  let input: NodeJS.ReadableStream = raw;
+  if (file.endsWith('.gz')) {
+    const gunzip = createGunzip();
+    // pipe() forwards no errors: a .gz that cannot be opened would be an uncaught 'error' (a
+    // crash) and a read that never ends. Hand the error to the stream readline reads.
+    raw.on('error', (e) => gunzip.destroy(e));
+    input = raw.pipe(gunzip);
+  }
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   const warnings: TraceWarning[] = [];
   let lineNo = 0;

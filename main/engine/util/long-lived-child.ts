@@ -49,6 +49,17 @@ export class LineSplitter {
     this.partial += rest;
   }
 
+  /**
+   * Drops a last line that had no newline. A streaming tool that died mid-line left half a row
+   * (`…, 100` cut to `…, 10`) that would parse as plausible data, so stdout tails are discarded.
+   */
+  discardTail(): void {
+    if (this.partial !== '' || this.discarding) this.dropped++;
+    this.partial = '';
+    this.discarding = false;
+    this.decoder.end();
+  }
+
   /** Emits a last line that had no newline (a tool killed mid-line, a file without a final newline). */
   end(): void {
     const tail = this.partial + this.decoder.end();
@@ -272,8 +283,8 @@ export class LongLivedChild {
       }
     });
     child.on('close', (code: number | null, signal: NodeJS.Signals | null) => {
-      out.end();
-      err.end();
+      out.discardTail();
+      err.end(); // an error message without a final newline is still worth showing
       this.droppedLines += out.dropped + err.dropped;
       this.finish(run, code, signal);
     });

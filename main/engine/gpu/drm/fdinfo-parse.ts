@@ -55,7 +55,8 @@ function quantity(value: string): Quantity | null {
 function mib(value: string): number | null {
   const q = quantity(value);
   if (!q) return null;
-  const factor = UNIT_BYTES[q.unit];
+  // Own keys only: a unit such as `constructor` must not find Object.prototype's (NaN MiB).
+  const factor = Object.hasOwn(UNIT_BYTES, q.unit) ? UNIT_BYTES[q.unit] : undefined;
   return factor === undefined ? null : (q.n * factor) / 1024 ** 2;
 }
 
@@ -87,7 +88,9 @@ export function parseFdinfo(text: string): DrmFdinfo | null {
   const totalCycles: Record<string, number> = {};
   const legacyPercent: Record<string, number> = {};
   // Per region, the value of each memory key seen, so preference does not depend on line order.
-  const memoryByKind: Record<string, Partial<Record<(typeof MEMORY_PREFIXES)[number], number>>> = {};
+  // No prototype: a region named `__proto__` or `toString` would otherwise hand back
+  // Object.prototype or a built-in function, and the slot write below would pollute it.
+  const memoryByKind: Record<string, Partial<Record<(typeof MEMORY_PREFIXES)[number], number>>> = Object.create(null);
 
   const setMemory = (kind: (typeof MEMORY_PREFIXES)[number], region: string, value: string): void => {
     const v = mib(value);

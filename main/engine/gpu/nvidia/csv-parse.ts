@@ -94,6 +94,11 @@ export function parseSmiCsv(text: string, fields?: readonly string[]): SmiCsvTab
   return { fields: names, rows, bad };
 }
 
+/** Digits that fit an exact integer: a 30-digit "pid" or index is garbage, not a number to round. */
+function isIntegerText(text: string): boolean {
+  return /^\d+$/.test(text) && Number.isSafeInteger(Number(text));
+}
+
 /** One GPU as `--query-gpu` reports it. Numbers are null where the driver printed a placeholder. */
 export interface SmiGpuRow {
   index: number | null;
@@ -122,7 +127,7 @@ function num(rec: Record<string, string>, ...names: string[]): number | null {
 /** Reads a GPU record from any of the query shapes (field aliases: `name`/`gpu_name`, `uuid`/`gpu_uuid`). */
 export function gpuRowFromRecord(rec: Record<string, string>): SmiGpuRow {
   const indexRaw = pick(rec, 'index');
-  const index = indexRaw !== undefined && /^\d+$/.test(indexRaw.trim()) ? Number(indexRaw) : null;
+  const index = indexRaw !== undefined && isIntegerText(indexRaw.trim()) ? Number(indexRaw) : null;
   const row: SmiGpuRow = {
     index,
     uuid: parseSmiText(pick(rec, 'uuid', 'gpu_uuid')),
@@ -183,7 +188,7 @@ export function parseComputeApps(text: string, fields?: readonly string[]): Comp
   let skipped = table.bad.length;
   for (const rec of table.rows) {
     const pidRaw = pick(rec, 'pid')?.trim();
-    if (!pidRaw || !/^\d+$/.test(pidRaw)) {
+    if (!pidRaw || !isIntegerText(pidRaw)) {
       skipped++;
       continue;
     }

@@ -55,7 +55,9 @@ export function parsePmonHeader(line: string): string[] | null {
 /** Parses a value cell: `-` (not measured) and anything non-numeric become null. */
 function cell(text: string | undefined): number | null {
   if (text === undefined || !/^\d+(\.\d+)?$/.test(text)) return null;
-  return Number(text);
+  const n = Number(text);
+  // 310+ digits overflow to Infinity: that is not a reading, and the row is refused as garbage.
+  return Number.isFinite(n) ? n : null;
 }
 
 /**
@@ -87,7 +89,7 @@ export function parsePmonLine(line: string, columns: readonly string[] | null): 
   }
   const gpuText = values.get('gpu') ?? '';
   const pidText = values.get('pid') ?? '';
-  if (!/^\d+$/.test(gpuText) || !(pidText === '-' || /^\d+$/.test(pidText))) return { kind: 'garbage', text: trimmed };
+  if (!isIndex(gpuText) || !(pidText === '-' || isIndex(pidText))) return { kind: 'garbage', text: trimmed };
   for (const [col, v] of values) {
     if (col === 'gpu' || col === 'pid' || col === 'type' || col === 'command') continue;
     // Every metric cell is a number or `-`; anything else means the row is not what we think it is.
@@ -120,6 +122,11 @@ export function parsePmonLine(line: string, columns: readonly string[] | null): 
       name: name === '-' ? '' : name,
     },
   };
+}
+
+/** A gpu index or pid: digits that fit an exact integer (a 30-digit "pid" is not one). */
+function isIndex(text: string): boolean {
+  return /^\d+$/.test(text) && Number.isSafeInteger(Number(text));
 }
 
 /** `-o DT` adds date and time columns; they are not numbers but are not garbage either. */

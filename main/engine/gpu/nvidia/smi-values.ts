@@ -20,7 +20,8 @@ export function parseSmiNumber(raw: string | undefined): number | null | undefin
   if (raw === undefined) return undefined;
   const t = raw.trim();
   const m = NUMBER_WITH_UNIT.exec(t);
-  if (m) return Number(m[1]);
+  // 310+ digits overflow to Infinity: not a value nvidia-smi prints, so not what we expected.
+  if (m) return Number.isFinite(Number(m[1])) ? Number(m[1]) : undefined;
   return isSmiPlaceholder(t) ? null : undefined;
 }
 

@@ -67,10 +67,11 @@ export function parseXml(text: string, limits: XmlLimits = {}): XmlElement {
       if (!top) throw new XmlParseError('CDATA outside the root element', start);
       top.text += text.slice(start, pos - 3);
     } else if (text.startsWith('<!', pos)) {
-      // DOCTYPE, possibly with an internal subset in brackets.
-      const bracket = text.indexOf('[', pos);
+      // DOCTYPE, possibly with an internal subset in brackets. The bracket is looked for only
+      // up to the first '>': searching the rest of the document for every `<!x>` is quadratic.
       const close = text.indexOf('>', pos);
-      if (bracket !== -1 && close !== -1 && bracket < close) {
+      const bracket = close === -1 ? -1 : text.slice(pos, close).indexOf('[') + pos;
+      if (bracket >= pos) {
         pos = bracket;
         skipPast(']', 'DOCTYPE internal subset');
       }
@@ -191,6 +192,11 @@ export interface SmiXmlLog {
   gpus: SmiXmlGpu[];
 }
 
+/** Digits that fit an exact integer; anything else (a 30-digit "pid" included) is null. */
+function wholeNumber(text: string | undefined): number | null {
+  return text !== undefined && /^\d+$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : null;
+}
+
 function xmlNumber(el: XmlElement | undefined, name: string): number | null {
   return parseSmiNumber(xmlChildText(el, name)) ?? null;
 }
@@ -216,9 +222,10 @@ export function parseNvidiaSmiXml(text: string): SmiXmlLog {
     const processes: SmiXmlProcess[] = [];
     for (const p of xmlChildren(xmlChild(gpu, 'processes'), 'process_info')) {
       const pid = xmlChildText(p, 'pid');
-      if (!pid || !/^\d+$/.test(pid)) continue;
+      const pidNumber = wholeNumber(pid);
+      if (pidNumber === null) continue;
       processes.push({
-        pid: Number(pid),
+        pid: pidNumber,
         type: parseSmiText(xmlChildText(p, 'type')),
         name: xmlChildText(p, 'process_name') ?? '',
         usedMemoryMiB: xmlNumber(p, 'used_memory'),
@@ -229,7 +236,7 @@ export function parseNvidiaSmiXml(text: string): SmiXmlLog {
       busId: gpu.attrs.id ?? null,
       uuid: parseSmiText(xmlChildText(gpu, 'uuid')),
       name: parseSmiText(xmlChildText(gpu, 'product_name')),
-      minorNumber: minor && /^\d+$/.test(minor) ? Number(minor) : null,
+      minorNumber: wholeNumber(minor),
       memoryTotalMiB: xmlNumber(fb, 'total'),
       memoryUsedMiB: xmlNumber(fb, 'used'),
       utilGpu,
@@ -246,7 +253,7 @@ export function parseNvidiaSmiXml(text: string): SmiXmlLog {
   return {
     driverVersion: parseSmiText(xmlChildText(root, 'driver_version')),
     cudaVersion: parseSmiText(xmlChildText(root, 'cuda_version')),
-    attachedGpus: attached && /^\d+$/.test(attached) ? Number(attached) : null,
+    attachedGpus: wholeNumber(attached),
     gpus,
   };
 }
