@@ -205,4 +205,36 @@ describe('LinuxProcsCollector on a fake /proc', () => {
     expect(c.trackedCount).toBe(after.procs.length);
     await c.stop();
   });
+
+  it('skips the /proc listing on hot passes while the kernel fork counter stands still', async () => {
+    const r2 = mkdtempSync(join(tmpdir(), 'iw-forks-'));
+    try {
+      const setForks = (n: number) =>
+        writeFileSync(join(r2, 'stat'), `cpu  1 2 3 4 5 6 7 8 0 0\nbtime 1700000000\nprocesses ${n}\n`);
+      const proc = (pid: number) => {
+        mkdirSync(join(r2, String(pid)), { recursive: true });
+        writeFileSync(
+          join(r2, String(pid), 'stat'),
+          `${pid} (p${pid}) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1000 1000 10 0`,
+        );
+        writeFileSync(join(r2, String(pid), 'cmdline'), `p${pid}\0`);
+      };
+      mkdirSync(join(r2, 'self'), { recursive: true });
+      writeFileSync(join(r2, 'self', 'stat'), '1 (self) S 0 0 0 0 0 0 0 0 0 0 0 0 0');
+      setForks(500);
+      proc(10);
+      const c = new LinuxProcsCollector({ procRoot: r2 });
+      await c.start();
+      const t0 = Date.now();
+      proc(11); // appears without the counter moving (impossible on a real kernel): not listed
+      const a = await c.sample(t0 + 1000, { full: false });
+      expect(a.procs.map((p) => p.pid)).toEqual([10]);
+      setForks(501); // a fork happened: the hot pass lists /proc again
+      const b = await c.sample(t0 + 2000, { full: false });
+      expect(b.procs.map((p) => p.pid).sort()).toEqual([10, 11]);
+      await c.stop();
+    } finally {
+      rmSync(r2, { recursive: true, force: true });
+    }
+  });
 });

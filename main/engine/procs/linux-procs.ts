@@ -60,6 +60,7 @@ export class LinuxProcsCollector implements ProcsCollector {
   private lastError: string | null = null;
   private started = false;
   private readonly hotCpu: number;
+  private lastForks: number | null = null;
 
   constructor(opts: LinuxProcsOptions = {}) {
     this.root = opts.procRoot ?? '/proc';
@@ -126,6 +127,7 @@ export class LinuxProcsCollector implements ProcsCollector {
     this.lastPassAt = nowMs;
     if (!full) return this.hotPass(nowMs, opts.watch);
     const pass = ++this.pass;
+    this.lastForks = this.readForkCount(); // read before listing, so a fork during the pass is not missed
     let names: string[];
     try {
       names = readdirSync(this.root);
@@ -153,10 +155,28 @@ export class LinuxProcsCollector implements ProcsCollector {
   private hotPass(nowMs: number, watch: Iterable<number> | undefined): ProcsReading {
     const pass = ++this.pass;
     const watched = watch ? new Set(watch) : null;
+    // The kernel's fork counter tells whether any process was created since the last pass. When
+    // none was, the /proc listing (the costly part of a hot pass) is skipped: busy processes are
+    // re-read (and dropped if they exited) and quiet ones carried until the next full pass.
+    const forks = this.readForkCount();
+    if (forks !== null && forks === this.lastForks) {
+      const procs: ProcReading[] = [];
+      for (const [pid, t] of this.tracked) {
+        if (t.hotUntilMs < nowMs && !watched?.has(pid)) {
+          procs.push(t.reading);
+          continue;
+        }
+        const fresh = this.readOne(pid, String(pid), nowMs, pass);
+        if (fresh) procs.push(fresh.reading);
+        else this.tracked.delete(pid);
+      }
+      return { procs, unreadable: this.lastUnreadable, full: false };
+    }
+    this.lastForks = forks;
     let names: string[];
     try {
-      // Listing /proc is cheap (no per-process kernel work): it keeps the process list exact
-      // every tick, so new processes appear at once and exited ones vanish at once.
+      // Listing /proc costs no per-process kernel work: new processes appear and exited ones
+      // vanish at once.
       names = readdirSync(this.root);
     } catch (e) {
       this.lastError = `cannot list ${this.root}: ${(e as Error).message}`;
@@ -178,6 +198,19 @@ export class LinuxProcsCollector implements ProcsCollector {
     }
     for (const [pid, t] of this.tracked) if (t.seenPass !== pass) this.tracked.delete(pid);
     return { procs, unreadable: this.lastUnreadable, full: false };
+  }
+
+  /** Total forks since boot (`processes` in /proc/stat), or null when unreadable. */
+  private readForkCount(): number | null {
+    try {
+      const text = this.reader.read(`${this.root}/stat`);
+      const at = text.indexOf('\nprocesses ');
+      if (at < 0) return null;
+      const n = Number.parseInt(text.slice(at + 11, text.indexOf('\n', at + 11)), 10);
+      return Number.isFinite(n) ? n : null;
+    } catch {
+      return null;
+    }
   }
 
   /** Reads one process's stat; identity only when new, reused or exec'd. Null when it is gone. */
