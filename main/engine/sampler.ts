@@ -23,7 +23,7 @@ export interface SamplerOptions {
   /** How often a GPU source that was unavailable is probed again (a driver installed later). */
   reprobeMs?: number;
   /**
-   * Longest time between full process passes while the machine is quiet (default 20 s). New,
+   * Longest time between full process passes while the machine is quiet (default 30 s). New,
    * busy and GPU-using processes are read every tick; a jump in CPU use that they do not explain
    * (a quiet process waking up) or a GPU user we have not seen triggers a full pass at once.
    */
@@ -156,7 +156,7 @@ export class Sampler {
   }
 
   private needsFullPass(at: number, cpu: CpuReading, unknownGpuUser: boolean): boolean {
-    const every = this.opts.fullPassEveryMs ?? 20_000;
+    const every = this.opts.fullPassEveryMs ?? 30_000;
     if (at - this.lastFullAt >= every || at < this.lastFullAt) return true; // cadence, or the clock stepped back
     if (unknownGpuUser) return true;
     if (cpu.cpu === null) return false;
