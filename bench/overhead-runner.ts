@@ -86,6 +86,7 @@ const end = performance.now() + durationMs + warmupTicks * intervalMs;
 let historyPoints = 0;
 let passes = { full: 0, hot: 0 };
 
+let result: ReturnType<typeof finish>;
 if (mode === 'engine') {
   const engine = new Engine({ intervalMs });
   engine.sampler.onSample((s) => onTick(s.tickMs, s.procs.length));
@@ -94,7 +95,7 @@ if (mode === 'engine') {
   historyPoints = engine.sampler.history.length;
   passes = { ...engine.sampler.passes };
   // Measure before stopping, so shutdown costs are not charged.
-  var result = finish();
+  result = finish();
   await engine.stop();
 } else if (mode === 'si') {
   // The same cadence, never overlapping calls (as a polling monitor built on it would).
@@ -105,7 +106,7 @@ if (mode === 'engine') {
     const next = intervalMs - ((performance.now() - t0) % intervalMs);
     await sleep(next);
   }
-  var result = finish();
+  result = finish();
 } else {
   throw new Error(`unknown mode ${mode}`);
 }

@@ -64,6 +64,7 @@ const targets = {
           'tick-cost': 'bench/tick-cost.ts',
           overhead: 'bench/overhead.ts',
           'overhead-runner': 'bench/overhead-runner.ts',
+          scan: 'bench/scan.ts',
         },
         outDir: 'bench',
       }),

@@ -1,5 +1,6 @@
+import type { Incident } from '../../shared/detection.js';
 import type { EngineSample, SourceStatus } from '../../shared/engine-types.js';
-import type { Engine } from '../engine/engine.js';
+import type { Monitor } from '../engine/monitor.js';
 import { byGpuThenCpu, duration, healthMark, pad, pct, safeText } from './format.js';
 
 export interface WatchOptions {
@@ -8,8 +9,17 @@ export interface WatchOptions {
   stopSignal: Promise<void>;
 }
 
+const SEVERITY_MARK = { high: 'HIGH', medium: 'MED ', low: 'low ' } as const;
+
 /** Renders one frame of the live view as lines (pure: exported for tests). */
-export function renderFrame(sample: EngineSample, sources: SourceStatus[], width: number, rows: number): string[] {
+export function renderFrame(
+  sample: EngineSample,
+  sources: SourceStatus[],
+  width: number,
+  rows: number,
+  incidents: Incident[] = [],
+  lastNotice: string | null = null,
+): string[] {
   const lines: string[] = [];
   const u = sample.user;
   const userLine =
@@ -35,6 +45,21 @@ export function renderFrame(sample: EngineSample, sources: SourceStatus[], width
     `${sample.procs.length} processes, tick ${sample.tickMs.toFixed(1)} ms${sample.unreadable ? `, ${sample.unreadable} could not be read` : ''}`,
   );
   lines.push('');
+  const shown = incidents
+    .filter((i) => !i.allowlisted)
+    .sort((a, b) => b.score - a.score)
+    .slice(0, 5);
+  if (shown.length > 0) {
+    lines.push('Suspicious while you were away:');
+    for (const i of shown) {
+      const why = i.reasons.map((r) => r.detail).join('; ');
+      lines.push(
+        safeText(`  ${SEVERITY_MARK[i.severity]} ${i.pid} ${i.name} (${i.exe ?? 'exe unreadable'}): ${why}`, width),
+      );
+    }
+    lines.push('');
+  }
+  if (lastNotice) lines.push(safeText(`Last alert: ${lastNotice}`, width));
   const exeWidth = Math.max(10, width - 8 - 10 - 7 - 9 - 7 - 17 - 6);
   lines.push(
     `${pad('PID', 8)}${pad('USER', 10)}${pad('GPU', 7, true)}${pad('GPU MEM', 9, true)}${pad('CPU', 7, true)}  ${pad('NAME', 16)} EXE`,
@@ -50,8 +75,9 @@ export function renderFrame(sample: EngineSample, sources: SourceStatus[], width
   return lines.map((l) => (l.length > width ? l.slice(0, width) : l));
 }
 
-/** `idlewatch watch`: a live view refreshing in place; q or Ctrl-C quits. */
-export async function runWatch(engine: Engine, opts: WatchOptions): Promise<number> {
+/** `idlewatch watch`: a live view refreshing in place, with incidents; q or Ctrl-C quits. */
+export async function runWatch(monitor: Monitor, opts: WatchOptions): Promise<number> {
+  const engine = monitor.engine;
   const { out, input } = opts;
   const tty = Boolean(out.isTTY);
   let quit!: () => void;
@@ -68,13 +94,22 @@ export async function runWatch(engine: Engine, opts: WatchOptions): Promise<numb
     input.on('data', onKey);
   }
   if (tty) out.write('\x1b[?1049h\x1b[?25l'); // alternate screen, hide cursor
-  const unsubscribe = engine.sampler.onSample((s) => {
-    const lines = renderFrame(s, engine.sources(), out.columns || 120, out.rows || 40);
+  let lastNotice: string | null = null;
+  for (const p of monitor.problems) out.write(`note: ${safeText(`${p.file}: ${p.problem}`, 300)}\n`);
+  const unsubscribe = monitor.on((e) => {
+    if (e.type === 'notify') {
+      lastNotice = `${new Date(e.notification.t).toLocaleTimeString()} ${e.notification.title}: ${e.notification.body}`;
+      if (!tty) out.write(`ALERT ${safeText(lastNotice, 500)}\n`);
+      return;
+    }
+    if (e.type !== 'sample') return;
+    const s = e.sample;
+    const lines = renderFrame(s, engine.sources(), out.columns || 120, out.rows || 40, monitor.incidents(), lastNotice);
     if (tty) out.write(`\x1b[H\x1b[2J${lines.join('\n')}\n\nq quits`);
     else out.write(`${lines.join('\n')}\n\n`);
   });
   try {
-    await engine.start();
+    await monitor.start();
     await Promise.race([quitting, opts.stopSignal]);
   } finally {
     unsubscribe();
@@ -84,7 +119,7 @@ export async function runWatch(engine: Engine, opts: WatchOptions): Promise<numb
       input.pause();
     }
     if (tty) out.write('\x1b[?25h\x1b[?1049l');
-    await engine.stop();
+    await monitor.stop();
   }
   return 0;
 }

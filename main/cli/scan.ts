@@ -1,0 +1,135 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { ScanFinding, ScanProgress, ScanReport } from '../../shared/scan.js';
+import { Allowlist } from '../engine/allowlist/allowlist.js';
+import { type DeepScanOptions, runDeepScan } from '../engine/scan/deep-scan.js';
+import { renderScanHtml } from '../engine/scan/html-report.js';
+import { isAbortError } from '../engine/scan/scan-context.js';
+import { writeFileAtomic } from '../engine/store/atomic-write.js';
+import { defaultDataDir } from '../engine/store/data-dir.js';
+import { parseArgs, UsageError } from './args.js';
+import { pad, safeText } from './format.js';
+
+export const SCAN_USAGE = `  scan [--json] [--html FILE] [--root DIR] [--domains FILE]
+                             deep scan: processes, executables, miner signatures, connections,
+                             autostart entries, hidden processes, GPUs, browsers
+                             --json: the report as JSON on stdout; --html: a self-contained report
+                             --root: check files (autostart entries, configs) under DIR instead of /
+                             --domains: a mining-domain list instead of the shipped/user one
+`;
+
+export interface ScanCommandIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** Cancels the scan (Ctrl-C). */
+  signal?: AbortSignal;
+  /** Where the allowlist and the user's domain list live; default the platform's data folder. */
+  dataDir?: string;
+  /** Replaces the scan (tests). */
+  scan?: (opts: DeepScanOptions) => Promise<ScanReport>;
+}
+
+/** `idlewatch scan`: 0 when the scan ran (findings or not), 130 when cancelled; usage errors throw UsageError. */
+export async function runScanCommand(argv: string[], io: ScanCommandIo): Promise<number> {
+  const { flags, positionals } = parseArgs(argv, {
+    json: 'boolean',
+    html: 'string',
+    root: 'string',
+    domains: 'string',
+  });
+  if (positionals.length > 0) throw new UsageError(`scan takes no arguments, got "${positionals[0]}"`);
+  const json = flags.json === true;
+  const html = typeof flags.html === 'string' ? resolve(flags.html) : null;
+  let root = '/';
+  if (typeof flags.root === 'string') {
+    root = resolve(flags.root);
+    const st = await stat(root).catch(() => null);
+    if (!st?.isDirectory()) throw new UsageError(`--root ${flags.root} is not a folder`);
+  }
+  const domainsFile = typeof flags.domains === 'string' ? resolve(flags.domains) : null;
+  if (domainsFile && !(await stat(domainsFile).catch(() => null))?.isFile()) {
+    throw new UsageError(`--domains ${flags.domains} is not a readable file`);
+  }
+  const dataDir = io.dataDir ?? defaultDataDir();
+  let allowlist: Allowlist | null = null;
+  try {
+    allowlist = await Allowlist.load(dataDir);
+  } catch (e) {
+    io.stderr.write(
+      `idlewatch: the allowlist could not be read (${(e as Error).message}); findings are not checked against it\n`,
+    );
+  }
+  const progress = (p: ScanProgress): void => {
+    if (p.phase === 'start') io.stderr.write(`[${p.index}/${p.total}] ${p.label}…\n`);
+    else if (p.phase === 'done')
+      io.stderr.write(`[${p.index}/${p.total}] ${p.label}: ${safeText(p.detail ?? 'done', 200)}\n`);
+  };
+  let report: ScanReport;
+  try {
+    report = await (io.scan ?? runDeepScan)({
+      signal: io.signal,
+      onProgress: json ? undefined : progress,
+      root,
+      allowlist,
+      dataDir,
+      domainsFile,
+    });
+  } catch (e) {
+    if (!isAbortError(e)) throw e;
+    io.stderr.write('idlewatch: scan cancelled; no report written\n');
+    return 130;
+  }
+  // The report is written only now, whole: a cancelled or failed scan leaves no file behind.
+  if (html) {
+    await writeFileAtomic(html, renderScanHtml(report));
+    if (!json) io.stderr.write(`HTML report written to ${html}\n`);
+  }
+  if (json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else io.stdout.write(formatScanTable(report));
+  return 0;
+}
+
+const SUBJECT_WIDTH = 34;
+
+/** The process, or the entry's place; a long path keeps its end (the file name and line), not its start. */
+function subject(f: ScanFinding): string {
+  if (f.process) return `pid ${f.process.pid} ${f.process.name}`;
+  const p = f.persistence;
+  if (!p) return '';
+  const where = p.file !== null ? `${p.file}${p.line !== null ? `:${p.line}` : ''}` : (p.location ?? '');
+  return where.length > SUBJECT_WIDTH ? `…${where.slice(where.length - SUBJECT_WIDTH + 1)}` : where;
+}
+
+/** The report as a terminal table; every machine-derived string has its control characters replaced. */
+export function formatScanTable(r: ScanReport): string {
+  const lines: string[] = [];
+  lines.push(
+    `Idlewatch deep scan (${r.platform}, ${r.processes.length} processes, ${(r.durationMs / 1000).toFixed(1)} s${r.root !== '/' ? `, files under ${safeText(r.root, 80)}` : ''})`,
+  );
+  lines.push(
+    `${r.summary.high} high, ${r.summary.medium} medium, ${r.summary.low} low${r.summary.allowlisted > 0 ? `, ${r.summary.allowlisted} allowlisted` : ''}`,
+  );
+  lines.push('');
+  if (r.findings.length === 0) {
+    lines.push('Nothing suspicious was found.');
+  } else {
+    lines.push(`${pad('SEVERITY', 9)} ${pad('RULE', 22)} ${pad('PROCESS OR ENTRY', SUBJECT_WIDTH)} FINDING`);
+    for (const f of r.findings) {
+      const sev = `${f.severity.toUpperCase()}${f.allowlisted ? '*' : ''}`;
+      lines.push(`${pad(sev, 9)} ${pad(f.rule, 22)} ${pad(subject(f), SUBJECT_WIDTH)} ${safeText(f.title, 110)}`);
+    }
+    if (r.summary.allowlisted > 0) lines.push('* allowlisted: an allowlist entry covers the executable');
+    lines.push('');
+    lines.push('Evidence and suggested actions: idlewatch scan --json, or --html FILE.');
+  }
+  lines.push('');
+  lines.push('Steps');
+  for (const s of r.steps) lines.push(`  ${pad(s.status, 12)} ${pad(s.label, 50)} ${safeText(s.detail, 120)}`);
+  if (r.problems.length > 0) {
+    lines.push('');
+    lines.push('Could not be read');
+    for (const p of r.problems.slice(0, 20)) lines.push(`  ${safeText(p.message, 160)}`);
+    if (r.problems.length > 20) lines.push(`  … and ${r.problems.length - 20} more (see --json)`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,1029 @@
+/**
+ * The detection engine: a pure function of the sample stream (plus settings and allowlist).
+ *
+ * The clock is only the samples' `t`. The detector keeps its own identity table from first
+ * appearances (pid + start time; a pid missing from a sample has exited and is finalized), a few
+ * numbers per live process (rolling levels, never series), and turns what it sees into evidence
+ * per named rule (see scoring.ts for the weights). The live app and `idlewatch replay` feed it the
+ * same TraceSamples, so both see the same incidents.
+ */
+import type { AwaySummary, Incident, RuleId, Severity } from '../../../shared/detection.js';
+import type { Sensitivity } from '../../../shared/settings.js';
+import type { Platform, TraceConn, TraceHeader, TraceProc, TraceSample } from '../../../shared/trace.js';
+import { hostileIdentity, type IdentityFindings, identityFindings, type ProcIdentity } from './identity.js';
+import { type Notification, type NotifyCandidate, NotifyPolicy } from './notify-policy.js';
+import { baseName, plainName } from './provenance.js';
+import { assess, type Evidence, severityRank, WEIGHTS } from './scoring.js';
+import { LoadChannel } from './signals/load.js';
+import { classifyOnset, ONSET_GAP_MS, type OnsetClass, onsetDetail } from './signals/onset.js';
+import { poolConnection } from './signals/pool.js';
+import {
+  STOP_CONFIRM_MS,
+  STOP_FALL_MS,
+  STOP_MIN_RUN_MS,
+  type StopWatch,
+  stepWatch,
+  stopDetail,
+} from './signals/stop-watch.js';
+import { kindName, load, seconds } from './signals/text.js';
+
+/** What the allowlist sees of a process. */
+export interface AllowlistProbe {
+  pid: number;
+  exe: string | null;
+  cmdline: string;
+  name: string;
+  user: string | null;
+}
+
+export interface DetectorOptions {
+  /** `high` flags weaker evidence, `low` needs more (scoring.ts THRESHOLDS). Default normal. */
+  sensitivity?: Sensitivity;
+  /** True for processes the user trusts: they are still recorded (severity capped at low) but never alerted. */
+  allowlisted?: (p: AllowlistProbe) => boolean;
+  /** Overrides the header's host.platform (path rules follow it). */
+  platform?: Platform;
+  /** Notifications at all (settings: notifications). Default true. */
+  notifications?: boolean;
+  /** The same process is not notified again within this many seconds. Default 1800. */
+  cooldownSec?: number;
+  /** Processes tripping within this many seconds of each other share one message. Default 3. */
+  groupWindowSec?: number;
+  /** At least this many seconds between two messages; later trips are grouped. Default 60. */
+  minGapSec?: number;
+  /** Hold notifications while `fullscreen()` says a fullscreen app runs. Default true. */
+  quietWhileFullscreen?: boolean;
+  /**
+   * Whether a fullscreen app (a game) has the screen now. The trace format does not record this,
+   * so the live app passes a hook; replays leave it out (never fullscreen).
+   */
+  fullscreen?: () => boolean;
+}
+
+export type DetectorEvent =
+  | { type: 'incident-raised'; t: number; incident: Incident }
+  | { type: 'incident-escalated'; t: number; incident: Incident; from: Severity }
+  | { type: 'incident-updated'; t: number; incident: Incident }
+  | { type: 'away-summary'; t: number; summary: AwaySummary }
+  | { type: 'notify'; t: number; notification: Notification };
+
+/** Load while away must last this long before it counts (a blip is not a pattern). */
+export const SUSTAIN_MS = 20_000;
+/** A stretch this long earns the "long" weight (for loads that began after you left). */
+export const LONG_MS = 5 * 60_000;
+/** Shorter absences get no summary and no stop-on-return check (short idle blips). */
+export const MIN_AWAY_MS = 30_000;
+/** A claimed backup or server that hides on return after running this long loses its benign reading. */
+export const BENIGN_VOID_RUN_MS = 60_000;
+/** A gap between samples longer than this (a suspend) breaks every run instead of being bridged. */
+export const MAX_STEP_MS = 120_000;
+/** Below this CPU share (one core = 100) a busy GPU is "working on its own". */
+export const GPU_ONLY_CPU_MAX = 5;
+/** A run must last this long before its flatness is judged. */
+export const STEADY_MIN_RUN_MS = 30_000;
+/** Summaries list processes busy at least this long, or with this much GPU / CPU time. */
+const SUMMARY_MIN_BUSY_MS = 10_000;
+const SUMMARY_MIN_GPU_SEC = 5;
+const SUMMARY_MIN_CPU_SEC = 10;
+const SUMMARY_MAX = 50;
+/** An absence with nothing to report gets a summary only when it lasted this long. */
+const QUIET_SUMMARY_MIN_MS = 5 * 60_000;
+
+/** Durations at which idle-load and steady evidence is re-worded (and the weight may grow). */
+const BUCKETS_MS = [SUSTAIN_MS, 60_000, LONG_MS, 15 * 60_000, 3_600_000, 3 * 3_600_000, 8 * 3_600_000];
+
+function bucketOf(ms: number): number {
+  let b = -1;
+  for (let i = 0; i < BUCKETS_MS.length; i++) if (ms >= BUCKETS_MS[i]!) b = i;
+  return b;
+}
+
+/** Benign kinds that legitimately stop when you return; the others lose their benign reading if they do. */
+const STOPS_BY_DESIGN = new Set(['screensaver', 'os-maintenance', 'volunteer', 'shader-cache']);
+
+type UserPhase = 'away' | 'active' | 'unknown';
+
+interface Episode {
+  id: number;
+  startT: number;
+  /** When the user left: the last input before the absence (or the lock, if earlier). */
+  leftAt: number;
+  lockStartT: number | null;
+  lastAwayT: number;
+  /** First input seen while still locked (typing the password). */
+  returnInputT: number | null;
+  locked: boolean;
+  idleSec: number | null;
+  /** Stop-on-return checks were started for the current return. */
+  watched: boolean;
+}
+
+interface ChannelEpisode {
+  id: number;
+  cls: OnsetClass;
+  bucket: number;
+}
+
+interface Track {
+  key: string;
+  /** parent pid + executable: processes of one program started by one parent (a build's compilers). */
+  program: string;
+  id: ProcIdentity;
+  findings: IdentityFindings;
+  hostile: boolean;
+  allowlisted: boolean;
+  browserRole: string | null;
+  gpu: LoadChannel;
+  cpu: LoadChannel;
+  gpuEp: ChannelEpisode;
+  cpuEp: ChannelEpisode;
+  steadyBucket: number;
+  stamp: number;
+  lastT: number;
+  evidence: Map<RuleId, Evidence>;
+  incident: Incident | null;
+  firstRaisedAt: number | null;
+  firstMediumAt: number | null;
+  idleGpuSec: number;
+  idleCpuSec: number;
+  /** Per-episode accounting for the away summary (lazily reset by episode id). */
+  ep: number;
+  epBusyMs: number;
+  epGpuSec: number;
+  epCpuSec: number;
+  /** Had a busy run of SUSTAIN_MS in any state (location evidence weighs more then). */
+  sustained: boolean;
+  benignCap: boolean;
+  benignVoided: boolean;
+  media: string | null;
+  inhibitorKey: string | null;
+  dirty: boolean;
+  trippedEpisode: number;
+  offeredEpisode: number;
+  gone: boolean;
+}
+
+interface Watch extends StopWatch {
+  track: Track;
+}
+
+interface PendingSummary {
+  due: number;
+  from: number;
+  to: number;
+  rows: (Omit<AwaySummary['processes'][number], 'severity'> & { key: string })[];
+}
+
+export class Detector {
+  readonly platform: Platform;
+  private readonly header: TraceHeader;
+  private readonly sensitivity: Sensitivity;
+  private readonly allowlist: ((p: AllowlistProbe) => boolean) | null;
+  private readonly fullscreen: () => boolean;
+  private readonly policy: NotifyPolicy;
+  private readonly maxCpu: number;
+  private readonly tracks = new Map<number, Track>();
+  private readonly incidentByKey = new Map<string, Incident>();
+  private readonly dirty = new Set<Track>();
+  private stamp = 0;
+  private prevT: number | null = null;
+  private lastActiveT: number | null = null;
+  /** The user gave input within ONSET_GAP_MS: they are at the machine, not just not-yet-idle. */
+  private present = false;
+  /**
+   * parent pid + program -> last t a process of that program under that parent was busy while the
+   * user was present. A build's next compiler process, started after the user left, continues
+   * work the user started; a miner's new life follows a pause, not work seen while present.
+   */
+  private readonly programBusy = new Map<string, number>();
+  private episode: Episode | null = null;
+  private episodeCounter = 0;
+  /** Tracks whose idle-load rule fired in the current episode (watched at the return). */
+  private readonly awayBusy = new Set<Track>();
+  /** Tracks with load in the current episode (for the summary). */
+  private readonly epTouched = new Set<Track>();
+  /** Exited during the episode but worth a summary line. */
+  private epExited: PendingSummary['rows'] = [];
+  private watches: Watch[] = [];
+  private pendingSummary: PendingSummary | null = null;
+  private samples = 0;
+
+  constructor(header: TraceHeader, options: DetectorOptions = {}) {
+    this.header = header;
+    const platform = options.platform ?? header.host.platform;
+    // A platform this version does not know gets the POSIX (Linux) path rules rather than none.
+    this.platform = platform === 'win32' || platform === 'darwin' ? platform : 'linux';
+    this.sensitivity = options.sensitivity ?? 'normal';
+    this.allowlist = options.allowlisted ?? null;
+    this.fullscreen = options.fullscreen ?? (() => false);
+    this.maxCpu = 100 * Math.max(1, header.host.cpuCores || 1);
+    this.policy = new NotifyPolicy({
+      enabled: options.notifications ?? true,
+      ...(options.cooldownSec !== undefined ? { cooldownSec: options.cooldownSec } : {}),
+      ...(options.groupWindowSec !== undefined ? { groupWindowSec: options.groupWindowSec } : {}),
+      ...(options.minGapSec !== undefined ? { minGapSec: options.minGapSec } : {}),
+      ...(options.quietWhileFullscreen !== undefined ? { quietWhileFullscreen: options.quietWhileFullscreen } : {}),
+    });
+  }
+
+  /** Samples pushed so far. */
+  get sampleCount(): number {
+    return this.samples;
+  }
+
+  /** Live processes in the working set (exited ones are finalized and dropped). */
+  get liveProcesses(): number {
+    return this.tracks.size;
+  }
+
+  /** Feeds one sample (in time order); returns what changed. */
+  push(sample: TraceSample): DetectorEvent[] {
+    const events: DetectorEvent[] = [];
+    const t = sample.t;
+    const prevT = this.prevT;
+    let dt = prevT === null ? this.header.intervalMs : t - prevT;
+    if (!(dt >= 0)) dt = 0;
+    if (prevT !== null && dt > MAX_STEP_MS) {
+      // A suspend or a stalled recorder: nothing is known about the gap, so no run bridges it.
+      for (const tr of this.tracks.values()) {
+        tr.gpu.interrupt(prevT);
+        tr.cpu.interrupt(prevT);
+      }
+      dt = this.header.intervalMs;
+    }
+    this.samples++;
+    const phase = this.updateUser(sample, t, dt, events);
+    const away = phase === 'away';
+    const stamp = ++this.stamp;
+
+    for (const p of sample.procs) {
+      // pid 0 is the scheduler's idle loop (Windows' "System Idle Process", macOS kernel_task):
+      // its "CPU use" is the machine doing nothing.
+      if (p.pid === 0) continue;
+      let tr = this.tracks.get(p.pid);
+      if (tr && p.startT !== undefined && p.startT !== tr.id.startT) {
+        // The pid was reused by a new process.
+        this.exit(tr, prevT ?? t, events);
+        tr = undefined;
+      }
+      if (tr?.stamp === stamp) continue;
+      if (!tr) tr = this.create(p, t);
+      tr.stamp = stamp;
+      tr.lastT = t;
+      if (tr.incident) tr.incident.lastAt = t;
+      const gpuRaw = clampNum(p.gpu, 100);
+      const cpuRaw = clampNum(p.cpu, this.maxCpu);
+      const gpuBusy = tr.gpu.update(gpuRaw, t, dt, away);
+      const cpuBusy = tr.cpu.update(cpuRaw, t, dt, away);
+      if (away && (gpuRaw > 0 || cpuRaw > 0 || gpuBusy || cpuBusy))
+        this.account(tr, gpuRaw, cpuRaw, dt, gpuBusy || cpuBusy);
+      if (p.conns) this.checkConns(tr, p.conns);
+      if (gpuBusy) this.checkLoad(tr, tr.gpu, tr.gpuEp, phase, sample);
+      if (cpuBusy) this.checkLoad(tr, tr.cpu, tr.cpuEp, phase, sample);
+    }
+
+    for (const tr of this.tracks.values()) {
+      if (tr.stamp !== stamp) this.exit(tr, prevT ?? t, events);
+    }
+    if (away && this.awayBusy.size > 0) this.checkInhibitors(sample);
+    this.processWatches(t);
+    this.rescoreDirty(t, events);
+    if (this.pendingSummary && t >= this.pendingSummary.due) this.emitSummary(t, events);
+    for (const n of this.policy.tick(t, this.fullscreen())) events.push({ type: 'notify', t, notification: n });
+    this.prevT = t;
+    return events;
+  }
+
+  /** Ends the stream: resolves checks still waiting for samples, sends held notifications. */
+  finish(): DetectorEvent[] {
+    const events: DetectorEvent[] = [];
+    const t = this.prevT ?? 0;
+    if (this.episode) for (const tr of this.awayBusy) this.finalIdleDetails(tr, this.episode);
+    for (const w of this.watches) if (w.fellAt !== null) this.stopEvidence(w, w.fellAt, false);
+    this.watches = [];
+    this.rescoreDirty(t, events);
+    if (this.pendingSummary) this.emitSummary(t, events);
+    for (const n of this.policy.flush(t)) events.push({ type: 'notify', t, notification: n });
+    return events;
+  }
+
+  /** Every incident so far, in firstAt order. */
+  incidents(): Incident[] {
+    for (const tr of this.tracks.values()) if (tr.incident) syncCounters(tr);
+    return [...this.incidentByKey.values()]
+      .map((i) => ({ ...i, reasons: i.reasons.map((r) => ({ ...r })) }))
+      .sort((a, b) => a.firstAt - b.firstAt || a.pid - b.pid || a.startT - b.startT);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The user: away episodes, the moment they leave and the moment they return.
+
+  private updateUser(s: TraceSample, t: number, dt: number, events: DetectorEvent[]): UserPhase {
+    const state = s.user.state;
+    const idleSec = typeof s.user.idleSec === 'number' && Number.isFinite(s.user.idleSec) ? s.user.idleSec : null;
+    const awayNow = state === 'idle' || state === 'locked';
+    this.present = state === 'active' && (idleSec === null || idleSec * 1000 < ONSET_GAP_MS);
+    let ep = this.episode;
+    if (awayNow) {
+      if (!ep) {
+        if (this.pendingSummary) this.emitSummary(t, events);
+        const lastInput = idleSec !== null ? t - idleSec * 1000 : (this.lastActiveT ?? t);
+        ep = {
+          id: ++this.episodeCounter,
+          startT: t,
+          leftAt: state === 'locked' ? Math.min(lastInput, t) : lastInput,
+          lockStartT: state === 'locked' ? t : null,
+          lastAwayT: t,
+          returnInputT: null,
+          locked: state === 'locked',
+          idleSec,
+          watched: false,
+        };
+        this.episode = ep;
+        this.awayBusy.clear();
+        this.epTouched.clear();
+        this.epExited = [];
+        for (const [k, at] of this.programBusy) if (at < t - 10 * 60_000) this.programBusy.delete(k);
+      } else {
+        // Input while still locked (typing the password) is where the return begins; a bump
+        // that is not followed by an unlock within a minute was not a return.
+        if (
+          state === 'locked' &&
+          idleSec !== null &&
+          ep.idleSec !== null &&
+          idleSec * 1000 + 1500 < ep.idleSec * 1000 + dt
+        ) {
+          if (ep.returnInputT === null) {
+            ep.returnInputT = Math.max(ep.startT, t - idleSec * 1000);
+            if (ep.returnInputT - ep.startT >= MIN_AWAY_MS) this.startWatches(ep, ep.returnInputT);
+          }
+        }
+        if (ep.returnInputT !== null && t - ep.returnInputT > 60_000) {
+          ep.returnInputT = null;
+          ep.watched = false;
+        }
+        if (state === 'locked' && ep.lockStartT === null) ep.lockStartT = t;
+        ep.lastAwayT = t;
+        ep.locked = state === 'locked';
+        ep.idleSec = idleSec;
+      }
+      return 'away';
+    }
+    if (ep) {
+      this.episode = null;
+      for (const tr of this.awayBusy) this.finalIdleDetails(tr, ep);
+      if (state === 'active') {
+        let inputT = ep.returnInputT ?? (idleSec !== null ? t - idleSec * 1000 : ep.lastAwayT);
+        inputT = Math.min(t, Math.max(inputT, ep.startT));
+        if (inputT - ep.startT >= MIN_AWAY_MS || ep.startT - ep.leftAt >= MIN_AWAY_MS) {
+          this.startWatches(ep, inputT);
+          this.onReturn(ep, inputT);
+        }
+      }
+      this.awayBusy.clear();
+    }
+    if (state === 'active') {
+      this.lastActiveT = t;
+      return 'active';
+    }
+    return 'unknown';
+  }
+
+  /**
+   * Stop-on-return checks for every load still going at the first input (called before this
+   * sample's readings are applied, so `raw` is the last reading before the input).
+   */
+  private startWatches(ep: Episode, inputT: number): void {
+    if (ep.watched) return;
+    ep.watched = true;
+    for (const tr of this.awayBusy) {
+      for (const kind of ['gpu', 'cpu'] as const) {
+        const ch = tr[kind];
+        const es = kind === 'gpu' ? tr.gpuEp : tr.cpuEp;
+        const level = ch.awayRunMean;
+        // Only a long load at its full level when the user came back can stop on it: a burst, or
+        // one already fading out before the input, is work ending by chance.
+        if (
+          es.id !== ep.id ||
+          !ch.busy ||
+          ch.awayRunMs < STOP_MIN_RUN_MS ||
+          level < ch.thr.on ||
+          ch.raw < Math.max(ch.thr.on, 0.5 * level)
+        )
+          continue;
+        this.watches.push({ track: tr, kind, pre: level, inputT, fellAt: null, fellTo: 0, runMs: ch.awayRunMs });
+      }
+    }
+  }
+
+  private onReturn(ep: Episode, inputT: number): void {
+    const rows: PendingSummary['rows'] = [...this.epExited];
+    for (const tr of this.epTouched) {
+      if (tr.ep === ep.id && worthSummary(tr.epBusyMs, tr.epGpuSec, tr.epCpuSec)) rows.push(summaryRow(tr));
+    }
+    rows.sort((a, b) => b.gpuSec + b.cpuSec - (a.gpuSec + a.cpuSec));
+    this.epTouched.clear();
+    this.epExited = [];
+    // "Nothing used your computer while you were away" is worth saying after a real absence,
+    // not after a minute at the coffee machine.
+    if (rows.length === 0 && inputT - ep.startT < QUIET_SUMMARY_MIN_MS) return;
+    this.pendingSummary = {
+      due: inputT + STOP_CONFIRM_MS,
+      from: ep.startT,
+      to: Math.max(inputT, ep.lastAwayT),
+      rows: rows.slice(0, SUMMARY_MAX),
+    };
+  }
+
+  private emitSummary(t: number, events: DetectorEvent[]): void {
+    const p = this.pendingSummary;
+    if (!p) return;
+    this.pendingSummary = null;
+    const processes = p.rows.map(({ key, ...row }) => ({
+      ...row,
+      severity: this.incidentByKey.get(key)?.severity ?? null,
+    }));
+    events.push({ type: 'away-summary', t, summary: { from: p.from, to: p.to, processes } });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Processes: first appearance, accounting, exit.
+
+  private create(p: TraceProc, t: number): Track {
+    const id: ProcIdentity = {
+      pid: p.pid,
+      ppid: typeof p.ppid === 'number' ? p.ppid : null,
+      name:
+        typeof p.name === 'string' && p.name !== ''
+          ? p.name
+          : typeof p.exe === 'string'
+            ? baseName(p.exe, this.platform)
+            : `pid ${p.pid}`,
+      exe: typeof p.exe === 'string' && p.exe !== '' ? p.exe : null,
+      cmdline: typeof p.cmdline === 'string' ? p.cmdline : '',
+      user: typeof p.user === 'string' ? p.user : null,
+      startT: typeof p.startT === 'number' ? p.startT : t,
+    };
+    const findings = identityFindings(id, this.platform);
+    const tr: Track = {
+      key: `${id.pid}:${id.startT}`,
+      program: `${id.ppid ?? 0}|${id.exe ?? id.name}`,
+      id,
+      findings,
+      hostile: hostileIdentity(findings),
+      allowlisted:
+        this.allowlist?.({ pid: id.pid, exe: id.exe, cmdline: id.cmdline, name: id.name, user: id.user }) === true,
+      browserRole: findings.browserRole ?? this.inheritedBrowserRole(id),
+      gpu: new LoadChannel('gpu', t),
+      cpu: new LoadChannel('cpu', t),
+      gpuEp: { id: -1, cls: 'unknown', bucket: -1 },
+      cpuEp: { id: -1, cls: 'unknown', bucket: -1 },
+      steadyBucket: -1,
+      stamp: 0,
+      lastT: t,
+      evidence: new Map(),
+      incident: null,
+      firstRaisedAt: null,
+      firstMediumAt: null,
+      idleGpuSec: 0,
+      idleCpuSec: 0,
+      ep: -1,
+      epBusyMs: 0,
+      epGpuSec: 0,
+      epCpuSec: 0,
+      sustained: false,
+      benignCap: false,
+      benignVoided: false,
+      media: null,
+      inhibitorKey: null,
+      dirty: false,
+      trippedEpisode: -1,
+      offeredEpisode: -1,
+      gone: false,
+    };
+    this.identityEvidence(tr);
+    this.tracks.set(id.pid, tr);
+    return tr;
+  }
+
+  /** Children of a browser that carry Chromium's --type flag are its renderers and helpers. */
+  private inheritedBrowserRole(id: ProcIdentity): string | null {
+    if (id.ppid === null) return null;
+    const parent = this.tracks.get(id.ppid);
+    if (!parent?.browserRole) return null;
+    if (/--type=renderer\b|-contentproc\b/.test(id.cmdline)) return 'renderer (a tab)';
+    if (/--type=gpu-process\b/.test(id.cmdline)) return 'GPU process';
+    if (/--type=utility\b/.test(id.cmdline)) return 'utility process';
+    return null;
+  }
+
+  private account(tr: Track, gpu: number, cpu: number, dt: number, busy: boolean): void {
+    const ep = this.episode;
+    if (!ep) return;
+    if (tr.ep !== ep.id) {
+      tr.ep = ep.id;
+      tr.epBusyMs = 0;
+      tr.epGpuSec = 0;
+      tr.epCpuSec = 0;
+      this.epTouched.add(tr);
+    }
+    const g = (gpu / 100) * (dt / 1000);
+    const c = (cpu / 100) * (dt / 1000);
+    tr.epGpuSec += g;
+    tr.epCpuSec += c;
+    tr.idleGpuSec += g;
+    tr.idleCpuSec += c;
+    if (busy) tr.epBusyMs += dt;
+  }
+
+  private exit(tr: Track, t: number, events: DetectorEvent[]): void {
+    tr.gone = true;
+    // A process that quits right after the user returns stopped on activity, too.
+    const remaining: Watch[] = [];
+    for (const w of this.watches) {
+      if (w.track !== tr) {
+        remaining.push(w);
+        continue;
+      }
+      if (w.fellAt !== null) this.stopEvidence(w, w.fellAt, false);
+      else if (this.prevT !== null && this.prevT - w.inputT <= STOP_FALL_MS) this.stopEvidence(w, this.prevT, true);
+    }
+    this.watches = remaining;
+    if (
+      this.episode &&
+      tr.ep === this.episode.id &&
+      worthSummary(tr.epBusyMs, tr.epGpuSec, tr.epCpuSec) &&
+      this.epExited.length < SUMMARY_MAX
+    ) {
+      this.epExited.push(summaryRow(tr));
+    }
+    this.epTouched.delete(tr);
+    if (this.episode && this.awayBusy.delete(tr)) this.finalIdleDetails(tr, this.episode);
+    if (tr.dirty) {
+      this.dirty.delete(tr);
+      this.rescore(tr, t, events);
+    }
+    if (tr.incident) syncCounters(tr);
+    this.policy.forget(tr.key);
+    if (this.tracks.get(tr.id.pid) === tr) this.tracks.delete(tr.id.pid);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Rules.
+
+  private setEvidence(tr: Track, rule: RuleId, points: number, detail: string): void {
+    const old = tr.evidence.get(rule);
+    if (old && old.points === points && old.detail === detail) return;
+    tr.evidence.set(rule, { points, detail });
+    this.markDirty(tr);
+  }
+
+  private markDirty(tr: Track): void {
+    tr.dirty = true;
+    this.dirty.add(tr);
+  }
+
+  /** Evidence from the identity alone: signatures, where it runs from, impostor names, benign work. */
+  private identityEvidence(tr: Track): void {
+    const f = tr.findings;
+    const exe = tr.id.exe ?? '';
+    if (f.signature) {
+      const s = f.signature;
+      const points = s.both
+        ? WEIGHTS.signatureBoth
+        : s.strength === 'strong'
+          ? WEIGHTS.signatureStrong
+          : s.strength === 'name'
+            ? WEIGHTS.signatureName
+            : WEIGHTS.signatureWeak;
+      this.setEvidence(tr, 'miner-signature', points, s.detail);
+    }
+    if (f.kernelImpostor) {
+      this.setEvidence(
+        tr,
+        'kernel-thread-impostor',
+        WEIGHTS.kernelImpostor,
+        `named like the Linux kernel thread ${f.kernelImpostor.posedAs}, but ${f.kernelImpostor.evidence}; kernel threads have neither`,
+      );
+    }
+    if (f.systemImpostor) {
+      const si = f.systemImpostor;
+      this.setEvidence(
+        tr,
+        'system-name-impostor',
+        si.typo ? WEIGHTS.typoImpostor : WEIGHTS.systemImpostor,
+        `named like the system program ${si.posedAs}, but runs from ${exe}; the real one lives in ${si.expected}`,
+      );
+    }
+    this.locationEvidence(tr);
+    if (f.benign && !tr.hostile && f.benign.entry.effect === 'cap') {
+      tr.benignCap = true;
+      this.setEvidence(tr, 'benign-idle-work', 0, `${f.benign.entry.label} (${f.benign.what}): normal idle-time work`);
+    }
+  }
+
+  private locationEvidence(tr: Track): void {
+    const f = tr.findings;
+    const exe = tr.id.exe ?? '';
+    if (f.locations.length > 0) {
+      const where = f.locations.map((l) => l.where).join(' and ');
+      this.setEvidence(
+        tr,
+        'temp-folder-executable',
+        tr.sustained ? WEIGHTS.locationLoaded : WEIGHTS.location,
+        `runs from ${where}: ${exe}`,
+      );
+    }
+    if (f.deleted) {
+      if (f.deleted.memfd) {
+        this.setEvidence(
+          tr,
+          'deleted-executable',
+          WEIGHTS.fileless,
+          `runs from memory (${exe}) with no program file on disk, as fileless malware does`,
+        );
+      } else if (f.deleted.packaged) {
+        this.setEvidence(
+          tr,
+          'deleted-executable',
+          WEIGHTS.deletedPackaged,
+          `its program file was replaced while it ran (an update?): ${exe}`,
+        );
+      } else {
+        this.setEvidence(
+          tr,
+          'deleted-executable',
+          tr.sustained ? WEIGHTS.deletedLoaded : WEIGHTS.deleted,
+          `its program file was deleted after it started: ${exe}`,
+        );
+      }
+    }
+  }
+
+  private checkConns(tr: Track, conns: TraceConn[]): void {
+    if (tr.evidence.has('pool-connection')) return;
+    const hit = poolConnection(conns);
+    if (!hit) return;
+    this.setEvidence(tr, 'pool-connection', WEIGHTS.pool, `connected to ${hit}, a port mining pools use`);
+    if (tr.benignCap) this.voidBenign(tr);
+  }
+
+  /** Rules that look at a busy series: sustained load while away, its onset, its flatness. */
+  private checkLoad(tr: Track, ch: LoadChannel, es: ChannelEpisode, phase: UserPhase, s: TraceSample): void {
+    if (this.present) this.programBusy.set(tr.program, s.t);
+    if (!tr.sustained && ch.runMs >= SUSTAIN_MS) {
+      tr.sustained = true;
+      this.locationEvidence(tr);
+    }
+    const ep = this.episode;
+    if (phase === 'away' && ep && ch.awayRunMs >= SUSTAIN_MS) {
+      if (es.id !== ep.id) {
+        es.id = ep.id;
+        es.cls = this.classify(tr, ch, ep);
+        es.bucket = -1;
+        this.awayBusy.add(tr);
+        tr.trippedEpisode = ep.id;
+        this.onsetEvidence(tr, ch, es.cls, ep);
+        this.markDirty(tr);
+      }
+      const b = bucketOf(ch.maxAwayRunMs);
+      if (b > es.bucket) {
+        es.bucket = b;
+        this.idleLoadEvidence(tr, ch, ep, s.user.idleSec);
+      }
+    }
+    if (phase !== 'active' && ch.steady(STEADY_MIN_RUN_MS)) {
+      // GPU compute kernels that run on their own, with the CPU nearly idle, are what hashing
+      // looks like; games, renders and model training keep a core or more busy feeding the GPU.
+      const gpuOnly = ch.kind === 'gpu' && !tr.cpu.busy && tr.cpu.level < GPU_ONLY_CPU_MAX;
+      const b = bucketOf(ch.statsMs);
+      const had = tr.evidence.get('steady-load');
+      if (b > tr.steadyBucket || (gpuOnly && had !== undefined && had.points < WEIGHTS.steadyGpuOnly)) {
+        tr.steadyBucket = Math.max(b, tr.steadyBucket);
+        const mean = Math.round(ch.runMean);
+        const sd = Math.max(1, Math.round(ch.runSd));
+        const value = ch.kind === 'cpu' ? load('cpu', mean).slice(4) : `${mean}%`;
+        const points = Math.max(had?.points ?? 0, gpuOnly ? WEIGHTS.steadyGpuOnly : WEIGHTS.steady);
+        const tail = gpuOnly
+          ? `with the CPU almost idle (${Math.round(tr.cpu.level)}%): flat compute on its own, like hashing`
+          : 'flat like hashing (games and renders vary more)';
+        this.setEvidence(
+          tr,
+          'steady-load',
+          points,
+          `${kindName(ch.kind)} held ${value} ± ${sd}% for ${seconds(ch.statsMs)} ${tail}`,
+        );
+      }
+    }
+  }
+
+  private classify(tr: Track, ch: LoadChannel, ep: Episode): OnsetClass {
+    return classifyOnset(ch, this.absence(tr, ep));
+  }
+
+  private absence(tr: Track, ep: Episode) {
+    return {
+      leftAt: ep.leftAt,
+      lockStartT: ep.lockStartT,
+      lastActiveT: this.lastActiveT,
+      startT: tr.id.startT,
+      siblingBusyT: this.programBusy.get(tr.program),
+    };
+  }
+
+  private onsetEvidence(tr: Track, ch: LoadChannel, cls: OnsetClass, ep: Episode): void {
+    if (cls === 'onset') {
+      const detail = onsetDetail(ch, this.absence(tr, ep));
+      if (!tr.evidence.has('onset-after-idle')) this.setEvidence(tr, 'onset-after-idle', WEIGHTS.onset, detail);
+      if (tr.browserRole) this.browserEvidence(tr);
+      return;
+    }
+    if (cls === 'continuing') {
+      const b = tr.findings.benign;
+      if (b && b.entry.effect === 'continuing' && !tr.hostile && !tr.evidence.has('benign-idle-work')) {
+        this.setEvidence(
+          tr,
+          'benign-idle-work',
+          WEIGHTS.benignContinuing,
+          `${b.entry.label} (${b.what}) that was already running before you left`,
+        );
+      }
+    }
+  }
+
+  private idleLoadEvidence(tr: Track, ch: LoadChannel, ep: Episode, idle: number | null): void {
+    const grows = tr.evidence.has('onset-after-idle') && ch.maxAwayRunMs >= LONG_MS;
+    let points: number;
+    if (ch.kind === 'gpu') points = grows ? WEIGHTS.gpuIdleLong : WEIGHTS.gpuIdle;
+    else
+      points =
+        WEIGHTS.cpuIdle + (ch.maxAwayRunMean >= 100 ? WEIGHTS.cpuIdleHeavy : 0) + (grows ? WEIGHTS.cpuIdleLong : 0);
+    const note = ep.locked
+      ? 'screen locked'
+      : typeof idle === 'number'
+        ? `no input for ${seconds(idle * 1000)}`
+        : 'idle';
+    const rule: RuleId = ch.kind === 'gpu' ? 'gpu-while-idle' : 'cpu-while-idle';
+    const old = tr.evidence.get(rule);
+    if (old && old.points > points) points = old.points;
+    this.setEvidence(
+      tr,
+      rule,
+      points,
+      `${load(ch.kind, ch.maxAwayRunMean)} for ${seconds(ch.maxAwayRunMs)} while you were away (${note})`,
+    );
+  }
+
+  /** Re-words the idle-load evidence with the final numbers of a stretch (between the coarse steps). */
+  private finalIdleDetails(tr: Track, ep: Episode): void {
+    for (const kind of ['gpu', 'cpu'] as const) {
+      const es = kind === 'gpu' ? tr.gpuEp : tr.cpuEp;
+      if (es.id === ep.id) this.idleLoadEvidence(tr, tr[kind], ep, ep.idleSec);
+    }
+  }
+
+  private browserEvidence(tr: Track): void {
+    if (tr.evidence.has('browser-idle-load')) return;
+    this.setEvidence(
+      tr,
+      'browser-idle-load',
+      WEIGHTS.browserIdle,
+      `a browser ${tr.browserRole} that works only while you are away: web miners hide in tabs like this`,
+    );
+  }
+
+  /** A benign reading that the evidence contradicts (a pool connection, hiding on return) is dropped. */
+  private voidBenign(tr: Track): void {
+    tr.benignCap = false;
+    tr.benignVoided = true;
+    if (tr.evidence.get('benign-idle-work')?.points === 0) {
+      tr.evidence.delete('benign-idle-work');
+      this.markDirty(tr);
+    }
+  }
+
+  /** Media playback: the process (or its parent app) holds an idle inhibitor while it works. */
+  private checkInhibitors(s: TraceSample): void {
+    const list = s.user.inhibitors;
+    if (!list || list.length === 0) return;
+    const key = list.join('\n');
+    for (const tr of this.awayBusy) {
+      if (tr.media !== null || tr.inhibitorKey === key || tr.hostile || tr.benignVoided) continue;
+      tr.inhibitorKey = key;
+      const inh = this.matchInhibitor(tr, list);
+      if (inh === null) continue;
+      tr.media = inh;
+      this.setEvidence(
+        tr,
+        'benign-idle-work',
+        0,
+        `plays media: "${inh}" holds an idle inhibitor (video or music playing)`,
+      );
+    }
+  }
+
+  private matchInhibitor(tr: Track, inhibitors: string[]): string | null {
+    const norm = (x: string): string => x.toLowerCase().replace(/[^a-z0-9]/g, '');
+    const inh = inhibitors.map((i) => ({ raw: i, n: norm(i) })).filter((i) => i.n.length >= 3);
+    let cur: Track | undefined = tr;
+    for (let depth = 0; cur && depth < 5; depth++) {
+      const names = [norm(plainName(cur.id.name))];
+      if (cur.id.exe) names.push(norm(plainName(baseName(cur.id.exe, this.platform))));
+      for (const n of names) {
+        if (n.length < 3) continue;
+        const hit = inh.find((i) => i.n.includes(n) || n.includes(i.n));
+        if (hit) return hit.raw;
+      }
+      cur = cur.id.ppid !== null && cur.id.ppid !== cur.id.pid ? this.tracks.get(cur.id.ppid) : undefined;
+    }
+    return null;
+  }
+
+  /** Stop-on-return checks: did the load fall within seconds of the first input, and stay down? */
+  private processWatches(t: number): void {
+    if (this.watches.length === 0) return;
+    const keep: Watch[] = [];
+    for (const w of this.watches) {
+      const ch = w.track[w.kind];
+      const step = stepWatch(w, ch.raw, ch.busy, t, ch.thr.off, this.header.intervalMs);
+      if (step === 'waiting') keep.push(w);
+      else if (step === 'stopped' && w.fellAt !== null) this.stopEvidence(w, w.fellAt, false);
+      // It kept going: a job the user started, or work that does not care about presence.
+      else if (step === 'kept-going') this.keptGoing(w);
+    }
+    this.watches = keep;
+  }
+
+  private stopEvidence(w: Watch, fellAt: number, quit: boolean): void {
+    const tr = w.track;
+    // A load that was already running while the user was here is no hider: a stealth miner pauses
+    // while you are present. Its end right at your return is you closing it, or chance.
+    if ((w.kind === 'gpu' ? tr.gpuEp : tr.cpuEp).cls === 'continuing') return;
+    this.setEvidence(tr, 'stops-on-activity', WEIGHTS.stops, stopDetail(w, fellAt, quit));
+    // Software that does not pause for people (a backup, a model server) but did so after a long
+    // run is not what it claims to be; a short burst ending near the return can be chance.
+    const b = tr.findings.benign;
+    if (tr.benignCap && b && !STOPS_BY_DESIGN.has(b.entry.kind) && w.runMs >= BENIGN_VOID_RUN_MS) this.voidBenign(tr);
+    if (tr.browserRole) this.browserEvidence(tr);
+  }
+
+  private keptGoing(w: Watch): void {
+    const tr = w.track;
+    const es = w.kind === 'gpu' ? tr.gpuEp : tr.cpuEp;
+    // Relief is for ordinary programs: not for one whose identity or connections already look hostile.
+    if (
+      es.cls !== 'continuing' ||
+      tr.evidence.has('stops-on-activity') ||
+      tr.hostile ||
+      tr.evidence.has('pool-connection')
+    )
+      return;
+    // Nor for GPU work that runs on its own as hashing does: renders and games feed the GPU from a CPU core.
+    if ((tr.evidence.get('steady-load')?.points ?? 0) >= WEIGHTS.steadyGpuOnly) return;
+    const existing = tr.evidence.get('benign-idle-work');
+    if (existing && existing.points <= WEIGHTS.keptGoing) return;
+    const label =
+      tr.findings.benign && !tr.hostile
+        ? tr.findings.benign.entry.label
+        : 'a job you started, like a render or a game left running';
+    this.setEvidence(
+      tr,
+      'benign-idle-work',
+      Math.min(WEIGHTS.keptGoing, (existing?.points ?? 0) + WEIGHTS.keptGoing),
+      `was already busy before you left and kept going after you came back: ${label}`,
+    );
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Incidents and notifications.
+
+  private rescoreDirty(t: number, events: DetectorEvent[]): void {
+    if (this.dirty.size === 0) return;
+    for (const tr of this.dirty) this.rescore(tr, t, events);
+    this.dirty.clear();
+  }
+
+  private rescore(tr: Track, t: number, events: DetectorEvent[]): void {
+    tr.dirty = false;
+    const hostileNow = tr.hostile || tr.benignVoided || tr.evidence.has('pool-connection');
+    const cap = tr.allowlisted || (!hostileNow && (tr.benignCap || tr.media !== null));
+    const a = assess(tr.evidence, this.sensitivity, cap);
+    if (a.severity === null && !tr.incident) return;
+    const severity: Severity = a.severity ?? 'low';
+    let inc = tr.incident;
+    const at = Math.min(t, tr.lastT);
+    if (!inc) {
+      tr.firstRaisedAt = at;
+      inc = {
+        pid: tr.id.pid,
+        startT: tr.id.startT,
+        name: tr.id.name,
+        exe: tr.id.exe,
+        cmdline: tr.id.cmdline,
+        user: tr.id.user,
+        severity,
+        score: a.score,
+        firstAt: at,
+        lastAt: tr.lastT,
+        reasons: a.reasons,
+        idleGpuSec: 0,
+        idleCpuSec: 0,
+        allowlisted: tr.allowlisted,
+      };
+      tr.incident = inc;
+      this.incidentByKey.set(tr.key, inc);
+      if (severityRank(severity) >= 1) tr.firstMediumAt = at;
+      inc.firstAt = tr.firstMediumAt ?? at;
+      syncCounters(tr);
+      events.push({ type: 'incident-raised', t, incident: copy(inc) });
+    } else {
+      const before = inc.severity;
+      const changed = before !== severity || inc.score !== a.score || !sameReasons(inc.reasons, a.reasons);
+      inc.severity = severity;
+      inc.score = a.score;
+      inc.reasons = a.reasons;
+      if (severityRank(severity) >= 1 && tr.firstMediumAt === null) tr.firstMediumAt = at;
+      inc.firstAt = severityRank(severity) >= 1 ? (tr.firstMediumAt ?? at) : (tr.firstRaisedAt ?? at);
+      syncCounters(tr);
+      if (severityRank(severity) > severityRank(before))
+        events.push({ type: 'incident-escalated', t, incident: copy(inc), from: before });
+      else if (changed) events.push({ type: 'incident-updated', t, incident: copy(inc) });
+    }
+    this.maybeOffer(tr, inc, t);
+  }
+
+  private maybeOffer(tr: Track, inc: Incident, t: number): void {
+    if (tr.allowlisted || severityRank(inc.severity) < 1) return;
+    const episode = this.episodeCounter;
+    if (tr.offeredEpisode === episode) return;
+    // Offered once when it first reaches medium, then again only when it trips in a later absence.
+    if (tr.offeredEpisode !== -1 && tr.trippedEpisode !== episode) return;
+    tr.offeredEpisode = episode;
+    const strongest = [...tr.evidence.entries()]
+      .filter(([, e]) => e.points > 0)
+      .sort((a, b) => b[1].points - a[1].points)[0];
+    const candidate: NotifyCandidate = {
+      key: tr.key,
+      pid: tr.id.pid,
+      name: tr.id.name,
+      severity: inc.severity,
+      headline: strongest ? strongest[1].detail : '',
+      episode,
+    };
+    this.policy.offer(candidate, t);
+  }
+}
+
+function clampNum(v: unknown, max: number): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) return 0;
+  return v > max ? max : v;
+}
+
+function worthSummary(busyMs: number, gpuSec: number, cpuSec: number): boolean {
+  return busyMs >= SUMMARY_MIN_BUSY_MS || gpuSec >= SUMMARY_MIN_GPU_SEC || cpuSec >= SUMMARY_MIN_CPU_SEC;
+}
+
+function summaryRow(tr: Track): PendingSummary['rows'][number] {
+  return {
+    key: tr.key,
+    pid: tr.id.pid,
+    startT: tr.id.startT,
+    name: tr.id.name,
+    exe: tr.id.exe,
+    busySec: Math.round(tr.epBusyMs / 1000),
+    gpuSec: round1(tr.epGpuSec),
+    cpuSec: round1(tr.epCpuSec),
+  };
+}
+
+function round1(v: number): number {
+  return Math.round(v * 10) / 10;
+}
+
+function syncCounters(tr: Track): void {
+  if (!tr.incident) return;
+  tr.incident.idleGpuSec = round1(tr.idleGpuSec);
+  tr.incident.idleCpuSec = round1(tr.idleCpuSec);
+}
+
+function copy(i: Incident): Incident {
+  return { ...i, reasons: i.reasons.map((r) => ({ ...r })) };
+}
+
+function sameReasons(a: Incident['reasons'], b: Incident['reasons']): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]!.rule !== b[i]!.rule || a[i]!.detail !== b[i]!.detail) return false;
+  return true;
+}
+
+/** Runs a whole stream through a fresh detector and returns its incidents (tests, tools). */
+export function detectSamples(
+  header: TraceHeader,
+  samples: Iterable<TraceSample>,
+  options?: DetectorOptions,
+): Incident[] {
+  const d = new Detector(header, options);
+  for (const s of samples) d.push(s);
+  d.finish();
+  return d.incidents();
+}

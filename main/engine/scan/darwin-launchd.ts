@@ -1,0 +1,145 @@
+/**
+ * macOS LaunchAgents and LaunchDaemons: the plist parser (pure, tested on hand-made samples) and
+ * the collection from /Library and each user's ~/Library (binary plists converted with
+ * `plutil -convert xml1`, through runFile). Untested on a Mac: no such machine in this workplace.
+ */
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
+import { parseXml, type XmlElement } from '../gpu/nvidia/xml-parse.js';
+import type { CollectedEntry } from './persistence-types.js';
+import { abortable, type ScanContext } from './scan-context.js';
+import type { ToolRunner } from './windows-persistence.js';
+
+export interface LaunchdJob {
+  label: string | null;
+  program: string | null;
+  args: string[];
+  runAtLoad: boolean;
+  keepAlive: boolean;
+  /** 1-based line of the Program / ProgramArguments key in the XML, when found. */
+  line: number | null;
+}
+
+/** Shell-quoted where needed, so the command check splits it back into the same words. */
+export function joinArgs(args: readonly string[]): string {
+  return args.map((a) => (a === '' || /[\s"'\\$`;&|<>()]/.test(a) ? `'${a.replace(/'/g, `'\\''`)}'` : a)).join(' ');
+}
+
+function dictEntries(dict: XmlElement): Map<string, XmlElement> {
+  const map = new Map<string, XmlElement>();
+  const kids = dict.children;
+  for (let i = 0; i + 1 < kids.length; i++) {
+    const k = kids[i];
+    if (k?.name === 'key') {
+      const v = kids[i + 1];
+      if (v) map.set(k.text.trim(), v);
+      i++;
+    }
+  }
+  return map;
+}
+
+/** True for <true/>, and for a KeepAlive dictionary (conditional keep-alive is still keep-alive). */
+function truthy(el: XmlElement | undefined): boolean {
+  return el?.name === 'true' || el?.name === 'dict';
+}
+
+/** Reads a launchd job from plist XML; throws XmlParseError on malformed XML. */
+export function parseLaunchdPlist(xml: string): LaunchdJob {
+  const root = parseXml(xml);
+  const dict =
+    root.name === 'plist' ? root.children.find((c) => c.name === 'dict') : root.name === 'dict' ? root : undefined;
+  if (!dict) return { label: null, program: null, args: [], runAtLoad: false, keepAlive: false, line: null };
+  const e = dictEntries(dict);
+  const str = (k: string): string | null => {
+    const v = e.get(k);
+    return v?.name === 'string' ? v.text : null;
+  };
+  const argsEl = e.get('ProgramArguments');
+  const args = argsEl?.name === 'array' ? argsEl.children.filter((c) => c.name === 'string').map((c) => c.text) : [];
+  const keyAt = ['<key>ProgramArguments</key>', '<key>Program</key>']
+    .map((k) => xml.indexOf(k))
+    .filter((i) => i >= 0)
+    .sort((a, b) => a - b)[0];
+  return {
+    label: str('Label'),
+    program: str('Program'),
+    args,
+    runAtLoad: truthy(e.get('RunAtLoad')),
+    keepAlive: truthy(e.get('KeepAlive')),
+    line: keyAt === undefined ? null : xml.slice(0, keyAt).split('\n').length,
+  };
+}
+
+/** The command a job runs: Program (when given) is what runs, ProgramArguments its argv. */
+export function launchdCommand(job: LaunchdJob): string {
+  if (job.program) return joinArgs([job.program, ...job.args.slice(1)]);
+  return joinArgs(job.args);
+}
+
+const SYSTEM_DIRS = ['/Library/LaunchAgents', '/Library/LaunchDaemons'];
+
+export async function collectLaunchd(ctx: ScanContext, run: ToolRunner): Promise<CollectedEntry[]> {
+  const dirs = [...SYSTEM_DIRS];
+  for (const user of (await ctx.listDir('persistence', ctx.resolve('/Users'))) ?? []) {
+    if (user !== 'Shared' && !user.startsWith('.')) dirs.push(`/Users/${user}/Library/LaunchAgents`);
+  }
+  const out: CollectedEntry[] = [];
+  for (const dir of dirs) {
+    for (const name of (await ctx.listDir('persistence', ctx.resolve(dir))) ?? []) {
+      if (!name.endsWith('.plist')) continue;
+      ctx.checkAbort();
+      const file = ctx.resolve(posix.join(dir, name));
+      const buf = await ctx.readText('persistence', file);
+      if (!buf) continue;
+      let xml = buf.toString('utf8');
+      if (buf.subarray(0, 6).toString('latin1') === 'bplist') {
+        const r = await abortable(
+          run('plutil', ['-convert', 'xml1', '-o', '-', '--', file], { timeoutMs: 10_000 }),
+          ctx.signal,
+        );
+        if (!r.ok) {
+          ctx.problem('persistence', file, `cannot convert the binary plist ${file}: ${r.error ?? 'plutil failed'}`);
+          continue;
+        }
+        xml = r.stdout;
+      }
+      let job: LaunchdJob;
+      try {
+        job = parseLaunchdPlist(xml);
+      } catch (e) {
+        ctx.problem('persistence', file, `cannot read ${file}: ${(e as Error).message}`);
+        continue;
+      }
+      const command = launchdCommand(job);
+      if (command === '') continue;
+      const st = await ctx.fs.stat(file).catch(() => null);
+      const lineText = job.line === null ? command : (xml.split('\n')[job.line - 1] ?? '').trim();
+      out.push({
+        kind: 'launchd',
+        file,
+        line: job.line,
+        text: lineText,
+        command,
+        location: job.label,
+        runAs: dir.startsWith('/Users/')
+          ? (dir.split('/')[2] ?? null)
+          : dir.endsWith('Daemons')
+            ? 'root'
+            : 'each user who logs in',
+        fileState: {
+          size: buf.length,
+          mtimeMs: st?.mtimeMs ?? 0,
+          sha256: createHash('sha256').update(buf).digest('hex'),
+        },
+        home: dir.startsWith('/Users/') ? dir.replace(/\/Library\/LaunchAgents$/, '') : null,
+        shellScript: false,
+        notes: [
+          job.runAtLoad ? 'starts at login/boot (RunAtLoad)' : '',
+          job.keepAlive ? 'restarted whenever it exits (KeepAlive)' : '',
+        ].filter(Boolean),
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,142 @@
+/**
+ * Building scan findings: the process reference with its parent chain, the suggested actions, ids
+ * unique within a report, and the severity rules that look across findings (several independent
+ * signs on one process are worse than any one of them).
+ */
+import type { Severity } from '../../../shared/detection.js';
+import type { ScanAction, ScanFinding, ScanProcessRef, ScanRule } from '../../../shared/scan.js';
+import { isDeleted } from '../detect/provenance.js';
+import type { ScanProc } from './proc-snapshot.js';
+
+const MAX_CHAIN = 32;
+
+export const SEVERITY_ORDER: Record<Severity, number> = { high: 3, medium: 2, low: 1 };
+
+/** Parent, grandparent, … as far as processes are visible; loops (impossible, but /proc is a snapshot) end it. */
+export function parentChain(p: ScanProc, byPid: ReadonlyMap<number, ScanProc>): ScanProcessRef['chain'] {
+  const chain: ScanProcessRef['chain'] = [];
+  const seen = new Set<number>([p.pid]);
+  let ppid = p.ppid;
+  while (ppid !== null && ppid > 0 && !seen.has(ppid) && chain.length < MAX_CHAIN) {
+    seen.add(ppid);
+    const parent = byPid.get(ppid);
+    if (!parent) {
+      chain.push({ pid: ppid, name: '(not visible)', exe: null });
+      break;
+    }
+    chain.push({ pid: parent.pid, name: parent.name, exe: parent.exe });
+    ppid = parent.ppid;
+  }
+  return chain;
+}
+
+export function processRef(p: ScanProc, byPid: ReadonlyMap<number, ScanProc>): ScanProcessRef {
+  return {
+    pid: p.pid,
+    ppid: p.ppid,
+    name: p.name,
+    exe: p.exe,
+    cmdline: p.cmdline,
+    user: p.user,
+    startTimeMs: p.startTimeMs,
+    sha256: null,
+    chain: parentChain(p, byPid),
+  };
+}
+
+/** Kill first (identity-checked by pid + start time), then allowlisting when the file can be pinned. */
+export function processActions(ref: ScanProcessRef): ScanAction[] {
+  const actions: ScanAction[] = [{ kind: 'kill', pid: ref.pid, startTimeMs: ref.startTimeMs, exe: ref.exe }];
+  if (ref.exe && !isDeleted(ref.exe) && !ref.exe.startsWith('/memfd:')) {
+    actions.push({ kind: 'allowlist', exe: ref.exe, sha256: ref.sha256 });
+  }
+  return actions;
+}
+
+export interface NewFinding {
+  /** What makes it unique within its rule: `pid@start`, `file:line`. */
+  key: string;
+  rule: ScanRule;
+  severity: Severity;
+  title: string;
+  evidence: string[];
+  process?: ScanProcessRef;
+  persistence?: ScanFinding['persistence'];
+  actions: ScanAction[];
+}
+
+export class FindingSet {
+  private readonly list: ScanFinding[] = [];
+  private readonly ids = new Set<string>();
+
+  add(f: NewFinding): ScanFinding {
+    let id = `${f.rule}:${f.key}`;
+    for (let n = 2; this.ids.has(id); n++) id = `${f.rule}:${f.key}#${n}`;
+    this.ids.add(id);
+    const { key: _key, ...rest } = f;
+    const finding: ScanFinding = { id, ...rest, allowlisted: false };
+    this.list.push(finding);
+    return finding;
+  }
+
+  get size(): number {
+    return this.list.length;
+  }
+
+  all(): ScanFinding[] {
+    return this.list;
+  }
+
+  /**
+   * A process with two or more different kinds of finding (a temp-folder program that also has a
+   * pool connection) gets each raised one level, with the others named as evidence.
+   */
+  corroborate(): void {
+    const byProc = new Map<string, ScanFinding[]>();
+    for (const f of this.list) {
+      if (!f.process || f.rule === 'hidden-process') continue;
+      const k = `${f.process.pid}@${f.process.startTimeMs}`;
+      const group = byProc.get(k);
+      if (group) group.push(f);
+      else byProc.set(k, [f]);
+    }
+    for (const group of byProc.values()) {
+      const rules = new Set(group.map((f) => f.rule));
+      if (rules.size < 2) continue;
+      for (const f of group) {
+        const others = [...rules].filter((r) => r !== f.rule);
+        f.evidence.push(`the same process also has: ${others.map(ruleLabel).join(', ')}`);
+        f.severity = f.severity === 'low' ? 'medium' : 'high';
+      }
+    }
+  }
+
+  /** Highest severity first, then by rule and id, so reports compare across runs. */
+  sorted(): ScanFinding[] {
+    return [...this.list].sort(
+      (a, b) =>
+        SEVERITY_ORDER[b.severity] - SEVERITY_ORDER[a.severity] ||
+        a.rule.localeCompare(b.rule) ||
+        a.id.localeCompare(b.id),
+    );
+  }
+}
+
+const RULE_LABELS: Record<ScanRule, string> = {
+  'deleted-executable': 'a deleted executable',
+  'temp-folder-executable': 'an executable in a temporary or hidden folder',
+  'world-writable-folder': 'an executable in a folder anyone can write',
+  'kernel-thread-impostor': 'a kernel-thread name',
+  'system-name-impostor': 'a system program name outside the system folder',
+  'miner-signature': 'a miner signature',
+  'miner-config': 'a miner configuration file',
+  'pool-port-connection': 'a connection to a mining-pool port',
+  'mining-domain': 'a mining-pool domain',
+  persistence: 'a suspicious autostart entry',
+  'ld-preload': 'a preloaded library',
+  'hidden-process': 'a hidden process',
+};
+
+export function ruleLabel(rule: ScanRule): string {
+  return RULE_LABELS[rule];
+}

@@ -1,0 +1,120 @@
+/**
+ * The scan's GPU inventory: one `nvidia-smi -q -x` snapshot (devices, driver, the processes the
+ * driver lists) and the DRM cards under /sys/class/drm, each saying plainly when its tool is not
+ * there. The nvidia-smi call is injectable: tests, and a host that wants another reader, pass
+ * their own.
+ */
+import type { ScanGpuDevice, ScanGpuInventory } from '../../../shared/scan.js';
+import type { Platform } from '../../../shared/trace.js';
+import { listDrmCards } from '../gpu/drm/drm-sysfs.js';
+import { type DrmFs, nodeDrmFs } from '../gpu/drm/drm-fs.js';
+import { parseNvidiaSmiXml, type SmiXmlLog } from '../gpu/nvidia/xml-parse.js';
+import { findOnPath, runFile } from '../util/exec.js';
+import { abortable } from './scan-context.js';
+
+export type NvidiaSmiXmlResult = { ok: true; xml: string } | { ok: false; reason: string };
+
+/** Produces the text of `nvidia-smi -q -x` within `timeoutMs`, or says why it cannot. */
+export type NvidiaSmiXmlRunner = (timeoutMs: number) => Promise<NvidiaSmiXmlResult>;
+
+/** Finds nvidia-smi on PATH and runs it once (no shell, hard timeout). */
+export const defaultNvidiaSmiXml: NvidiaSmiXmlRunner = async (timeoutMs) => {
+  const path = findOnPath('nvidia-smi', process.env.PATH ?? process.env.Path ?? '');
+  if (!path) return { ok: false, reason: 'nvidia-smi not found on PATH (no NVIDIA driver tools installed)' };
+  const r = await runFile(path, ['-q', '-x'], { timeoutMs, maxBuffer: 16 * 1024 * 1024 });
+  if (!r.ok) return { ok: false, reason: r.error ?? 'nvidia-smi failed' };
+  return { ok: true, xml: r.stdout };
+};
+
+export interface GpuInventoryOptions {
+  platform: Platform;
+  nvidiaSmi?: NvidiaSmiXmlRunner;
+  timeoutMs?: number;
+  sysRoot?: string;
+  drmFs?: DrmFs;
+  /** Processes holding a GPU device file open (from the scan's fd walk). */
+  deviceUsers?: { pid: number; name: string }[];
+  signal?: AbortSignal;
+}
+
+function nvidiaDevices(log: SmiXmlLog): ScanGpuDevice[] {
+  return log.gpus.map((g) => ({
+    source: 'nvidia-smi',
+    id: g.busId ?? String(g.position),
+    name: g.name ?? `NVIDIA GPU ${g.position}`,
+    vendor: 'nvidia',
+    driver: log.driverVersion ? `nvidia ${log.driverVersion}` : 'nvidia',
+    memoryMiB: g.memoryTotalMiB,
+    memoryUsedMiB: g.memoryUsedMiB,
+    util: g.util,
+  }));
+}
+
+export async function gpuInventory(opts: GpuInventoryOptions): Promise<ScanGpuInventory> {
+  const inv: ScanGpuInventory = { devices: [], processes: [], tools: [], driverVersion: null };
+  const smi = await abortable((opts.nvidiaSmi ?? defaultNvidiaSmiXml)(opts.timeoutMs ?? 10_000), opts.signal);
+  if (smi.ok) {
+    try {
+      const log = parseNvidiaSmiXml(smi.xml);
+      inv.driverVersion = log.driverVersion;
+      inv.devices.push(...nvidiaDevices(log));
+      for (const g of log.gpus) {
+        for (const p of g.processes) {
+          inv.processes.push({ pid: p.pid, name: p.name, source: 'nvidia-smi', memoryMiB: p.usedMemoryMiB });
+        }
+      }
+      inv.tools.push({
+        tool: 'nvidia-smi',
+        ok: true,
+        detail: `${log.gpus.length} GPU${log.gpus.length === 1 ? '' : 's'}, driver ${log.driverVersion ?? 'unknown'}`,
+      });
+    } catch (e) {
+      inv.tools.push({
+        tool: 'nvidia-smi',
+        ok: false,
+        detail: `its output could not be read: ${(e as Error).message}`,
+      });
+    }
+  } else {
+    inv.tools.push({ tool: 'nvidia-smi', ok: false, detail: smi.reason });
+  }
+
+  if (opts.platform === 'linux') {
+    const sysRoot = opts.sysRoot ?? '/sys';
+    const cards = listDrmCards(opts.drmFs ?? nodeDrmFs, sysRoot).filter((c) => !c.firmwareFramebuffer);
+    for (const c of cards) {
+      // NVIDIA cards are listed by nvidia-smi when it works; DRM still names them when it does not.
+      if (c.nvidia && smi.ok) continue;
+      inv.devices.push({
+        source: 'drm',
+        id: c.id,
+        name: c.name,
+        vendor: c.vendor,
+        driver: c.driver,
+        memoryMiB: c.memoryMiB,
+        memoryUsedMiB: null,
+        util: null,
+      });
+    }
+    inv.tools.push({
+      tool: 'DRM (sysfs)',
+      ok: cards.length > 0,
+      detail:
+        cards.length > 0
+          ? `${cards.length} card${cards.length === 1 ? '' : 's'} under ${sysRoot}/class/drm`
+          : `no GPU under ${sysRoot}/class/drm (no DRM driver loaded, or a container without /sys/class/drm)`,
+    });
+  } else {
+    inv.tools.push({
+      tool: 'DRM (sysfs)',
+      ok: false,
+      detail: `Linux only; on ${opts.platform === 'win32' ? 'Windows' : 'macOS'} only nvidia-smi is asked`,
+    });
+  }
+
+  const listed = new Set(inv.processes.map((p) => p.pid));
+  for (const u of opts.deviceUsers ?? []) {
+    if (!listed.has(u.pid)) inv.processes.push({ pid: u.pid, name: u.name, source: 'device-file', memoryMiB: null });
+  }
+  return inv;
+}

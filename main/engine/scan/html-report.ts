@@ -1,0 +1,144 @@
+/**
+ * The scan report as one self-contained HTML file: inline styles, no script, nothing loaded from
+ * anywhere. Every string from the machine is escaped (command lines are attacker-controlled and
+ * may carry markup), and a Content-Security-Policy that allows no script backs that up.
+ */
+import type { ScanAction, ScanFinding, ScanReport } from '../../../shared/scan.js';
+
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Text safe in element content and in quoted attribute values; control characters shown as U+FFFD. */
+export function escapeHtml(value: unknown): string {
+  return (
+    String(value)
+      .replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c)
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: replacing them is the point
+      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '\ufffd')
+  );
+}
+
+const e = escapeHtml;
+
+function actionText(a: ScanAction): string {
+  switch (a.kind) {
+    case 'kill':
+      return `End process ${a.pid} (started ${new Date(a.startTimeMs).toISOString()})`;
+    case 'remove-persistence':
+      return `Remove line ${a.line} of ${a.file} (Idlewatch backs the file up first)`;
+    case 'allowlist':
+      return `Allowlist ${a.exe}${a.sha256 ? ` (SHA-256 ${a.sha256})` : ''} if you trust it`;
+    case 'manual':
+      return a.text;
+  }
+}
+
+function findingRow(f: ScanFinding): string {
+  const subject = f.process
+    ? `<div>pid ${e(f.process.pid)} <b>${e(f.process.name)}</b> (${e(f.process.user ?? '?')})</div>` +
+      `<div class="mono">${e(f.process.exe ?? '(no executable)')}</div>` +
+      `<div class="mono small">${e(f.process.cmdline)}</div>` +
+      (f.process.chain.length > 0
+        ? `<div class="small">started by ${f.process.chain.map((c) => `${e(c.name)} (${e(c.pid)})`).join(' ← ')}</div>`
+        : '') +
+      (f.process.sha256 ? `<div class="mono small">SHA-256 ${e(f.process.sha256)}</div>` : '')
+    : f.persistence
+      ? `<div class="mono">${e(f.persistence.file ?? f.persistence.location ?? '')}${f.persistence.line !== null ? `:${e(f.persistence.line)}` : ''}</div>` +
+        `<div class="mono small">${e(f.persistence.text)}</div>`
+      : '';
+  return `<tr class="${e(f.severity)}${f.allowlisted ? ' allowlisted' : ''}">
+<td><span class="sev">${e(f.severity)}</span>${f.allowlisted ? '<div class="small">allowlisted</div>' : ''}</td>
+<td><div><b>${e(f.title)}</b></div><ul>${f.evidence.map((x) => `<li>${e(x)}</li>`).join('')}</ul><div class="small">${e(f.rule)}</div></td>
+<td>${subject}</td>
+<td><ul>${f.actions.map((a) => `<li>${e(actionText(a))}</li>`).join('')}</ul></td>
+</tr>`;
+}
+
+function table(headers: string[], rows: string[][]): string {
+  if (rows.length === 0) return '<p class="small">none</p>';
+  return `<table><thead><tr>${headers.map((h) => `<th>${e(h)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${r.map((c) => `<td>${e(c)}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`;
+}
+
+const STYLE = `body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#1d1d1f;background:#fff}
+h1{font-size:1.4em}h2{font-size:1.15em;margin-top:2em}
+table{border-collapse:collapse;width:100%;margin:.5em 0}th,td{border:1px solid #ddd;padding:.35em .5em;text-align:left;vertical-align:top}
+th{background:#f4f4f6}.mono{font-family:ui-monospace,monospace;word-break:break-all}.small{font-size:.85em;color:#555}
+ul{margin:.2em 0;padding-left:1.2em}.sev{font-weight:700;text-transform:uppercase}
+tr.high .sev{color:#b00020}tr.medium .sev{color:#b35c00}tr.low .sev{color:#555}tr.allowlisted{opacity:.6}
+.summary span{display:inline-block;margin-right:1.5em}`;
+
+/** The whole report as an HTML document. */
+export function renderScanHtml(r: ScanReport): string {
+  const s = r.summary;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta name="referrer" content="no-referrer">
+<title>Idlewatch deep scan ${e(r.startedAt)}</title><style>${STYLE}</style></head>
+<body>
+<h1>Idlewatch deep scan</h1>
+<p>${e(r.startedAt)} · ${e(r.platform)} · ${e(r.processes.length)} processes · ${e((r.durationMs / 1000).toFixed(1))} s${r.root !== '/' ? ` · files checked under <span class="mono">${e(r.root)}</span>` : ''}</p>
+<p class="summary"><span><b>${e(s.high)}</b> high</span><span><b>${e(s.medium)}</b> medium</span><span><b>${e(s.low)}</b> low</span><span><b>${e(s.allowlisted)}</b> allowlisted</span></p>
+<h2>Findings</h2>
+${r.findings.length === 0 ? '<p>Nothing suspicious was found.</p>' : `<table><thead><tr><th>Severity</th><th>Finding</th><th>Process or entry</th><th>Suggested action</th></tr></thead><tbody>${r.findings.map(findingRow).join('\n')}</tbody></table>`}
+<h2>Steps</h2>
+${table(
+  ['Step', 'Status', 'Result', 'Time'],
+  r.steps.map((st) => [st.label, st.status, st.detail, `${st.durationMs} ms`]),
+)}
+<h2>Could not be read</h2>
+${table(
+  ['Step', 'What'],
+  r.problems.map((p) => [p.step, p.message]),
+)}
+<h2>GPUs</h2>
+${table(
+  ['Tool', 'Works', 'Detail'],
+  r.gpu.tools.map((t) => [t.tool, t.ok ? 'yes' : 'no', t.detail]),
+)}
+${table(
+  ['GPU', 'Vendor', 'Driver', 'Memory (MiB)', 'Source'],
+  r.gpu.devices.map((d) => [
+    d.name,
+    d.vendor,
+    d.driver ?? '',
+    d.memoryMiB === null ? '' : String(Math.round(d.memoryMiB)),
+    d.source,
+  ]),
+)}
+${table(
+  ['Pid', 'Process using a GPU', 'Memory (MiB)', 'Seen by'],
+  r.gpu.processes.map((p) => [String(p.pid), p.name, p.memoryMiB === null ? '' : String(p.memoryMiB), p.source]),
+)}
+<h2>Browsers</h2>
+${table(
+  ['Pid', 'Name', 'Browser', 'Role', 'Detail', 'CPU time (s)'],
+  r.browsers.map((b) => [
+    String(b.pid),
+    b.name,
+    b.browser,
+    b.role,
+    b.subType ?? '',
+    b.cpuSec === null ? '' : String(b.cpuSec),
+  ]),
+)}
+<h2>Autostart and scheduled entries</h2>
+${table(
+  ['Kind', 'Where', 'Runs as', 'Command'],
+  r.persistence.map((p) => [
+    p.kind,
+    p.file !== null ? `${p.file}${p.line !== null ? `:${p.line}` : ''}` : (p.location ?? ''),
+    p.runAs ?? '',
+    p.command,
+  ]),
+)}
+<h2>Network connections</h2>
+${table(
+  ['Pid', 'Proto', 'Local', 'Remote', 'State'],
+  r.connections.map((c) => [String(c.pid), c.proto, c.local, c.remote, c.state]),
+)}
+<p class="small">Mining-domain list: ${e(r.domainList.source)} (${e(r.domainList.count)} names).${r.hidden ? ` Hidden-process probe: ${e(r.hidden.probed)} pids of ${e(r.hidden.maxPid - 1)}${r.hidden.complete ? '' : ' (cut short by its time limit)'}.` : ''}</p>
+</body></html>
+`;
+}

@@ -1,0 +1,130 @@
+/**
+ * Step 4: persistence entries collected per platform, each judged by the command it runs, and the
+ * suspicious ones turned into findings that name the file and line (or registry value, task, WMI
+ * consumer) and how to remove them.
+ */
+import type { PersistenceEntry, PersistenceKind, ScanAction } from '../../../shared/scan.js';
+import type { DomainList } from '../net/mining-domains.js';
+import { type CommandVerdict, checkCommand, maxSeverity } from './command-rules.js';
+import { collectLaunchd } from './darwin-launchd.js';
+import type { NewFinding } from './findings.js';
+import { collectLinuxPersistence } from './linux-persistence.js';
+import { REMOVABLE_KINDS } from './persistence-remove.js';
+import type { CollectedEntry } from './persistence-types.js';
+import type { ScanContext } from './scan-context.js';
+import { collectWindowsPersistence, type ToolRunner } from './windows-persistence.js';
+
+export async function collectPersistence(ctx: ScanContext, run: ToolRunner): Promise<CollectedEntry[]> {
+  if (ctx.platform === 'win32') return collectWindowsPersistence(ctx, run);
+  if (ctx.platform === 'darwin') return collectLaunchd(ctx, run);
+  return collectLinuxPersistence(ctx);
+}
+
+/** Null when nothing about the entry is suspicious. Any ld.so.preload entry is: it is how rootkits hide processes. */
+export function judgeEntry(
+  e: CollectedEntry,
+  platform: ScanContext['platform'],
+  domains: DomainList,
+): CommandVerdict | null {
+  const verdict = checkCommand(e.command, { platform, domains, home: e.home, shellRc: e.shellScript });
+  if (e.kind !== 'ld-preload') return verdict;
+  return {
+    severity: maxSeverity(verdict?.severity ?? null, 'high'),
+    reasons: [
+      `/etc/ld.so.preload loads ${e.command} into every program started on this machine; rootkits use it to hide processes and files, and almost no legitimate software does`,
+      ...(verdict?.reasons ?? []),
+    ],
+    program: null,
+  };
+}
+
+const KIND_LABELS: Record<PersistenceKind, string> = {
+  crontab: 'Scheduled job (cron)',
+  systemd: 'systemd service',
+  autostart: 'Desktop autostart entry',
+  'rc-local': 'Boot script (rc.local)',
+  'shell-rc': 'Shell start-up file',
+  'ld-preload': 'Preloaded library (ld.so.preload)',
+  'registry-run': 'Registry Run entry',
+  'scheduled-task': 'Scheduled task',
+  'wmi-subscription': 'WMI event subscription',
+  launchd: 'launchd job',
+};
+
+export function kindLabel(kind: PersistenceKind): string {
+  return KIND_LABELS[kind];
+}
+
+/** What to do by hand where Idlewatch does not edit the entry itself (or should not stop at the edit). */
+function manualSteps(e: CollectedEntry): string | null {
+  switch (e.kind) {
+    case 'registry-run': {
+      const [key, name] = (e.location ?? '').split(' : ');
+      return `Delete the value "${name ?? ''}" under ${key ?? 'the Run key'} (Registry Editor, or reg delete "${key ?? ''}" /v "${name ?? ''}" /f)`;
+    }
+    case 'scheduled-task':
+      return `Delete the task "${e.location ?? ''}" in Task Scheduler (or schtasks /delete /tn "${e.location ?? ''}" /f)`;
+    case 'wmi-subscription':
+      return `Remove the WMI subscription ${e.location ?? ''} together with its event filter and binding (root\\subscription namespace)`;
+    case 'launchd':
+      return `Unload the job (launchctl bootout) and delete ${e.file ?? 'its plist'}`;
+    case 'systemd': {
+      const unit =
+        e.file
+          ?.split('/')
+          .pop()
+          ?.replace(/\.conf$/, '') ?? 'the unit';
+      return `Stop and disable it: systemctl disable --now ${unit}, then systemctl daemon-reload`;
+    }
+    default:
+      return null;
+  }
+}
+
+export function entryActions(e: CollectedEntry): ScanAction[] {
+  const actions: ScanAction[] = [];
+  if (e.file !== null && e.line !== null && e.fileState && REMOVABLE_KINDS.has(e.kind)) {
+    actions.push({ kind: 'remove-persistence', file: e.file, line: e.line });
+  }
+  const manual = manualSteps(e);
+  if (manual) actions.push({ kind: 'manual', text: manual });
+  return actions;
+}
+
+export function persistenceFinding(e: CollectedEntry, v: CommandVerdict): NewFinding {
+  const where = e.file !== null ? `${e.file}${e.line !== null ? `:${e.line}` : ''}` : (e.location ?? '');
+  const evidence = [...v.reasons, ...e.notes];
+  evidence.push(`${where}: ${e.text}`);
+  if (e.runAs) evidence.push(`runs as ${e.runAs}`);
+  return {
+    key: where,
+    rule: e.kind === 'ld-preload' ? 'ld-preload' : 'persistence',
+    severity: v.severity,
+    title: `${kindLabel(e.kind)}: ${v.reasons[0] ?? 'suspicious command'}`,
+    evidence,
+    persistence: {
+      kind: e.kind,
+      file: e.file,
+      line: e.line,
+      text: e.text,
+      command: e.command,
+      location: e.location,
+      runAs: e.runAs,
+      fileState: e.fileState,
+    },
+    actions: entryActions(e),
+  };
+}
+
+/** The entry as the report lists it (without the collector's working fields). */
+export function publicEntry(e: CollectedEntry): PersistenceEntry {
+  return {
+    kind: e.kind,
+    file: e.file,
+    line: e.line,
+    text: e.text,
+    command: e.command,
+    location: e.location,
+    runAs: e.runAs,
+  };
+}

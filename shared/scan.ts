@@ -1,0 +1,240 @@
+/**
+ * The deep scan: an on-demand sweep of processes, executables, miner signatures, network
+ * connections, persistence entries, hidden processes, GPUs and browsers. These are the types the
+ * engine produces and the CLI, the app and the window show. Every string that came from the
+ * machine (command lines, file contents, names) is attacker-controlled text: escape it for HTML,
+ * strip control characters for a terminal, never pass it to a shell.
+ */
+import type { Severity } from './detection.js';
+import type { Platform } from './trace.js';
+
+export const SCAN_FORMAT = 'idlewatch-scan';
+export const SCAN_VERSION = 1;
+
+export type ScanStepId =
+  | 'processes'
+  | 'signatures'
+  | 'network'
+  | 'persistence'
+  | 'hidden'
+  | 'gpu'
+  | 'browsers'
+  | 'hashes';
+
+/** The steps in the order a scan runs them, with the label the user reads while it runs. */
+export const SCAN_STEPS: readonly { id: ScanStepId; label: string }[] = [
+  { id: 'processes', label: 'Processes and executables' },
+  { id: 'signatures', label: 'Miner signatures (command lines and config files)' },
+  { id: 'network', label: 'Network connections' },
+  { id: 'persistence', label: 'Persistence (autostart, scheduled jobs, preload)' },
+  { id: 'hidden', label: 'Hidden processes' },
+  { id: 'gpu', label: 'GPU inventory' },
+  { id: 'browsers', label: 'Browsers' },
+  { id: 'hashes', label: 'Executable hashes' },
+];
+
+export interface ScanProgress {
+  step: ScanStepId;
+  label: string;
+  /** 1-based position of the step among `total`. */
+  index: number;
+  total: number;
+  phase: 'start' | 'progress' | 'done';
+  /** 0..1 within the step, when the step can tell. */
+  fraction?: number;
+  /** "1,012 processes", "3 findings". */
+  detail?: string;
+}
+
+/** What a finding is about. */
+export type ScanRule =
+  | 'deleted-executable'
+  | 'temp-folder-executable'
+  | 'world-writable-folder'
+  | 'kernel-thread-impostor'
+  | 'system-name-impostor'
+  | 'miner-signature'
+  | 'miner-config'
+  | 'pool-port-connection'
+  | 'mining-domain'
+  | 'persistence'
+  | 'ld-preload'
+  | 'hidden-process';
+
+/** The process as the scan saw it; pid + startTimeMs identify it for a kill (shared/actions.ts). */
+export interface ScanProcessRef {
+  pid: number;
+  ppid: number | null;
+  name: string;
+  exe: string | null;
+  cmdline: string;
+  user: string | null;
+  /** Epoch ms, the same clock as EngineProc.startTimeMs. */
+  startTimeMs: number;
+  /** Lower-case hex SHA-256 of the running executable, when it was hashed. */
+  sha256: string | null;
+  /** Parent, grandparent, … up to the first process (pid 1) or the first one not visible. */
+  chain: { pid: number; name: string; exe: string | null }[];
+}
+
+export type PersistenceKind =
+  | 'crontab'
+  | 'systemd'
+  | 'autostart'
+  | 'rc-local'
+  | 'shell-rc'
+  | 'ld-preload'
+  | 'registry-run'
+  | 'scheduled-task'
+  | 'wmi-subscription'
+  | 'launchd';
+
+/** One entry that starts a program without the user asking: a crontab line, an ExecStart=, a Run key value. */
+export interface PersistenceEntry {
+  kind: PersistenceKind;
+  /** The file it is in, as it lies on disk (under a `--root` folder: that folder's path). Null for registry values, tasks and WMI objects. */
+  file: string | null;
+  /** 1-based line in `file`; null when the entry is not a line of a file. */
+  line: number | null;
+  /** The line (or the entry) verbatim. */
+  text: string;
+  /** The command it runs, as far as it can be told. */
+  command: string;
+  /** Where a non-file entry lives: `HKCU\…\Run : Name`, a task's path, a WMI consumer's name. */
+  location: string | null;
+  /** Who it runs as, when the entry says (a user crontab's owner, a system crontab's user field). */
+  runAs: string | null;
+}
+
+export interface ScanPersistenceRef extends PersistenceEntry {
+  /** The file as it was when scanned; removal refuses a file that no longer matches. */
+  fileState: { size: number; mtimeMs: number; sha256: string } | null;
+}
+
+export type ScanAction =
+  /** End the process; the action re-checks pid + start time so a reused pid is never touched. */
+  | { kind: 'kill'; pid: number; startTimeMs: number; exe: string | null }
+  /** Remove that one line, after confirmation, with a backup of the file first. */
+  | { kind: 'remove-persistence'; file: string; line: number }
+  /** Trust the executable from now on. */
+  | { kind: 'allowlist'; exe: string; sha256: string | null }
+  /** What the user can do by hand where Idlewatch does not act (a registry value, a launchd job). */
+  | { kind: 'manual'; text: string };
+
+export interface ScanFinding {
+  /** Unique within one report. */
+  id: string;
+  rule: ScanRule;
+  severity: Severity;
+  /** One line: "Runs from a temporary folder: /tmp/x/helper". */
+  title: string;
+  /** The facts behind it, one per line. */
+  evidence: string[];
+  process?: ScanProcessRef;
+  persistence?: ScanPersistenceRef;
+  /** Suggested actions, the recommended one first. */
+  actions: ScanAction[];
+  /** An allowlist entry covers the executable: shown, never alerted. */
+  allowlisted: boolean;
+}
+
+export interface ScanProcess {
+  pid: number;
+  ppid: number | null;
+  name: string;
+  exe: string | null;
+  cmdline: string;
+  user: string | null;
+  startTimeMs: number;
+  /** A kernel thread (no program file). */
+  kernelThread: boolean;
+  /** CPU time used since it started (user + system), seconds; null where not read. */
+  cpuSec: number | null;
+  /** Holds a GPU device open or is listed by the GPU driver. */
+  gpu: boolean;
+  sha256: string | null;
+}
+
+export interface ScanConnection {
+  pid: number;
+  /** tcp, tcp6, udp, udp6. */
+  proto: string;
+  /** `127.0.0.1:3333`, `[2001:db8::1]:443`. */
+  local: string;
+  remote: string;
+  remotePort: number;
+  /** ESTABLISHED, SYN_SENT, LISTEN, UNCONN, … */
+  state: string;
+}
+
+export interface ScanGpuDevice {
+  /** `nvidia-smi` or `drm` (sysfs). */
+  source: 'nvidia-smi' | 'drm';
+  id: string;
+  name: string;
+  vendor: string;
+  driver: string | null;
+  memoryMiB: number | null;
+  memoryUsedMiB: number | null;
+  util: number | null;
+}
+
+export interface ScanGpuInventory {
+  devices: ScanGpuDevice[];
+  /** Processes the GPU tools list or that hold a GPU device open. */
+  processes: { pid: number; name: string; source: 'nvidia-smi' | 'device-file'; memoryMiB: number | null }[];
+  /** One sentence per tool: "nvidia-smi: not found on PATH", "DRM: 1 card under /sys/class/drm". */
+  tools: { tool: string; ok: boolean; detail: string }[];
+  driverVersion: string | null;
+}
+
+export type BrowserRole = 'browser' | 'renderer' | 'gpu-process' | 'utility' | 'content' | 'extension' | 'other';
+
+export interface ScanBrowserProcess {
+  pid: number;
+  name: string;
+  /** chrome, chromium, edge, brave, opera, vivaldi, firefox, safari, … */
+  browser: string;
+  role: BrowserRole;
+  /** Chromium `--utility-sub-type`, Firefox's process type word. */
+  subType: string | null;
+  cpuSec: number | null;
+}
+
+export interface ScanStepResult {
+  id: ScanStepId;
+  label: string;
+  /** `partial`: ran but could not see everything (see problems); `unavailable`: not possible here; `skipped`: not asked for. */
+  status: 'ok' | 'partial' | 'unavailable' | 'skipped';
+  durationMs: number;
+  detail: string;
+}
+
+/** Something the scan could not read or do; never fatal. */
+export interface ScanProblem {
+  step: ScanStepId;
+  path: string | null;
+  message: string;
+}
+
+export interface ScanReport {
+  format: typeof SCAN_FORMAT;
+  version: typeof SCAN_VERSION;
+  startedAt: string;
+  durationMs: number;
+  platform: Platform;
+  /** The folder the file checks (persistence, config files) ran against: `/` unless `--root`. */
+  root: string;
+  findings: ScanFinding[];
+  processes: ScanProcess[];
+  connections: ScanConnection[];
+  persistence: PersistenceEntry[];
+  gpu: ScanGpuInventory;
+  browsers: ScanBrowserProcess[];
+  hidden: { pids: number[]; probed: number; maxPid: number; complete: boolean } | null;
+  /** Where the mining-domain list came from and how many names it has. */
+  domainList: { source: string; count: number };
+  steps: ScanStepResult[];
+  problems: ScanProblem[];
+  summary: { high: number; medium: number; low: number; allowlisted: number };
+}
