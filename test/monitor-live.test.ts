@@ -59,8 +59,9 @@ describe.skipIf(!linux)('live monitor', () => {
     children.push(miner);
     await sleep(3000);
     user.idleAt = Date.now(); // the user walks away…
-    await sleep(4000);
-    writeFileSync(control, 'idle\n'); // …and the miner wakes up a few seconds later
+    await sleep(12_000);
+    writeFileSync(control, 'idle\n'); // …and the miner wakes up a while later
+    const wokeAt = Date.now();
     const incidentFor = () => monitor.incidents().find((i) => i.pid === miner.pid);
     await waitFor(
       () => (incidentFor()?.severity ?? 'low') !== 'low',
@@ -70,12 +71,18 @@ describe.skipIf(!linux)('live monitor', () => {
     const raised = incidentFor()!;
     expect(raised.exe).toBe(exe);
     const rules = () => incidentFor()!.reasons.map((r) => r.rule);
-    expect(rules()).toContain('cpu-while-idle');
-    expect(rules()).toContain('onset-after-idle');
+    // Provenance can raise it before the load rules have their 20 s of evidence; they follow.
+    await waitFor(
+      () => rules().includes('cpu-while-idle') && rules().includes('onset-after-idle'),
+      40_000,
+      'the load rules',
+    );
     expect(rules()).toContain('temp-folder-executable');
     expect(raised.firstAt).toBeGreaterThan(user.idleAt);
 
-    // The user comes back; the miner stops at once: the stealth mark is added late.
+    // The user comes back after the miner has run a minute; it stops at once: the stealth mark
+    // is added late (a stop only counts after at least 60 s of load while away).
+    await sleep(Math.max(0, wokeAt + 65_000 - Date.now()));
     user.returnAt = Date.now();
     writeFileSync(control, 'active\n');
     await waitFor(() => rules().includes('stops-on-activity'), 40_000, 'stops-on-activity');
