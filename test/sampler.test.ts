@@ -74,7 +74,11 @@ describe.skipIf(!linux)('Sampler', () => {
     expect(s.user.state).toBe('idle');
     expect(s.gpus[0]).toMatchObject({ id: '0', util: 97 });
     expect(s.system.cpu).not.toBeNull();
-    for (let i = 0; i < 7; i++) await sampler.tick();
+    // Real ticks are a second apart; a few ms keeps the wall-clock stamps distinct here.
+    for (let i = 0; i < 7; i++) {
+      await sleep(5);
+      await sampler.tick();
+    }
     const h = sampler.history.toArray();
     expect(h).toHaveLength(5);
     expect(h[0]!.at).toBeLessThan(h[4]!.at);
