@@ -3,16 +3,9 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
-import type { Page } from '@playwright/test';
-import type { Engine } from '../main/engine/engine.js';
-import {
-  API_EVENTS,
-  API_INVOKE,
-  buildApi,
-  type EventContract,
-  type InvokeChannel,
-  type InvokeHandlers,
-} from '../shared/ipc.js';
+import type { Browser, BrowserContext, Page } from '@playwright/test';
+import type { EngineService } from '../main/engine/service/engine-service.js';
+import { API_EVENTS, API_INVOKE, buildApi } from '../shared/ipc.js';
 
 export const RENDERER_DIR = resolve(import.meta.dirname, '..', 'out', 'renderer');
 
@@ -84,29 +77,111 @@ function installBridge({
   );
 }
 
+export interface ConnectOptions {
+  /** Called with every error the engine answered a request with (the message the window must show). */
+  onInvokeError?: (channel: unknown, error: Error) => void;
+}
+
 /**
- * Puts the real engine behind `window.idlewatch`, exactly the API the preload exposes, with
- * handlers typed from the same contract as the Electron shell's.
+ * Puts the real engine service behind `window.idlewatch`, exactly the API the preload exposes:
+ * every request goes through the same schema validation (`service.invoke`) as in the Electron
+ * shell, and every contract event is forwarded to the page.
  */
-export async function connectEngine(page: Page, engine: Engine, origin: string): Promise<() => void> {
-  const handlers: InvokeHandlers = {
-    'engine:snapshot': () => engine.snapshot(),
-  };
-  await page.exposeBinding('__idlewatchInvoke', async (source, channel: InvokeChannel, args: unknown[]) => {
+export async function connectService(
+  page: Page,
+  service: EngineService,
+  origin: string,
+  opts: ConnectOptions = {},
+): Promise<() => void> {
+  await page.exposeBinding('__idlewatchInvoke', async (source, channel: unknown, args: unknown) => {
     // The same rule as the shell: only our own page may call the engine.
     if (!source.frame.url().startsWith(origin)) throw new Error('untrusted sender');
-    const handler = handlers[channel] as ((...a: unknown[]) => unknown) | undefined;
-    if (!handler) throw new Error(`unknown channel ${channel}`);
-    return handler(...args);
+    try {
+      return await service.invoke(channel, args);
+    } catch (e) {
+      opts.onInvokeError?.(channel, e instanceof Error ? e : new Error(String(e)));
+      throw e;
+    }
   });
   await page.addInitScript(installBridge, { build: buildApi.toString(), invokeMap: API_INVOKE, eventMap: API_EVENTS });
-  return engine.sampler.onSample((sample) => {
-    const payload: EventContract['engine:sample'] = { sample, sources: engine.sources() };
+  return service.onEvent((channel, payload) => {
+    if (page.isClosed()) return;
     page
       .evaluate(
-        ([c, p]) => (window as unknown as { __idlewatchEmit: (c: string, p: unknown) => void }).__idlewatchEmit(c, p),
-        ['engine:sample', payload] as const,
+        ([c, p]) =>
+          (window as unknown as { __idlewatchEmit?: (c: string, p: unknown) => void }).__idlewatchEmit?.(c, p),
+        [channel, payload] as const,
       )
       .catch(() => undefined);
   });
+}
+
+/** One window on the engine: its own browser context and page, connected and loaded. */
+export interface AppWindow {
+  context: BrowserContext;
+  page: Page;
+  /** Uncaught errors of the page (a test asserts there were none). */
+  pageErrors: string[];
+  /** Errors the engine answered requests with, newest last. */
+  engineErrors: { channel: unknown; message: string }[];
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the built renderer connected to `service` (as the Electron shell opens its window) in a
+ * fresh browser context, or in `opts.context` (its storage, such as the theme, carries over), and
+ * waits for the page to load.
+ */
+export async function openWindow(
+  browser: Browser,
+  service: EngineService,
+  url: string,
+  opts: { context?: BrowserContext; colorScheme?: 'dark' | 'light'; viewport?: { width: number; height: number } } = {},
+): Promise<AppWindow> {
+  const own = opts.context === undefined;
+  const context =
+    opts.context ??
+    (await browser.newContext({
+      colorScheme: opts.colorScheme ?? 'dark',
+      viewport: opts.viewport ?? { width: 1280, height: 860 },
+    }));
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  const engineErrors: AppWindow['engineErrors'] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  const disconnect = await connectService(page, service, new URL(url).origin, {
+    onInvokeError: (channel, error) => engineErrors.push({ channel, message: error.message }),
+  });
+  await page.goto(url);
+  return {
+    context,
+    page,
+    pageErrors,
+    engineErrors,
+    close: async () => {
+      disconnect();
+      if (own) await context.close();
+      else await page.close();
+    },
+  };
+}
+
+export const SCREENSHOT_DIR = resolve(import.meta.dirname, 'screenshots');
+
+/**
+ * Saves `e2e/screenshots/<screen>-<theme>.png` in dark and in light, through the system colour
+ * scheme (the window's Theme must be System), after checking the window really switched. A modal
+ * dialog is best taken with `fullPage: false` (it covers the viewport, not the whole page).
+ */
+export async function screenshotThemes(page: Page, screen: string, opts: { fullPage?: boolean } = {}): Promise<void> {
+  for (const theme of ['dark', 'light'] as const) {
+    await page.emulateMedia({ colorScheme: theme });
+    await page.locator(`html[data-theme="${theme}"]`).waitFor({ state: 'attached', timeout: 5000 });
+    await page.screenshot({
+      path: join(SCREENSHOT_DIR, `${screen}-${theme}.png`),
+      fullPage: opts.fullPage ?? true,
+      animations: 'disabled',
+    });
+  }
+  await page.emulateMedia({ colorScheme: 'dark' });
 }

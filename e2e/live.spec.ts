@@ -2,64 +2,105 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test } from '@playwright/test';
-import { Engine } from '../main/engine/engine.js';
-import { connectEngine, serveRenderer } from './harness.js';
+import { expect, type Page, test } from '@playwright/test';
+import { EngineService } from '../main/engine/service/engine-service.js';
+import { killAndWait } from './fixtures/miner.js';
+import { openWindow, serveRenderer } from './harness.js';
 
 // The real engine (real /proc, real idle sources, real GPU probes) behind the real renderer.
-let engine: Engine;
+let service: EngineService;
 let server: Awaited<ReturnType<typeof serveRenderer>>;
 const children: ChildProcess[] = [];
-const tmp = mkdtempSync(join(tmpdir(), 'iw-e2e-'));
+const tmp = mkdtempSync(join(tmpdir(), 'iw-e2e-live-'));
 
 test.beforeAll(async () => {
   server = await serveRenderer();
-  engine = new Engine({ intervalMs: 1000 });
-  await engine.start();
+  service = await EngineService.open({ dataDir: join(tmp, 'data'), intervalMs: 1000 });
+  await service.start();
 });
 
 test.afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL');
-  await engine.stop();
-  await server.close();
+  await Promise.all(children.map(killAndWait));
+  await service?.stop();
+  await server?.close();
   rmSync(tmp, { recursive: true, force: true });
 });
 
-test('the window shows live engine data: idle state, sources with reasons, a busy process', async ({ page }) => {
+/** The "Busy now" row of one pid, filtered so the virtualized table is sure to render it. */
+async function busyRow(page: Page, pid: number) {
+  const table = page.getByRole('table', { name: 'Busy now' });
+  await page.getByRole('searchbox', { name: 'Filter processes' }).fill(String(pid));
+  return table.locator(`tr[data-pid="${pid}"]`);
+}
+
+test('the window shows live engine data: idle state, sources with reasons, a busy process', async ({ browser }) => {
   const burner = spawn(process.execPath, ['-e', 'for(;;){}', '--', 'e2e-burner'], { stdio: 'ignore' });
   children.push(burner);
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await connectEngine(page, engine, new URL(server.url).origin);
-  await page.goto(server.url);
+  const win = await openWindow(browser, service, server.url);
+  const { page } = win;
 
-  await expect(page.getByRole('heading', { name: 'Idlewatch' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Idlewatch', level: 1 })).toBeVisible();
+  await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+  await expect(page.getByTestId('status-banner')).toHaveText(/All quiet/);
   await expect(page.getByTestId('user-state')).toBeVisible({ timeout: 10_000 });
-  // Every source is listed with its health; the process collector works here.
-  await expect(page.locator('[data-source="procs.linux"]')).toHaveClass(/source-ok/);
-  await expect(page.locator('[data-source="gpu.nvidia"]')).toBeVisible();
-  // No NVIDIA driver here: the window says so instead of showing an empty GPU panel.
-  if (!engine.snapshot().latest?.gpus.length) {
-    await expect(page.getByTestId('gpu-unavailable')).toContainText('nvidia-smi');
+
+  // Every source is listed with its health in words and, for each, the engine's own reason.
+  const sources = service.current.engine.sources();
+  expect(sources.length).toBeGreaterThan(3);
+  for (const s of sources) {
+    const li = page.getByTestId('sources').locator(`li[data-source="${s.id}"]`);
+    await expect(li).toContainText(s.label);
+    await expect(li).toContainText(s.detail);
   }
-  const row = page.locator(`tr[data-pid="${burner.pid}"]`);
+  await expect(page.locator('li[data-source="procs.linux"]')).toContainText('working');
+  // The idle sources of this machine (no desktop here) say why they do not work; when none works the
+  // user state says Idlewatch cannot tell, instead of guessing.
+  const idleSources = sources.filter((s) => s.id.startsWith('idle.'));
+  if (idleSources.every((s) => s.health !== 'ok')) {
+    await expect(page.getByTestId('user-state')).toContainText('Idle detection unavailable');
+  }
+  // No NVIDIA driver here: the window says why instead of showing an empty GPU panel.
+  if (!service.current.engine.snapshot().latest?.gpus.length) {
+    const nvidia = sources.find((s) => s.id === 'gpu.nvidia');
+    await expect(page.getByTestId('gpu-unavailable')).toContainText('nvidia-smi');
+    if (nvidia) await expect(page.getByTestId('gpu-unavailable')).toContainText(nvidia.detail);
+  }
+
+  // The busy process is in "Busy now" with its live CPU share (column 6).
+  const row = await busyRow(page, burner.pid!);
   await expect(row).toBeVisible({ timeout: 10_000 });
+  await expect(row.getByRole('cell').nth(1)).toHaveText('node');
   await expect
-    .poll(async () => Number.parseFloat((await row.locator('td').nth(5).textContent()) ?? '0'), { timeout: 10_000 })
+    .poll(async () => Number.parseFloat((await row.getByRole('cell').nth(5).textContent()) ?? '0'), {
+      timeout: 10_000,
+    })
     .toBeGreaterThan(50);
-  expect(errors).toEqual([]);
+  expect(win.pageErrors).toEqual([]);
+  await win.close();
 });
 
-test('attacker-controlled process names and paths are shown as text, never as markup', async ({ page }) => {
+test('attacker-controlled process names and paths are shown as text, never as markup', async ({ browser }) => {
   const hostile = join(tmp, '<img src=x onerror=window.__pwned=1>');
   copyFileSync('/bin/sh', hostile);
-  const child = spawn(hostile, ['-c', 'while :; do :; done'], { stdio: 'ignore' });
+  const child = spawn(hostile, ['-c', 'while :; do :; done', '<b>bold</b>'], { stdio: 'ignore' });
   children.push(child);
-  await connectEngine(page, engine, new URL(server.url).origin);
-  await page.goto(server.url);
-  const row = page.locator(`tr[data-pid="${child.pid}"]`);
+  const win = await openWindow(browser, service, server.url);
+  const { page } = win;
+
+  const row = await busyRow(page, child.pid!);
   await expect(row).toBeVisible({ timeout: 10_000 });
-  await expect(row.locator('td.path')).toHaveText(hostile);
-  expect(await row.locator('img').count()).toBe(0);
+  await expect(row.getByRole('cell', { name: hostile, exact: true })).toBeVisible();
+  expect(await row.locator('img, b').count()).toBe(0);
+
+  // The details dialog shows the same strings, as text.
+  await row.getByRole('button', { name: /^Details/ }).click();
+  const details = page.getByRole('dialog', { name: 'Process details' });
+  await expect(details).toBeVisible();
+  await expect(details.getByText(hostile, { exact: true })).toBeVisible();
+  await expect(details).toContainText('<b>bold</b>');
+  expect(await details.locator('img, b').count()).toBe(0);
+  expect(await page.locator('img').count()).toBe(0);
   expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+  expect(win.pageErrors).toEqual([]);
+  await win.close();
 });

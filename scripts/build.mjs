@@ -1,4 +1,4 @@
-// One build for everything: renderer (browser), Electron main + preload, and the CLI (Node).
+// One build for everything: renderer (browser), Electron main + engine process + preload, and the CLI (Node).
 // Vite builds configured by hand; node targets use SSR mode so dependencies stay external.
 import { rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -70,6 +70,8 @@ const targets = {
       }),
     ),
   main: () => build(nodeTarget({ entry: 'main/app/main.ts', outDir: 'main', fileName: 'index.js' })),
+  // The engine's own process (an Electron utility process forked by the shell).
+  engine: () => build(nodeTarget({ entry: 'main/app/engine-process.ts', outDir: 'engine', fileName: 'index.js' })),
   // Sandboxed preloads cannot be ES modules, and cannot require anything but electron: one CJS file.
   preload: () =>
     build(
@@ -84,7 +86,7 @@ const targets = {
 };
 
 // bench and eval are built on demand by their npm scripts.
-const defaults = ['renderer', 'cli', 'main', 'preload'];
+const defaults = ['renderer', 'cli', 'main', 'engine', 'preload'];
 if (only && !(only in targets)) {
   console.error(`unknown build target "${only}"; known: ${Object.keys(targets).join(', ')}`);
   process.exit(2);

@@ -70,7 +70,7 @@ export interface ReplayOutput {
 
 /** "While you were away": written when the user returns after an idle or locked period. */
 export interface AwaySummary {
-  /** t (trace ms / live epoch-relative) when the away period began and ended. */
+  /** When the away period began and ended: trace ms in replays, epoch ms from the live monitor and the app. */
   from: number;
   to: number;
   processes: {

@@ -2,7 +2,7 @@
  * What the engine produces each tick, as the CLI, the Electron shell and the renderer see it.
  * The trace format (trace.ts) is the on-disk projection of the same data.
  */
-import type { GpuVendor, TraceUser, UserState } from './trace.js';
+import type { GpuVendor, TraceConn, TraceUser, UserState } from './trace.js';
 
 /** Live health of one data source. `degraded`: it worked and then failed (it keeps retrying). */
 export type SourceHealth = 'ok' | 'degraded' | 'unavailable';
@@ -31,6 +31,11 @@ export interface EngineProc {
   /** Id of the GPU `gpu` refers to. */
   gpuId: string | null;
   rssKiB: number | null;
+  /**
+   * Its open network connections as last read (Linux: refreshed on full passes for busy, new and
+   * connected processes, carried between them). Absent when not read; `[]` once after they closed.
+   */
+  conns?: TraceConn[];
 }
 
 export interface EngineGpu {

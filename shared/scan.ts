@@ -199,6 +199,11 @@ export interface ScanBrowserProcess {
   /** Chromium `--utility-sub-type`, Firefox's process type word. */
   subType: string | null;
   cpuSec: number | null;
+  /**
+   * Its load while the user was away, from the live monitor's in-memory history (the app's scans
+   * only; `idlewatch scan` has no monitor behind it and leaves this out).
+   */
+  whileAway?: { cpuSec: number; gpuSec: number; overSec: number };
 }
 
 export interface ScanStepResult {
@@ -238,3 +243,14 @@ export interface ScanReport {
   problems: ScanProblem[];
   summary: { high: number; medium: number; low: number; allowlisted: number };
 }
+
+/** What removing a persistence finding's line did (`scan:removePersistence`, `idlewatch scan`). */
+export type RemoveResult =
+  | { ok: true; file: string; line: number; removed: string; backup: string }
+  | {
+      ok: false;
+      code: 'not-confirmed' | 'not-removable' | 'changed' | 'failed' | 'unknown-finding';
+      reason: string;
+      /** Set when the backup was made before the failure. */
+      backup?: string;
+    };

@@ -454,3 +454,30 @@ describe('rule building blocks', () => {
     expect(stepWatch(job, 94, true, 107_000, 8, 1000)).toBe('kept-going');
   });
 });
+
+describe('gaps the clock cannot show', () => {
+  it('markGap (a short suspend, monitoring paused) keeps the gap out of every run and every total', () => {
+    const s = buildStream({
+      session: leaveAndReturn,
+      gaps: [{ from: 400_000, to: 460_000 }],
+      procs: [stealth(61, '/home/ana/.local/bin/helper', 'gpu')],
+    });
+    const run = (mark: boolean): Incident | undefined => {
+      const d = new Detector(s.header);
+      let prev = -1;
+      for (const sample of s.samples) {
+        if (mark && prev >= 0 && sample.t - prev > s.header.intervalMs * 2) d.markGap();
+        d.push(sample);
+        prev = sample.t;
+      }
+      d.finish();
+      return byPid(d.incidents(), 61);
+    };
+    const bridged = run(false);
+    const marked = run(true);
+    expect(marked?.severity).toBe('high');
+    // 60 s at ~95% the clock alone would have counted as GPU time while away; the marked gap is not.
+    expect(bridged!.idleGpuSec - marked!.idleGpuSec).toBeGreaterThan(50);
+    expect(bridged!.idleGpuSec - marked!.idleGpuSec).toBeLessThan(62);
+  });
+});

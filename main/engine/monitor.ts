@@ -52,6 +52,7 @@ export class Monitor {
   private startedAtMs = 0;
   private unsubscribe: (() => void) | null = null;
   private warmTimer: NodeJS.Timeout | null = null;
+  private suspended = false;
 
   private constructor(
     engine: Engine,
@@ -98,6 +99,7 @@ export class Monitor {
   }
 
   async stop(): Promise<void> {
+    this.suspended = false;
     this.unsubscribe?.();
     this.unsubscribe = null;
     if (this.warmTimer) clearInterval(this.warmTimer);
@@ -105,6 +107,29 @@ export class Monitor {
     await this.engine.stop();
     // The final state of every incident goes to the history.
     for (const inc of this.incidents()) await this.record(inc).catch(() => undefined);
+  }
+
+  /**
+   * Stops sampling while the machine sleeps or the user paused monitoring. Nothing is known about
+   * the time in between, so the detector is told that the next sample follows a gap: no run, and so
+   * no incident's evidence, spans it.
+   */
+  async suspendSampling(): Promise<void> {
+    if (!this.unsubscribe || this.suspended) return;
+    this.suspended = true;
+    this.detector?.markGap();
+    await this.engine.stop();
+  }
+
+  async resumeSampling(): Promise<void> {
+    if (!this.unsubscribe || !this.suspended) return;
+    this.suspended = false;
+    this.detector?.markGap();
+    await this.engine.start();
+  }
+
+  get isSuspended(): boolean {
+    return this.suspended;
   }
 
   /** All incidents of this run, epoch times. */

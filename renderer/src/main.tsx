@@ -1,10 +1,12 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.js';
-import { connectLive } from './store.js';
+import { connect } from './stores/connect.js';
+import { startUi } from './stores/ui.js';
 import './styles.css';
 
-connectLive(window.idlewatch);
+startUi();
+connect((window as Partial<Window>).idlewatch);
 
 const root = document.getElementById('root');
 if (root) {

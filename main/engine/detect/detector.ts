@@ -60,6 +60,19 @@ export interface DetectorOptions {
   fullscreen?: () => boolean;
 }
 
+/** See Detector.stats(). */
+export interface DetectorStats {
+  samples: number;
+  tracks: number;
+  incidents: number;
+  programs: number;
+  awayBusy: number;
+  episodeTouched: number;
+  episodeExited: number;
+  watches: number;
+  dirty: number;
+}
+
 export type DetectorEvent =
   | { type: 'incident-raised'; t: number; incident: Incident }
   | { type: 'incident-escalated'; t: number; incident: Incident; from: Severity }
@@ -178,6 +191,7 @@ export class Detector {
   readonly platform: Platform;
   private readonly header: TraceHeader;
   private readonly sensitivity: Sensitivity;
+  private gapMarked = false;
   private readonly allowlist: ((p: AllowlistProbe) => boolean) | null;
   private readonly fullscreen: () => boolean;
   private readonly policy: NotifyPolicy;
@@ -236,6 +250,24 @@ export class Detector {
     return this.tracks.size;
   }
 
+  /**
+   * Sizes of the detector's working state, for memory checks: everything per process shrinks as
+   * processes exit; only `incidents` (one per flagged process) grows.
+   */
+  stats(): DetectorStats {
+    return {
+      samples: this.samples,
+      tracks: this.tracks.size,
+      incidents: this.incidentByKey.size,
+      programs: this.programBusy.size,
+      awayBusy: this.awayBusy.size,
+      episodeTouched: this.epTouched.size,
+      episodeExited: this.epExited.length,
+      watches: this.watches.length,
+      dirty: this.dirty.size,
+    };
+  }
+
   /** Feeds one sample (in time order); returns what changed. */
   push(sample: TraceSample): DetectorEvent[] {
     const events: DetectorEvent[] = [];
@@ -243,8 +275,9 @@ export class Detector {
     const prevT = this.prevT;
     let dt = prevT === null ? this.header.intervalMs : t - prevT;
     if (!(dt >= 0)) dt = 0;
-    if (prevT !== null && dt > MAX_STEP_MS) {
+    if (prevT !== null && (dt > MAX_STEP_MS || this.gapMarked)) {
       // A suspend or a stalled recorder: nothing is known about the gap, so no run bridges it.
+      this.gapMarked = false;
       for (const tr of this.tracks.values()) {
         tr.gpu.interrupt(prevT);
         tr.cpu.interrupt(prevT);
@@ -292,6 +325,14 @@ export class Detector {
     for (const n of this.policy.tick(t, this.fullscreen())) events.push({ type: 'notify', t, notification: n });
     this.prevT = t;
     return events;
+  }
+
+  /**
+   * The live monitor knows of gaps the clock cannot show (a short suspend, monitoring paused by the
+   * user): the next sample starts every run afresh, as a gap longer than MAX_STEP_MS would.
+   */
+  markGap(): void {
+    this.gapMarked = true;
   }
 
   /** Ends the stream: resolves checks still waiting for samples, sends held notifications. */

@@ -113,7 +113,7 @@ ${table(
 )}
 <h2>Browsers</h2>
 ${table(
-  ['Pid', 'Name', 'Browser', 'Role', 'Detail', 'CPU time (s)'],
+  ['Pid', 'Name', 'Browser', 'Role', 'Detail', 'CPU time (s)', 'While you were away'],
   r.browsers.map((b) => [
     String(b.pid),
     b.name,
@@ -121,6 +121,9 @@ ${table(
     b.role,
     b.subType ?? '',
     b.cpuSec === null ? '' : String(b.cpuSec),
+    b.whileAway
+      ? `CPU ${b.whileAway.cpuSec} s, GPU ${b.whileAway.gpuSec} s (last ${Math.round(b.whileAway.overSec / 60)} min)`
+      : 'not watched (CLI scan)',
   ]),
 )}
 <h2>Autostart and scheduled entries</h2>

@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { chmod, copyFile, open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { PersistenceKind, ScanFinding } from '../../../shared/scan.js';
+import type { PersistenceKind, RemoveResult, ScanFinding } from '../../../shared/scan.js';
 
 /** Kinds whose entries are lines of a file that can go without breaking the rest of the file. */
 export const REMOVABLE_KINDS: ReadonlySet<PersistenceKind> = new Set([
@@ -20,15 +20,7 @@ export const REMOVABLE_KINDS: ReadonlySet<PersistenceKind> = new Set([
   'ld-preload',
 ]);
 
-export type RemoveResult =
-  | { ok: true; file: string; line: number; removed: string; backup: string }
-  | {
-      ok: false;
-      code: 'not-confirmed' | 'not-removable' | 'changed' | 'failed';
-      reason: string;
-      /** Set when the backup was made before the failure. */
-      backup?: string;
-    };
+export type { RemoveResult };
 
 export interface RemoveOptions {
   /** Must be true: the user confirmed this removal. */

@@ -1,0 +1,38 @@
+// Forwards the OS's power events and Electron's idle readings to the engine process. The engine
+// cannot call powerMonitor (it is a main-process module), so the reading is pushed every second.
+import { powerMonitor } from 'electron';
+import type { EngineClient } from '../engine/host/engine-client.js';
+import type { PowerEvent } from '../engine/host/protocol.js';
+
+export const IDLE_PUSH_MS = 1000;
+
+export function wirePower(client: EngineClient): () => void {
+  const forward = (event: PowerEvent) => () => client.sendPower(event);
+  const onSuspend = forward('suspend');
+  const onResume = forward('resume');
+  const onLock = forward('lock-screen');
+  const onUnlock = forward('unlock-screen');
+  powerMonitor.on('suspend', onSuspend);
+  powerMonitor.on('resume', onResume);
+  powerMonitor.on('lock-screen', onLock);
+  powerMonitor.on('unlock-screen', onUnlock);
+  const push = (): void => {
+    try {
+      const idleSec = powerMonitor.getSystemIdleTime();
+      // A threshold just above the reading: the answer is 'locked' or 'active', never decided by it.
+      const state = powerMonitor.getSystemIdleState(Math.max(1, Math.floor(idleSec) + 1));
+      client.sendIdle({ idleSec, state });
+    } catch {
+      // no reading this second; the engine's source goes stale and says so
+    }
+  };
+  push();
+  const timer = setInterval(push, IDLE_PUSH_MS);
+  return () => {
+    clearInterval(timer);
+    powerMonitor.off('suspend', onSuspend);
+    powerMonitor.off('resume', onResume);
+    powerMonitor.off('lock-screen', onLock);
+    powerMonitor.off('unlock-screen', onUnlock);
+  };
+}

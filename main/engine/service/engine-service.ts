@@ -1,0 +1,540 @@
+/**
+ * The engine as the window sees it: every invoke channel of the shared contract implemented on top
+ * of the live Monitor, plus the contract's events. Plain Node (no Electron): the shell runs it in
+ * its engine process and the end-to-end tests run the very same object behind Chromium.
+ */
+import type { ActionResult, ActionTarget, ProcessAction } from '../../../shared/actions.js';
+import type { AwaySummary, Incident, Severity } from '../../../shared/detection.js';
+import type { EngineSample } from '../../../shared/engine-types.js';
+import {
+  type EngineStatus,
+  type EventChannel,
+  type EventContract,
+  type IncidentView,
+  type InvokeHandlers,
+  type ProcessDetails,
+  type ProcessKey,
+  processKeyString,
+} from '../../../shared/ipc.js';
+import { validateInvoke } from '../../../shared/ipc-schema.js';
+import type { Settings } from '../../../shared/settings.js';
+import type { StoreProblem } from '../../../shared/storage.js';
+import { Monitor, type MonitorEvent, type MonitorOptions } from '../monitor.js';
+import { connectionsByPid, toTraceConn } from '../net/proc-net.js';
+import { type DeepScanOptions, runDeepScan } from '../scan/deep-scan.js';
+import { hashPath } from '../scan/exe-hashes.js';
+import { ensureDataDir } from '../store/data-dir.js';
+import { ReviewStore } from '../store/review-file.js';
+import { saveSettings } from '../store/settings-file.js';
+import { incidentKey, liveProcFor, openCounts, queryIncidents, toView, type ViewContext } from './incident-views.js';
+import { awayLoad, connsOf, idleBands, parentChain, processSeries } from './process-details.js';
+import { type ScanFn, ScanRunner } from './scan-runner.js';
+
+export interface EngineServiceOptions extends MonitorOptions {
+  /** Replaces the deep scan (tests); default runDeepScan. */
+  scan?: ScanFn;
+  /** Extra options for every deep scan (a test root, a smaller hidden-process probe). */
+  scanOptions?: Partial<DeepScanOptions>;
+  now?: () => number;
+}
+
+/** What the shell shows as a desktop notification (already rate-limited by the engine's policy). */
+export interface ServiceNotification {
+  title: string;
+  body: string;
+  severity: Exclude<Severity, 'low'>;
+  /** The incident a click opens (the first one of a grouped message); null when it cannot be told. */
+  incidentKey: string | null;
+  /** How many processes the message is about. */
+  count: number;
+}
+
+type EventListener = <C extends EventChannel>(channel: C, payload: EventContract[C]) => void;
+
+/** Settings the running detector or sampler was built with: changing one restarts the monitor. */
+const RESTART_KEYS: readonly (keyof Settings)[] = [
+  'idleThresholdSec',
+  'samplingIntervalMs',
+  'sensitivity',
+  'notifications',
+  'quietWhileFullscreen',
+];
+
+/** Longest single timer; a longer pause re-arms (setTimeout overflows past about 24.8 days). */
+const MAX_TIMER_MS = 24 * 3600_000;
+
+export class EngineService {
+  readonly handlers: InvokeHandlers;
+  private monitor: Monitor;
+  private readonly historic = new Map<string, Incident>();
+  private readonly pausedProcs = new Map<string, ProcessKey>();
+  private readonly eventListeners = new Set<EventListener>();
+  private readonly notifyListeners = new Set<(n: ServiceNotification) => void>();
+  private readonly scan: ScanRunner;
+  private readonly now: () => number;
+  private problems: StoreProblem[];
+  private pausedUntil: number | null = null;
+  private pauseTimer: NodeJS.Timeout | null = null;
+  private suspended = false;
+  private started = false;
+  private error: string | null = null;
+  private away: AwaySummary | null = null;
+  private lastStatus = '';
+  private unsubscribeMonitor: (() => void) | null = null;
+  private restarting: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly opts: EngineServiceOptions,
+    monitor: Monitor,
+    private readonly reviews: ReviewStore,
+    historic: Incident[],
+    problems: StoreProblem[],
+  ) {
+    this.now = opts.now ?? Date.now;
+    this.monitor = monitor;
+    for (const i of historic) this.historic.set(incidentKey(i), i);
+    this.problems = problems;
+    const scan = opts.scan ?? runDeepScan;
+    this.scan = new ScanRunner({
+      // The scan looks at the machine now; the monitor adds what browsers did while the user was away.
+      scan: async (o) => {
+        const report = await scan(o);
+        const history = this.monitor.engine.sampler.history.toArray();
+        const interval = this.monitor.engine.sampler.intervalMs;
+        return {
+          ...report,
+          browsers: report.browsers.map((b) => ({ ...b, whileAway: awayLoad(b.pid, history, interval) })),
+        };
+      },
+      options: () => ({
+        allowlist: this.monitor.allowlist,
+        hashCache: this.monitor.allowlist.hashCache,
+        dataDir: this.opts.dataDir,
+        ...this.opts.scanOptions,
+      }),
+      onChange: (s) => this.emit('scan:state', s),
+      now: this.now,
+    });
+    this.handlers = this.buildHandlers();
+  }
+
+  static async open(opts: EngineServiceOptions): Promise<EngineService> {
+    await ensureDataDir(opts.dataDir);
+    const monitor = await Monitor.open(opts);
+    const reviews = await ReviewStore.load(opts.dataDir, { now: opts.now });
+    const problems = [...monitor.problems, ...reviews.problems];
+    // History older than the retention setting goes first; then the rest is what the window lists.
+    await monitor.history.prune(monitor.settings.historyRetentionDays).catch((e: unknown) => {
+      problems.push({
+        file: monitor.history.path,
+        problem: `could not prune old incidents: ${errText(e)}`,
+        movedTo: null,
+      });
+    });
+    const read = await monitor.history.read();
+    problems.push(...read.problems);
+    return new EngineService(
+      opts,
+      monitor,
+      reviews,
+      read.records.map((r) => r.incident),
+      problems,
+    );
+  }
+
+  /** Validates a request from the window against the contract's schemas, then runs its handler. */
+  async invoke(channel: unknown, args: unknown): Promise<unknown> {
+    const valid = validateInvoke(channel, args);
+    const handler = this.handlers[channel as keyof InvokeHandlers] as (...a: unknown[]) => unknown;
+    return handler(...valid);
+  }
+
+  onEvent(listener: EventListener): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  onNotify(listener: (n: ServiceNotification) => void): () => void {
+    this.notifyListeners.add(listener);
+    return () => this.notifyListeners.delete(listener);
+  }
+
+  get settings(): Settings {
+    return { ...this.monitor.settings };
+  }
+
+  /** The live monitor (tests and the CLI look at its engine). */
+  get current(): Monitor {
+    return this.monitor;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await this.startMonitor();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    this.pauseTimer = null;
+    this.scan.cancel();
+    await this.restarting;
+    await this.stopMonitor();
+    await this.scan.idle();
+  }
+
+  /** The machine is going to sleep: sampling stops; nothing the detector sees spans the sleep. */
+  async suspend(): Promise<void> {
+    if (this.suspended) return;
+    this.suspended = true;
+    await this.monitor.suspendSampling();
+    this.emitStatus();
+  }
+
+  /** The machine woke up: sampling restarts (unless the user paused monitoring). */
+  async resume(): Promise<void> {
+    if (!this.suspended) return;
+    this.suspended = false;
+    if (this.pausedUntil === null && this.started) await this.monitor.resumeSampling();
+    this.emitStatus();
+  }
+
+  status(): EngineStatus {
+    return {
+      pausedUntil: this.pausedUntil,
+      suspended: this.suspended,
+      problems: this.problems.map((p) => ({ ...p })),
+      error: this.error,
+      dataDir: this.opts.dataDir,
+      open: openCounts(this.liveViews()),
+      paused: [...this.pausedProcs.values()].map((k) => ({ ...k })),
+    };
+  }
+
+  private buildHandlers(): InvokeHandlers {
+    return {
+      'engine:snapshot': () => this.monitor.engine.snapshot(),
+      'engine:status': () => this.status(),
+      'engine:setPaused': (until) => this.setPaused(until),
+      'incidents:list': (query) => queryIncidents(this.allViews(), query),
+      'incidents:review': (key, reviewed) => this.review(key, reviewed),
+      'away:latest': () => this.away,
+      'process:details': (key, hash) => this.details(key, hash),
+      'process:kill': (target) => this.act('kill', target),
+      'process:pause': (target) => this.act('pause', target),
+      'process:resume': (target) => this.act('resume', target),
+      'allowlist:list': () => this.monitor.allowlist.list(),
+      'allowlist:add': async (input) => {
+        const entry = await this.monitor.allow(input);
+        this.allowlistChanged();
+        return entry;
+      },
+      'allowlist:remove': async (id) => {
+        const removed = await this.monitor.allowlist.remove(id);
+        if (removed) this.allowlistChanged();
+        return removed;
+      },
+      'allowlist:export': () => this.monitor.allowlist.exportJson(),
+      'allowlist:import': async (json, mode) => {
+        const r = await this.monitor.allowlist.importJson(json, mode);
+        this.allowlistChanged();
+        return { ...r, entries: this.monitor.allowlist.list() };
+      },
+      'settings:get': () => this.settings,
+      'settings:set': (patch) => this.setSettings(patch),
+      'scan:start': () => this.scan.start(),
+      'scan:cancel': () => this.scan.cancel(),
+      'scan:state': () => this.scan.state(),
+      'scan:html': () => this.scan.html(),
+      'scan:removePersistence': (id) => this.scan.removePersistence(id),
+    };
+  }
+
+  // ---- monitor lifecycle -------------------------------------------------------------------------
+
+  private async startMonitor(): Promise<void> {
+    this.unsubscribeMonitor = this.monitor.on((e) => this.onMonitor(e));
+    try {
+      await this.monitor.start();
+      if (this.suspended || this.pausedUntil !== null) await this.monitor.suspendSampling();
+      this.error = null;
+    } catch (e) {
+      this.error = `monitoring could not start: ${errText(e)}`;
+    }
+    this.emitStatus();
+  }
+
+  private async stopMonitor(): Promise<void> {
+    this.unsubscribeMonitor?.();
+    this.unsubscribeMonitor = null;
+    await this.monitor.stop().catch(() => undefined);
+    // Its incidents stay listed (the history file has them too), no longer live.
+    for (const i of this.monitor.incidents()) this.historic.set(incidentKey(i), i);
+  }
+
+  /** New detection settings take effect in a fresh monitor; what the old one found stays listed. */
+  private restartMonitor(): Promise<void> {
+    const run = async (): Promise<void> => {
+      await this.stopMonitor();
+      try {
+        this.monitor = await Monitor.open(this.opts);
+      } catch (e) {
+        this.error = `monitoring could not restart with the new settings: ${errText(e)}`;
+        this.emitStatus();
+        return;
+      }
+      if (this.started) await this.startMonitor();
+    };
+    this.restarting = this.restarting.then(run, run);
+    return this.restarting;
+  }
+
+  private onMonitor(e: MonitorEvent): void {
+    switch (e.type) {
+      case 'sample':
+        this.onSample(e.sample);
+        break;
+      case 'incident':
+        this.emit('incident:changed', { incident: this.view(e.incident, true), change: e.change });
+        this.emitStatus();
+        break;
+      case 'away-summary':
+        this.away = e.summary;
+        this.emit('away:summary', e.summary);
+        break;
+      case 'notify': {
+        const n = e.notification;
+        const ranks = n.items.map((i) => i.severity);
+        if (!ranks.includes('medium') && !ranks.includes('high')) break;
+        const first = n.items[0];
+        const match = first
+          ? this.monitor
+              .incidents()
+              .filter((i) => i.pid === first.pid && i.name === first.name)
+              .sort((a, b) => b.lastAt - a.lastAt)[0]
+          : undefined;
+        const note: ServiceNotification = {
+          title: n.title,
+          body: n.body,
+          severity: ranks.includes('high') ? 'high' : 'medium',
+          incidentKey: match ? incidentKey(match) : null,
+          count: n.items.length,
+        };
+        for (const l of this.notifyListeners) {
+          try {
+            l(note);
+          } catch {
+            // the shell's bug must not stop monitoring
+          }
+        }
+        break;
+      }
+    }
+  }
+
+  private onSample(sample: EngineSample): void {
+    if (this.pausedProcs.size > 0) {
+      // A paused process that is gone (killed elsewhere, exited) is no longer paused.
+      const alive = new Set(sample.procs.map((p) => processKeyString(p)));
+      let changed = false;
+      for (const k of this.pausedProcs.keys()) {
+        if (!alive.has(k)) {
+          this.pausedProcs.delete(k);
+          changed = true;
+        }
+      }
+      if (changed) this.emitStatus();
+    }
+    this.emit('engine:sample', { sample, sources: this.monitor.engine.sources() });
+  }
+
+  // ---- handlers ----------------------------------------------------------------------------------
+
+  private async setPaused(until: number | null): Promise<EngineStatus> {
+    if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    this.pauseTimer = null;
+    const now = this.now();
+    if (until === null || until <= now) {
+      const was = this.pausedUntil;
+      this.pausedUntil = null;
+      if (was !== null && !this.suspended && this.started) await this.monitor.resumeSampling();
+    } else {
+      this.pausedUntil = until;
+      await this.monitor.suspendSampling();
+      this.armPauseTimer();
+    }
+    this.emitStatus();
+    return this.status();
+  }
+
+  private armPauseTimer(): void {
+    if (this.pausedUntil === null) return;
+    const left = this.pausedUntil - this.now();
+    this.pauseTimer = setTimeout(
+      () => {
+        this.pauseTimer = null;
+        if (this.pausedUntil !== null && this.pausedUntil - this.now() > 0) this.armPauseTimer();
+        else void this.setPaused(null);
+      },
+      Math.max(0, Math.min(left, MAX_TIMER_MS)),
+    );
+    this.pauseTimer.unref?.();
+  }
+
+  private async review(key: string, reviewed: boolean): Promise<IncidentView | null> {
+    const live = this.monitor.incidents().find((i) => incidentKey(i) === key);
+    const inc = live ?? this.historic.get(key);
+    if (!inc) return null;
+    await this.reviews.set(key, reviewed, this.now());
+    const view = this.view(inc, live !== undefined);
+    this.emit('incident:changed', { incident: view, change: 'reviewed' });
+    this.emitStatus();
+    return view;
+  }
+
+  private async act(action: ProcessAction, target: ActionTarget): Promise<ActionResult> {
+    // The UI knows the start time as the incident keeps it; act with the engine's exact identity.
+    const latest = this.monitor.engine.sampler.latest;
+    const proc = latest ? liveProcFor({ pid: target.pid, startT: target.startTimeMs }, latest.procs) : null;
+    const exact: ActionTarget = proc
+      ? { pid: proc.pid, startTimeMs: proc.startTimeMs, exe: target.exe === undefined ? proc.exe : target.exe }
+      : target;
+    const run = action === 'kill' ? this.monitor.kill : action === 'pause' ? this.monitor.pause : this.monitor.resume;
+    const result = await run.call(this.monitor, exact);
+    const key = processKeyString(exact);
+    if (result.ok) {
+      if (action === 'pause') this.pausedProcs.set(key, { pid: exact.pid, startTimeMs: exact.startTimeMs });
+      else this.pausedProcs.delete(key);
+    } else if (result.code === 'gone' || result.code === 'reused') this.pausedProcs.delete(key);
+    const inc = this.monitor.incidents().find((i) => i.pid === exact.pid && Math.abs(i.startT - exact.startTimeMs) < 1);
+    if (inc) this.emit('incident:changed', { incident: this.view(inc, true), change: 'updated' });
+    this.emitStatus();
+    return result;
+  }
+
+  private async details(key: ProcessKey, hash: boolean): Promise<ProcessDetails | null> {
+    const k = processKeyString(key);
+    const latest = this.monitor.engine.sampler.latest;
+    const proc = latest ? liveProcFor({ pid: key.pid, startT: key.startTimeMs }, latest.procs) : null;
+    const liveInc = this.monitor.incidents().find((i) => incidentKey(i) === k);
+    const inc = liveInc ?? this.historic.get(k) ?? null;
+    const ident = proc ?? (inc ? { name: inc.name, exe: inc.exe, cmdline: inc.cmdline, user: inc.user } : null);
+    if (!ident) return null;
+    const history = this.monitor.engine.sampler.history.toArray();
+    let conns = connsOf(proc);
+    if (proc && conns.length === 0 && this.monitor.engine.platform === 'linux') {
+      // Not sampled for this process (quiet, or an older engine): read its sockets now, once.
+      const r = connectionsByPid({ pids: [proc.pid], listening: false });
+      conns = (r.byPid.get(proc.pid) ?? []).map(toTraceConn);
+    }
+    let sha256: string | null = null;
+    if (hash && ident.exe) {
+      const path = hashPath({ pid: key.pid, exe: ident.exe }, process.platform, '/proc');
+      if (path) sha256 = await this.monitor.allowlist.hashCache.hashOf(path);
+    }
+    const exeForAllowlist = ident.exe;
+    return {
+      key: k,
+      pid: key.pid,
+      startTimeMs: proc ? proc.startTimeMs : key.startTimeMs,
+      name: ident.name,
+      exe: ident.exe,
+      cmdline: ident.cmdline,
+      user: ident.user,
+      proc: proc ? { ...proc } : null,
+      parents: proc && latest ? parentChain(proc, latest.procs) : [],
+      conns,
+      sha256,
+      series: processSeries(key, history),
+      idleBands: idleBands(history),
+      incident: inc ? this.view(inc, liveInc !== undefined) : null,
+      allowlist: exeForAllowlist
+        ? await this.monitor.allowlist.check({ exe: exeForAllowlist, cmdline: ident.cmdline })
+        : null,
+      paused: this.pausedProcs.has(k),
+    };
+  }
+
+  private async setSettings(patch: Partial<Settings>): Promise<Settings> {
+    const before = this.monitor.settings;
+    const next: Settings = { ...before, ...patch };
+    await saveSettings(this.opts.dataDir, next);
+    const restart = RESTART_KEYS.some((k) => before[k] !== next[k]);
+    if (restart) {
+      await this.restartMonitor();
+    } else {
+      Object.assign(this.monitor.settings, next);
+    }
+    if (before.historyRetentionDays !== next.historyRetentionDays) {
+      await this.monitor.history.prune(next.historyRetentionDays).catch(() => undefined);
+      const keep = await this.monitor.history.read();
+      this.historic.clear();
+      for (const r of keep.records) this.historic.set(incidentKey(r.incident), r.incident);
+    }
+    const now = this.settings;
+    this.emit('settings:changed', now);
+    return now;
+  }
+
+  private allowlistChanged(): void {
+    this.emit('allowlist:changed', this.monitor.allowlist.list());
+    for (const v of this.liveViews()) this.emit('incident:changed', { incident: v, change: 'updated' });
+    this.emitStatus();
+  }
+
+  // ---- views -------------------------------------------------------------------------------------
+
+  private viewContext(): ViewContext {
+    const procs = this.monitor.engine.sampler.latest?.procs ?? [];
+    return {
+      reviewed: (k) => this.reviews.has(k),
+      paused: (k) => this.pausedProcs.has(k),
+      allowlisted: (i) =>
+        i.exe !== null && this.monitor.allowlist.matchesSync({ exe: i.exe, cmdline: i.cmdline }) !== null,
+      running: (i) => liveProcFor(i, procs) !== null,
+    };
+  }
+
+  private view(i: Incident, live: boolean): IncidentView {
+    return toView(i, live, this.viewContext());
+  }
+
+  private liveViews(): IncidentView[] {
+    const ctx = this.viewContext();
+    return this.monitor.incidents().map((i) => toView(i, true, ctx));
+  }
+
+  private allViews(): IncidentView[] {
+    const ctx = this.viewContext();
+    const live = this.monitor.incidents();
+    const liveKeys = new Set(live.map(incidentKey));
+    const out = live.map((i) => toView(i, true, ctx));
+    for (const [k, i] of this.historic) if (!liveKeys.has(k)) out.push(toView(i, false, ctx));
+    return out;
+  }
+
+  private emit<C extends EventChannel>(channel: C, payload: EventContract[C]): void {
+    for (const l of this.eventListeners) {
+      try {
+        l(channel, payload);
+      } catch {
+        // a listener's bug must not stop monitoring
+      }
+    }
+  }
+
+  /** Sends the status when it changed (the tray and the banner follow it). */
+  private emitStatus(): void {
+    const s = this.status();
+    const json = JSON.stringify(s);
+    if (json === this.lastStatus) return;
+    this.lastStatus = json;
+    this.emit('engine:status', s);
+  }
+}
+
+function errText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

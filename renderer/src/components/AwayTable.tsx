@@ -1,0 +1,121 @@
+import { memo } from 'react';
+import type { IncidentView } from '../../../shared/ipc.js';
+import { useProcIndex, usePausedKeys } from '../hooks.js';
+import { loadSeconds, pct } from '../lib/format.js';
+import { useOpenIncidents } from '../stores/incidents.js';
+import { ProcessActions } from './ProcessActions.js';
+import { EvidenceChips, SeverityBadge } from './Severity.js';
+
+export const NO_INCIDENTS =
+  'No incidents yet. Idlewatch records processes that use your GPU or CPU while you are away.';
+
+const AwayRow = memo(function AwayRow({
+  incident: i,
+  gpuNow,
+  running,
+  paused,
+}: {
+  incident: IncidentView;
+  /** GPU % of the live process; undefined when it is not in the latest sample. */
+  gpuNow: number | null | undefined;
+  running: boolean;
+  paused: boolean;
+}) {
+  const nameId = `away-name-${i.key}`;
+  return (
+    <tr data-key={i.key} className={`sev-row-${i.severity}`}>
+      <td>
+        <span className="name" id={nameId}>
+          {i.name}
+        </span>{' '}
+        <span className="muted">pid {i.pid}</span>
+        <div className="tags">
+          <span className={running ? 'tag tag-running' : 'tag'}>{running ? 'running' : 'exited'}</span>
+          {paused ? <span className="tag tag-paused">paused</span> : null}
+          {i.allowlisted ? <span className="tag">allowlisted</span> : null}
+        </div>
+      </td>
+      <td className="path">{i.exe ?? '(unknown)'}</td>
+      <td className="num">{gpuNow === undefined ? '—' : pct(gpuNow)}</td>
+      <td className="num">{loadSeconds(i.idleGpuSec, 'GPU')}</td>
+      <td className="num">{loadSeconds(i.idleCpuSec, 'CPU')}</td>
+      <td>
+        <SeverityBadge severity={i.severity} />
+      </td>
+      <td>
+        <EvidenceChips reasons={i.reasons} />
+      </td>
+      <td>
+        <ProcessActions
+          proc={{ pid: i.pid, startTimeMs: i.startT, name: i.name, exe: i.exe }}
+          paused={paused}
+          describedBy={nameId}
+        />
+      </td>
+    </tr>
+  );
+});
+
+/** "Used while you were away": unreviewed incidents, most severe first, with their evidence and actions. */
+export function AwayTable() {
+  const list = useOpenIncidents((s) => s.list);
+  const loaded = useOpenIncidents((s) => s.loaded);
+  const error = useOpenIncidents((s) => s.error);
+  const procs = useProcIndex();
+  const pausedKeys = usePausedKeys();
+
+  return (
+    <section className="panel" aria-labelledby="away-heading">
+      <h2 id="away-heading">Used while you were away</h2>
+      {error ? (
+        <p role="alert" className="error">
+          Could not load incidents: {error}
+        </p>
+      ) : null}
+      <div className="table-wrap">
+        <table className="grid" aria-label="Used while you were away" data-testid="away-table">
+          <thead>
+            <tr>
+              <th scope="col">Process</th>
+              <th scope="col">Executable</th>
+              <th scope="col" className="num">
+                GPU now
+              </th>
+              <th scope="col" className="num">
+                GPU·s while idle
+              </th>
+              <th scope="col" className="num">
+                CPU·s while idle
+              </th>
+              <th scope="col">Severity</th>
+              <th scope="col">Evidence</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.length === 0 ? (
+              <tr>
+                <td colSpan={8} className="empty">
+                  {loaded ? NO_INCIDENTS : 'Loading incidents…'}
+                </td>
+              </tr>
+            ) : (
+              list.map((i) => {
+                const proc = procs?.get(i.key);
+                return (
+                  <AwayRow
+                    key={i.key}
+                    incident={i}
+                    gpuNow={proc?.gpu}
+                    running={i.running && (procs ? proc !== undefined : true)}
+                    paused={pausedKeys ? pausedKeys.has(i.key) : i.paused}
+                  />
+                );
+              })
+            )}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}

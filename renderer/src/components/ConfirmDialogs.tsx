@@ -1,0 +1,157 @@
+import { useState } from 'react';
+import { addAllowlist, removeAllowlist } from '../stores/allowlist.js';
+import { runProcessAction } from '../stores/process-actions.js';
+import { removePersistence } from '../stores/scan.js';
+import { type ConfirmDialog, closeDialog, useUi } from '../stores/ui.js';
+import { Dialog } from './Dialog.js';
+
+function KillDialog({ dialog }: { dialog: Extract<ConfirmDialog, { kind: 'kill' }> }) {
+  const { target, name } = dialog;
+  return (
+    <Dialog label="Kill process" onClose={closeDialog} testId="kill-dialog">
+      <h2>Kill process</h2>
+      <p>
+        End process {name} (pid {target.pid})? It will be sent SIGTERM, then SIGKILL after 3 s if it does not exit.
+        Unsaved work in it is lost.
+      </p>
+      <div className="dialog-buttons">
+        <button
+          type="button"
+          className="danger"
+          onClick={() => {
+            closeDialog();
+            void runProcessAction('kill', target);
+          }}
+        >
+          Kill process
+        </button>
+        <button type="button" data-autofocus onClick={closeDialog}>
+          Cancel
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+function AllowlistDialog({ dialog }: { dialog: Extract<ConfirmDialog, { kind: 'allowlist' }> }) {
+  const [pin, setPin] = useState(false);
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  return (
+    <Dialog label="Add to allowlist" onClose={closeDialog} testId="allowlist-dialog">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          setBusy(true);
+          void addAllowlist({
+            exe: dialog.exe,
+            ...(pin ? (dialog.sha256 ? { sha256: dialog.sha256 } : { pinHash: true }) : {}),
+            reason: reason.trim(),
+          }).then((ok) => {
+            setBusy(false);
+            if (ok) closeDialog();
+          });
+        }}
+      >
+        <h2>Add to allowlist</h2>
+        <p className="dialog-question">
+          Trust {dialog.exe} from now on? Idlewatch will record but never alert about it.
+        </p>
+        <label className="check">
+          <input type="checkbox" checked={pin} onChange={(e) => setPin(e.target.checked)} data-autofocus />
+          Also pin its SHA-256
+        </label>
+        <p className="hint">
+          {dialog.sha256
+            ? `Pins ${dialog.sha256}: a changed file is no longer trusted.`
+            : 'The file is hashed now: if it changes later, it is no longer trusted.'}
+        </p>
+        <label className="field">
+          <span>Reason</span>
+          <input type="text" value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500} />
+        </label>
+        <div className="dialog-buttons">
+          <button type="submit" className="primary" disabled={busy}>
+            Add to allowlist
+          </button>
+          <button type="button" onClick={closeDialog}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function RemovePersistenceDialog({ dialog }: { dialog: Extract<ConfirmDialog, { kind: 'remove-persistence' }> }) {
+  const p = dialog.finding.persistence;
+  const action = dialog.finding.actions.find((a) => a.kind === 'remove-persistence');
+  const file = action?.kind === 'remove-persistence' ? action.file : (p?.file ?? '?');
+  const line = action?.kind === 'remove-persistence' ? action.line : (p?.line ?? 0);
+  return (
+    <Dialog label="Remove persistence entry" onClose={closeDialog} testId="remove-persistence-dialog">
+      <h2>Remove persistence entry</h2>
+      <p className="dialog-question">
+        Remove line {line} of {file}? Idlewatch saves a backup of the file first, then deletes only this line:
+      </p>
+      {p ? <pre className="code">{p.text}</pre> : null}
+      <div className="dialog-buttons">
+        <button
+          type="button"
+          className="danger"
+          onClick={() => {
+            closeDialog();
+            void removePersistence(dialog.finding.id);
+          }}
+        >
+          Remove line
+        </button>
+        <button type="button" data-autofocus onClick={closeDialog}>
+          Cancel
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+function RemoveAllowlistDialog({ dialog }: { dialog: Extract<ConfirmDialog, { kind: 'remove-allowlist' }> }) {
+  return (
+    <Dialog label="Remove from allowlist" onClose={closeDialog} testId="remove-allowlist-dialog">
+      <h2>Remove from allowlist</h2>
+      <p className="dialog-question">
+        Remove {dialog.entry.exe} from the allowlist? Idlewatch will alert about it again.
+      </p>
+      <div className="dialog-buttons">
+        <button
+          type="button"
+          className="danger"
+          onClick={() => {
+            closeDialog();
+            void removeAllowlist(dialog.entry);
+          }}
+        >
+          Remove entry
+        </button>
+        <button type="button" data-autofocus onClick={closeDialog}>
+          Cancel
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+/** The one open confirmation, if any (kill, allowlist, remove a persistence line, remove an entry). */
+export function ConfirmDialogs() {
+  const dialog = useUi((s) => s.dialog);
+  if (!dialog) return null;
+  switch (dialog.kind) {
+    case 'kill':
+      return <KillDialog dialog={dialog} />;
+    case 'allowlist':
+      return <AllowlistDialog key={dialog.exe} dialog={dialog} />;
+    case 'remove-persistence':
+      return <RemovePersistenceDialog dialog={dialog} />;
+    case 'remove-allowlist':
+      return <RemoveAllowlistDialog dialog={dialog} />;
+  }
+}

@@ -1,0 +1,137 @@
+import type { AllowlistEntry } from '../../../shared/allowlist.js';
+import { dateTime, errorMessage, shortHash } from '../lib/format.js';
+import { exportAllowlist, importAllowlist, useAllowlist } from '../stores/allowlist.js';
+import { openDialog } from '../stores/ui.js';
+
+function EntryRow({ e }: { e: AllowlistEntry }) {
+  const exeId = `allow-exe-${e.id}`;
+  return (
+    <tr data-entry={e.id}>
+      <td className="path" id={exeId}>
+        {e.exe}
+      </td>
+      <td>
+        {e.sha256 ? (
+          <code className="hash" title={e.sha256}>
+            {shortHash(e.sha256)}
+            <span className="sr-only"> (full: {e.sha256})</span>
+          </code>
+        ) : (
+          <span className="muted">not pinned</span>
+        )}
+      </td>
+      <td>
+        {e.args ? (
+          <>
+            <span className="muted">{e.args.kind === 'glob' ? 'matches' : 'contains'}</span>{' '}
+            <code>{e.args.pattern}</code>
+          </>
+        ) : (
+          <span className="muted">any</span>
+        )}
+      </td>
+      <td>{dateTime(e.addedAt)}</td>
+      <td>{e.reason || <span className="muted">—</span>}</td>
+      <td>{e.note || <span className="muted">—</span>}</td>
+      <td>
+        <button
+          type="button"
+          aria-describedby={exeId}
+          onClick={() => openDialog({ kind: 'remove-allowlist', entry: e })}
+        >
+          Remove
+        </button>
+      </td>
+    </tr>
+  );
+}
+
+/** Trusted executables: what each entry pins, when and why; remove, export, import. */
+export function Allowlist() {
+  const entries = useAllowlist((s) => s.entries);
+  const loaded = useAllowlist((s) => s.loaded);
+  const error = useAllowlist((s) => s.error);
+  const importResult = useAllowlist((s) => s.importResult);
+
+  return (
+    <div className="screen" data-testid="allowlist-page">
+      <h2 className="screen-title">Allowlist</h2>
+      <p className="muted">
+        Idlewatch records allowlisted processes but never alerts about them. An entry pins a full executable path, and
+        optionally its SHA-256 and an argument pattern; never a bare name.
+      </p>
+      <div className="toolbar">
+        <button type="button" onClick={() => void exportAllowlist()}>
+          Export
+        </button>
+        <label className="button file-button">
+          Import
+          <input
+            type="file"
+            accept=".json,application/json"
+            className="file-input"
+            onChange={(ev) => {
+              const input = ev.currentTarget;
+              const file = input.files?.[0];
+              if (!file) return;
+              file.text().then(
+                (text) => importAllowlist(text),
+                (e: unknown) =>
+                  useAllowlist.setState({
+                    importResult: { ok: false, text: `Could not read ${file.name}: ${errorMessage(e)}` },
+                  }),
+              );
+              input.value = '';
+            }}
+          />
+        </label>
+      </div>
+      {importResult ? (
+        importResult.ok ? (
+          <p role="status" className="done" data-testid="import-result">
+            {importResult.text}
+          </p>
+        ) : (
+          <p role="alert" className="error" data-testid="import-result">
+            {importResult.text}
+          </p>
+        )
+      ) : null}
+      {error ? (
+        <p role="alert" className="error">
+          Could not load the allowlist: {error}
+        </p>
+      ) : null}
+      <div className="table-wrap">
+        <table className="grid" aria-label="Allowlist entries" data-testid="allowlist-table">
+          <thead>
+            <tr>
+              <th scope="col">Executable</th>
+              <th scope="col">SHA-256</th>
+              <th scope="col">Arguments</th>
+              <th scope="col">Added</th>
+              <th scope="col">Reason</th>
+              <th scope="col">Note</th>
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {entries.length === 0 ? (
+              <tr>
+                <td colSpan={7} className="empty">
+                  {loaded
+                    ? 'The allowlist is empty. Use Allowlist on a process to trust it.'
+                    : 'Loading the allowlist…'}
+                </td>
+              </tr>
+            ) : (
+              entries.map((e) => <EntryRow key={e.id} e={e} />)
+            )}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}

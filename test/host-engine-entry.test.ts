@@ -1,0 +1,97 @@
+// The real engine process entry (main/app/engine-process.ts, as scripts/build.mjs bundles it) with
+// the real EngineService, in a forked Node process standing in for Electron's utility process: a
+// small shim gives it the `process.parentPort` Electron would. Proves the entry opens the service
+// in the data folder it is given, says ready, answers, streams samples, and stops cleanly.
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type EngineChild, EngineClient } from '../main/engine/host/engine-client.js';
+
+const REPO = resolve(import.meta.dirname, '..');
+let dir = '';
+let shim = '';
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  // Under node_modules/.cache so the bundle's external packages resolve from the repo.
+  mkdirSync(join(REPO, 'node_modules', '.cache'), { recursive: true });
+  dir = mkdtempSync(join(REPO, 'node_modules', '.cache', 'iw-entry-'));
+  const { build } = await import('vite');
+  await build({
+    configFile: false,
+    root: REPO,
+    logLevel: 'silent',
+    build: {
+      ssr: join(REPO, 'main/app/engine-process.ts'),
+      outDir: join(dir, 'engine'),
+      emptyOutDir: true,
+      target: 'node20',
+      minify: false,
+      rollupOptions: {
+        external: ['electron', ...builtinModules, ...builtinModules.map((m) => `node:${m}`)],
+        output: { format: 'es', entryFileNames: 'index.js' },
+      },
+    },
+  });
+  // Electron's parentPort delivers MessageEvents ({ data }); process IPC delivers the data itself.
+  shim = join(dir, 'shim.mjs');
+  writeFileSync(
+    shim,
+    `process.parentPort = {
+  postMessage: (m) => process.send(m),
+  on: (_e, fn) => process.on('message', (data) => fn({ data })),
+};
+await import(${JSON.stringify(pathToFileURL(join(dir, 'engine', 'index.js')).href)});
+`,
+  );
+}, 60_000);
+
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('engine-process entry', () => {
+  it('runs the engine service off the main process and stops on request', async () => {
+    const dataDir = join(dir, 'data');
+    const exits: (number | null)[] = [];
+    const c = new EngineClient({
+      readyTimeoutMs: 30_000,
+      spawn: () => {
+        const cp = fork(shim, [], {
+          env: { ...process.env, IDLEWATCH_DATA_DIR: dataDir },
+          serialization: 'advanced',
+          stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+        });
+        children.push(cp);
+        cp.on('exit', (code) => exits.push(code));
+        return {
+          postMessage: (m) => {
+            if (cp.connected) cp.send(m);
+          },
+          on: (event: 'message' | 'exit', fn: (x: unknown) => void) =>
+            event === 'message' ? cp.on('message', fn) : cp.on('exit', (code) => fn(code)),
+          kill: () => cp.kill('SIGKILL'),
+        } as EngineChild;
+      },
+    });
+    const channels = new Set<string>();
+    c.onEvent((channel) => channels.add(channel));
+    c.start();
+    await vi.waitFor(() => expect(c.isReady).toBe(true), { timeout: 30_000 });
+    expect(c.restarts).toEqual([]);
+    const status = await c.invoke('engine:status', []);
+    expect(status.dataDir).toBe(dataDir);
+    expect(status.error).toBeNull();
+    c.sendIdle({ idleSec: 3, state: 'active' });
+    await vi.waitFor(() => expect(channels.has('engine:sample')).toBe(true), { timeout: 15_000 });
+    const snap = await c.invoke('engine:snapshot', []);
+    expect(snap.latest?.procs.some((p) => p.pid === children[0]?.pid)).toBe(true);
+    await expect(c.invoke('process:kill', [{ pid: 0, startTimeMs: 0 }])).rejects.toThrow(/pid is positive/);
+    await c.stop();
+    expect(exits).toEqual([0]);
+  }, 60_000);
+});
