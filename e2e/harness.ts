@@ -174,6 +174,9 @@ export const SCREENSHOT_DIR = resolve(import.meta.dirname, 'screenshots');
  * dialog is best taken with `fullPage: false` (it covers the viewport, not the whole page).
  */
 export async function screenshotThemes(page: Page, screen: string, opts: { fullPage?: boolean } = {}): Promise<void> {
+  // Results of earlier actions would cover the screen: dismiss them first.
+  const dismiss = page.getByTestId('toast').getByRole('button', { name: 'Dismiss' });
+  while ((await dismiss.count()) > 0) await dismiss.first().click();
   for (const theme of ['dark', 'light'] as const) {
     await page.emulateMedia({ colorScheme: theme });
     await page.locator(`html[data-theme="${theme}"]`).waitFor({ state: 'attached', timeout: 5000 });

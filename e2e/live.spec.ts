@@ -11,9 +11,11 @@ import { openWindow, serveRenderer } from './harness.js';
 let service: EngineService;
 let server: Awaited<ReturnType<typeof serveRenderer>>;
 const children: ChildProcess[] = [];
-const tmp = mkdtempSync(join(tmpdir(), 'iw-e2e-live-'));
+// Made in beforeAll: the runner also loads this file to list the tests, and would leave it behind.
+let tmp = '';
 
 test.beforeAll(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'iw-e2e-live-'));
   server = await serveRenderer();
   service = await EngineService.open({ dataDir: join(tmp, 'data'), intervalMs: 1000 });
   await service.start();
@@ -23,7 +25,7 @@ test.afterAll(async () => {
   await Promise.all(children.map(killAndWait));
   await service?.stop();
   await server?.close();
-  rmSync(tmp, { recursive: true, force: true });
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
 /** The "Busy now" row of one pid, filtered so the virtualized table is sure to render it. */

@@ -110,7 +110,7 @@ export async function probeHiddenProcesses(opts: HiddenProbeOptions): Promise<Hi
       const end = Math.min(maxPid, start + CHUNK);
       for (let pid = start; pid < end; pid++) {
         if (skip[pid] === 1) continue;
-        probed++;
+        if (p === 0) probed++; // distinct pids: the signal pass asks the same pids again
         const found =
           pass === 'lookup'
             ? statSync(`${procRoot}/${pid}`, { throwIfNoEntry: false }) !== undefined

@@ -60,6 +60,9 @@ const RESTART_KEYS: readonly (keyof Settings)[] = [
   'quietWhileFullscreen',
 ];
 
+/** How often the running totals of live incidents are re-sent. */
+const INCIDENT_REFRESH_MS = 5000;
+
 /** Longest single timer; a longer pause re-arms (setTimeout overflows past about 24.8 days). */
 const MAX_TIMER_MS = 24 * 3600_000;
 
@@ -82,6 +85,9 @@ export class EngineService {
   private lastStatus = '';
   private unsubscribeMonitor: (() => void) | null = null;
   private restarting: Promise<void> = Promise.resolve();
+  private lastRefreshAt = 0;
+  /** key → the figures last sent for it (so unchanged incidents are not re-sent). */
+  private readonly sentFigures = new Map<string, string>();
 
   private constructor(
     private readonly opts: EngineServiceOptions,
@@ -348,6 +354,27 @@ export class EngineService {
       if (changed) this.emitStatus();
     }
     this.emit('engine:sample', { sample, sources: this.monitor.engine.sources() });
+    if (sample.at - this.lastRefreshAt >= INCIDENT_REFRESH_MS) {
+      this.lastRefreshAt = sample.at;
+      this.refreshIncidents();
+    }
+  }
+
+  /**
+   * The detector announces raises and escalations; the running totals (GPU and CPU time while
+   * away, last seen, running or not) move without an event, so they are sent every few seconds,
+   * and only for incidents whose figures changed.
+   */
+  private refreshIncidents(): void {
+    const seen = new Set<string>();
+    for (const v of this.liveViews()) {
+      seen.add(v.key);
+      const sig = `${v.idleGpuSec.toFixed(1)}|${v.idleCpuSec.toFixed(1)}|${v.running}|${v.severity}`;
+      if (this.sentFigures.get(v.key) === sig) continue;
+      this.sentFigures.set(v.key, sig);
+      this.emit('incident:changed', { incident: v, change: 'updated' });
+    }
+    for (const k of this.sentFigures.keys()) if (!seen.has(k)) this.sentFigures.delete(k);
   }
 
   // ---- handlers ----------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
-import { memo } from 'react';
+import { memo, useMemo } from 'react';
 import type { IncidentView } from '../../../shared/ipc.js';
 import { useProcIndex, usePausedKeys } from '../hooks.js';
+import { usedWhileAway } from '../lib/banner.js';
 import { loadSeconds, pct } from '../lib/format.js';
 import { useOpenIncidents } from '../stores/incidents.js';
 import { ProcessActions } from './ProcessActions.js';
@@ -58,7 +59,9 @@ const AwayRow = memo(function AwayRow({
 
 /** "Used while you were away": unreviewed incidents, most severe first, with their evidence and actions. */
 export function AwayTable() {
-  const list = useOpenIncidents((s) => s.list);
+  const all = useOpenIncidents((s) => s.list);
+  const list = useMemo(() => all.filter(usedWhileAway), [all]);
+  const others = all.length - list.length;
   const loaded = useOpenIncidents((s) => s.loaded);
   const error = useOpenIncidents((s) => s.error);
   const procs = useProcIndex();
@@ -96,7 +99,11 @@ export function AwayTable() {
             {list.length === 0 ? (
               <tr>
                 <td colSpan={8} className="empty">
-                  {loaded ? NO_INCIDENTS : 'Loading incidents…'}
+                  {!loaded
+                    ? 'Loading incidents…'
+                    : others > 0
+                      ? `Nothing used your GPU or CPU while you were away. ${others} low-severity finding${others === 1 ? '' : 's'} (no load while away) ${others === 1 ? 'is' : 'are'} on the Incidents screen.`
+                      : NO_INCIDENTS}
                 </td>
               </tr>
             ) : (

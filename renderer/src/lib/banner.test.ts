@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { awaySummaryText, isOpenIncident, statusBannerText } from './banner.js';
+import type { IncidentView } from '../../../shared/ipc.js';
+import { awaySummaryText, isOpenIncident, statusBannerText, usedWhileAway } from './banner.js';
 import { incident } from './fixtures.test-helpers.js';
 
 describe('statusBannerText', () => {
@@ -62,5 +63,15 @@ describe('awaySummaryText', () => {
     expect(awaySummaryText({ from, to, processes: [] })).toBe(
       'While you were away (14:02–14:43), nothing used your GPU or CPU.',
     );
+  });
+});
+
+describe('usedWhileAway', () => {
+  it('keeps what used the machine while away or can alert, and leaves quiet low findings to the Incidents screen', () => {
+    const base = { severity: 'low', idleGpuSec: 0, idleCpuSec: 0 } as const;
+    expect(usedWhileAway({ ...base } as unknown as IncidentView)).toBe(false);
+    expect(usedWhileAway({ ...base, idleCpuSec: 12 } as unknown as IncidentView)).toBe(true);
+    expect(usedWhileAway({ ...base, idleGpuSec: 3 } as unknown as IncidentView)).toBe(true);
+    expect(usedWhileAway({ ...base, severity: 'medium' } as unknown as IncidentView)).toBe(true);
   });
 });

@@ -9,6 +9,15 @@ export function isOpenIncident(i: IncidentView): boolean {
   return !i.reviewed && !i.allowlisted && (i.severity === 'medium' || i.severity === 'high');
 }
 
+/**
+ * Belongs in "Used while you were away": it used the GPU or CPU while the user was away, or it is
+ * severe enough to alert. A low finding with no load while away (a quiet process that merely runs
+ * from a temp folder) is listed on the Incidents screen only.
+ */
+export function usedWhileAway(i: IncidentView): boolean {
+  return i.severity !== 'low' || i.idleGpuSec >= 1 || i.idleCpuSec >= 1;
+}
+
 /** Which resource the incident's evidence is about. */
 export function incidentResources(i: Incident): { gpu: boolean; cpu: boolean } {
   const gpu = i.reasons.some((r) => r.rule === 'gpu-while-idle');
