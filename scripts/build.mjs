@@ -65,6 +65,8 @@ const targets = {
           overhead: 'bench/overhead.ts',
           'overhead-runner': 'bench/overhead-runner.ts',
           scan: 'bench/scan.ts',
+          'replay-24h': 'bench/replay-24h.ts',
+          'conn-cost': 'bench/conn-cost.ts',
         },
         outDir: 'bench',
       }),

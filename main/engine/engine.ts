@@ -7,6 +7,7 @@ import { NvidiaCollector } from './gpu/nvidia/nvidia-collector.js';
 import { defaultInhibitorSource } from './idle/default-sources.js';
 import { defaultIdleSources, IdleMonitor } from './idle/idle-monitor.js';
 import type { IdleSource } from './idle/idle-types.js';
+import { type ConnSource, LinuxConnTracker } from './net/conn-tracker.js';
 import { LinuxProcsCollector, logicalCores } from './procs/linux-procs.js';
 import type { ProcsReading } from './procs/proc-types.js';
 import { SiProcsCollector } from './procs/si-procs.js';
@@ -28,6 +29,8 @@ export interface EngineOptions {
   idle?: IdleProvider;
   /** Replaces the GPU collectors (tests). */
   gpus?: Collector<GpuReading>[];
+  /** Replaces the connection source (Linux default: LinuxConnTracker); null turns it off. */
+  conns?: ConnSource | null;
 }
 
 export interface ProbeEntry {
@@ -74,6 +77,7 @@ export class Engine {
       idle: this.idle,
       intervalMs,
       historyCapacity: opts.historyCapacity ?? DEFAULT_HISTORY_CAPACITY,
+      conns: (opts.conns === undefined ? (linux ? new LinuxConnTracker() : null) : opts.conns) ?? undefined,
     });
   }
 

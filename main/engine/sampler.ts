@@ -2,6 +2,7 @@ import type { EngineGpu, EngineProc, EngineSample, EngineUser, SourceStatus } fr
 import type { Collector } from './collector.js';
 import type { GpuProcReading, GpuReading } from './gpu/gpu-types.js';
 import { History } from './history.js';
+import type { ConnEntry, ConnSource } from './net/conn-tracker.js';
 import type { ProcsCollector, ProcsReading } from './procs/proc-types.js';
 import type { CpuReading } from './system/linux-cpu.js';
 
@@ -28,6 +29,11 @@ export interface SamplerOptions {
    * (a quiet process waking up) or a GPU user we have not seen triggers a full pass at once.
    */
   fullPassEveryMs?: number;
+  /**
+   * Per-process network connections (Linux: LinuxConnTracker). Asked after each process pass; it
+   * reads only on full passes and carries its lists between them.
+   */
+  conns?: ConnSource;
   now?: () => number;
 }
 
@@ -218,7 +224,15 @@ export class Sampler {
       for (const p of procs.procs) this.explainedCpu += p.cpu;
       if (procs.full && cpu.cpu !== null)
         this.baselineUnexplained = Math.max(0, cpu.cpu * cpu.cores - this.explainedCpu);
-      const sample = combine(at, procs, cpu, user, gpuReadings);
+      let conns: ReadonlyMap<number, ConnEntry> | undefined;
+      if (this.opts.conns) {
+        try {
+          conns = this.opts.conns.update(procs.procs, { full: procs.full, watch: gpuPids, at });
+        } catch {
+          // Connections are extra evidence: a failure to read them must not cost the tick.
+        }
+      }
+      const sample = combine(at, procs, cpu, user, gpuReadings, conns);
       sample.tickMs = Math.round((performance.now() - t0) * 100) / 100;
       this.tickError = null;
       this.latestSample = sample;
@@ -245,6 +259,7 @@ export function combine(
   cpu: CpuReading,
   user: EngineUser,
   gpuReadings: GpuReading[],
+  conns?: ReadonlyMap<number, ConnEntry>,
 ): EngineSample {
   const gpus: EngineGpu[] = [];
   const byPid = new Map<number, GpuProcReading[]>();
@@ -297,6 +312,10 @@ export function combine(
       gpuId,
       rssKiB: p.rssKiB,
     };
+    if (conns && conns.size > 0) {
+      const c = conns.get(p.pid);
+      if (c && c.startTimeMs === p.startTimeMs) out[i]!.conns = c.conns;
+    }
   }
   return {
     at,

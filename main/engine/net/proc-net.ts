@@ -239,6 +239,32 @@ export function readNetTables(
   return byInode;
 }
 
+/**
+ * Inodes of the Unix and netlink sockets in one namespace's net folder (/proc/net/unix: inode is
+ * the 7th field; /proc/net/netlink: the 10th). Reading these is cheap (no walk of the TCP hash),
+ * so a caller can tell a process's new Unix socket from a new connection without the TCP tables.
+ */
+export function readLocalSocketInodes(netDir: string, fs: ProcNetFs = nodeProcNetFs): Set<number> {
+  const out = new Set<number>();
+  for (const [table, field] of [
+    ['unix', 6],
+    ['netlink', 9],
+  ] as const) {
+    let text: string;
+    try {
+      text = fs.readFile(`${netDir}/${table}`);
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n')) {
+      const f = line.trim().split(/\s+/);
+      const inode = f[field];
+      if (inode !== undefined && DECIMAL.test(inode)) out.add(Number(inode));
+    }
+  }
+  return out;
+}
+
 export interface ConnectionsOptions {
   procRoot?: string;
   /** Which processes; default every pid listed in procRoot. */

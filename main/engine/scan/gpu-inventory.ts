@@ -1,8 +1,9 @@
 /**
  * The scan's GPU inventory: one `nvidia-smi -q -x` snapshot (devices, driver, the processes the
  * driver lists) and the DRM cards under /sys/class/drm, each saying plainly when its tool is not
- * there. The nvidia-smi call is injectable: tests, and a host that wants another reader, pass
- * their own.
+ * there. On Linux and Windows the snapshot comes through `node-nvidia-smi` (nvidia-smi-node.ts),
+ * with our own runner and XML reader as its fallback; on macOS, and whenever a caller injects a
+ * runner (`nvidiaSmi`) or a parsed source (`nvidiaSmiLog`), that one is used instead.
  */
 import type { ScanGpuDevice, ScanGpuInventory } from '../../../shared/scan.js';
 import type { Platform } from '../../../shared/trace.js';
@@ -10,6 +11,12 @@ import { listDrmCards } from '../gpu/drm/drm-sysfs.js';
 import { type DrmFs, nodeDrmFs } from '../gpu/drm/drm-fs.js';
 import { parseNvidiaSmiXml, type SmiXmlLog } from '../gpu/nvidia/xml-parse.js';
 import { findOnPath, runFile } from '../util/exec.js';
+import {
+  NOT_ON_PATH,
+  nodeNvidiaSmiSource,
+  type NvidiaSmiLogResult,
+  type NvidiaSmiLogSource,
+} from './nvidia-smi-node.js';
 import { abortable } from './scan-context.js';
 
 export type NvidiaSmiXmlResult = { ok: true; xml: string } | { ok: false; reason: string };
@@ -20,7 +27,7 @@ export type NvidiaSmiXmlRunner = (timeoutMs: number) => Promise<NvidiaSmiXmlResu
 /** Finds nvidia-smi on PATH and runs it once (no shell, hard timeout). */
 export const defaultNvidiaSmiXml: NvidiaSmiXmlRunner = async (timeoutMs) => {
   const path = findOnPath('nvidia-smi', process.env.PATH ?? process.env.Path ?? '');
-  if (!path) return { ok: false, reason: 'nvidia-smi not found on PATH (no NVIDIA driver tools installed)' };
+  if (!path) return { ok: false, reason: NOT_ON_PATH };
   const r = await runFile(path, ['-q', '-x'], { timeoutMs, maxBuffer: 16 * 1024 * 1024 });
   if (!r.ok) return { ok: false, reason: r.error ?? 'nvidia-smi failed' };
   return { ok: true, xml: r.stdout };
@@ -28,7 +35,10 @@ export const defaultNvidiaSmiXml: NvidiaSmiXmlRunner = async (timeoutMs) => {
 
 export interface GpuInventoryOptions {
   platform: Platform;
+  /** Runs nvidia-smi and returns its XML text, read by the built-in parser (tests, other hosts). */
   nvidiaSmi?: NvidiaSmiXmlRunner;
+  /** Returns a parsed snapshot; default on Linux/Windows: node-nvidia-smi, built-in reader as fallback. */
+  nvidiaSmiLog?: NvidiaSmiLogSource;
   timeoutMs?: number;
   sysRoot?: string;
   drmFs?: DrmFs;
@@ -50,31 +60,42 @@ function nvidiaDevices(log: SmiXmlLog): ScanGpuDevice[] {
   }));
 }
 
+/** The built-in path: a runner's XML text through parseNvidiaSmiXml. */
+async function builtInSnapshot(runner: NvidiaSmiXmlRunner, timeoutMs: number): Promise<NvidiaSmiLogResult> {
+  const r = await runner(timeoutMs);
+  if (!r.ok) return r;
+  try {
+    return { ok: true, log: parseNvidiaSmiXml(r.xml), via: 'built-in parser' };
+  } catch (e) {
+    return { ok: false, reason: `its output could not be read: ${(e as Error).message}` };
+  }
+}
+
+function snapshotSource(opts: GpuInventoryOptions): NvidiaSmiLogSource {
+  if (opts.nvidiaSmiLog) return opts.nvidiaSmiLog;
+  const runner = opts.nvidiaSmi;
+  if (runner || opts.platform === 'darwin') return (ms) => builtInSnapshot(runner ?? defaultNvidiaSmiXml, ms);
+  return nodeNvidiaSmiSource({ fallback: defaultNvidiaSmiXml });
+}
+
 export async function gpuInventory(opts: GpuInventoryOptions): Promise<ScanGpuInventory> {
   const inv: ScanGpuInventory = { devices: [], processes: [], tools: [], driverVersion: null };
-  const smi = await abortable((opts.nvidiaSmi ?? defaultNvidiaSmiXml)(opts.timeoutMs ?? 10_000), opts.signal);
+  const smi = await abortable(snapshotSource(opts)(opts.timeoutMs ?? 10_000), opts.signal);
   if (smi.ok) {
-    try {
-      const log = parseNvidiaSmiXml(smi.xml);
-      inv.driverVersion = log.driverVersion;
-      inv.devices.push(...nvidiaDevices(log));
-      for (const g of log.gpus) {
-        for (const p of g.processes) {
-          inv.processes.push({ pid: p.pid, name: p.name, source: 'nvidia-smi', memoryMiB: p.usedMemoryMiB });
-        }
+    const log = smi.log;
+    inv.driverVersion = log.driverVersion;
+    inv.devices.push(...nvidiaDevices(log));
+    for (const g of log.gpus) {
+      for (const p of g.processes) {
+        inv.processes.push({ pid: p.pid, name: p.name, source: 'nvidia-smi', memoryMiB: p.usedMemoryMiB });
       }
-      inv.tools.push({
-        tool: 'nvidia-smi',
-        ok: true,
-        detail: `${log.gpus.length} GPU${log.gpus.length === 1 ? '' : 's'}, driver ${log.driverVersion ?? 'unknown'}`,
-      });
-    } catch (e) {
-      inv.tools.push({
-        tool: 'nvidia-smi',
-        ok: false,
-        detail: `its output could not be read: ${(e as Error).message}`,
-      });
     }
+    const how = smi.note ? ` (read by the built-in parser: ${smi.note})` : '';
+    inv.tools.push({
+      tool: 'nvidia-smi',
+      ok: true,
+      detail: `${log.gpus.length} GPU${log.gpus.length === 1 ? '' : 's'}, driver ${log.driverVersion ?? 'unknown'}${how}`,
+    });
   } else {
     inv.tools.push({ tool: 'nvidia-smi', ok: false, detail: smi.reason });
   }

@@ -2,6 +2,7 @@ import type { EngineSample } from '../../../shared/engine-types.js';
 import {
   type Platform,
   TRACE_FORMAT,
+  type TraceConn,
   TRACE_VERSION,
   type TraceHeader,
   type TraceProc,
@@ -19,11 +20,14 @@ export interface EncoderOptions {
 /**
  * Turns engine samples into trace v1 lines (`../shared/trace-format.md`). Identity fields go out
  * the first time a process (pid + start time) appears, and again when a pid is reused by a new
- * process; idle processes shrink to `{"pid":N}`.
+ * process; idle processes shrink to `{"pid":N}`. `conns` goes out only when a process's list
+ * differs from the last one written for it (the spec: "when present it replaces the last list").
  */
 export class TraceEncoder {
   private lastT = 0;
   private seen = new Map<number, number>();
+  /** The last `conns` list written per live pid (of the process `seen` names). */
+  private connsSent = new Map<number, TraceConn[]>();
 
   constructor(private readonly opts: EncoderOptions) {}
 
@@ -51,7 +55,8 @@ export class TraceEncoder {
       const p = s.procs[i]!;
       next.set(p.pid, p.startTimeMs);
       const entry: TraceProc = { pid: p.pid };
-      if (this.seen.get(p.pid) !== p.startTimeMs) {
+      const isNew = this.seen.get(p.pid) !== p.startTimeMs;
+      if (isNew) {
         entry.ppid = p.ppid;
         entry.name = p.name;
         entry.exe = p.exe;
@@ -62,9 +67,20 @@ export class TraceEncoder {
       if (p.cpu > 0) entry.cpu = p.cpu;
       if (p.gpu !== null && p.gpu > 0) entry.gpu = p.gpu;
       if (p.gpuMemMiB !== null && p.gpuMemMiB > 0) entry.gpuMemMiB = p.gpuMemMiB;
+      if (isNew) this.connsSent.delete(p.pid);
+      if (p.conns !== undefined) {
+        const sent = this.connsSent.get(p.pid);
+        // A process's first list goes out unless it is empty (absent already means none known).
+        if (sent === undefined ? p.conns.length > 0 : sent !== p.conns && !sameConns(sent, p.conns)) {
+          entry.conns = p.conns.map((c) => ({ proto: c.proto, remote: c.remote, state: c.state }));
+          this.connsSent.set(p.pid, p.conns);
+        }
+      }
       procs[i] = entry;
     }
     this.seen = next;
+    // Bounded by the live processes: exited pids are forgotten.
+    for (const pid of this.connsSent.keys()) if (!next.has(pid)) this.connsSent.delete(pid);
     const user: TraceSample['user'] = { state: s.user.state, idleSec: s.user.idleSec };
     if (s.user.inhibitors && s.user.inhibitors.length > 0) user.inhibitors = s.user.inhibitors;
     return {
@@ -74,4 +90,14 @@ export class TraceEncoder {
       procs,
     };
   }
+}
+
+function sameConns(a: readonly TraceConn[], b: readonly TraceConn[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.proto !== y.proto || x.remote !== y.remote || x.state !== y.state) return false;
+  }
+  return true;
 }
