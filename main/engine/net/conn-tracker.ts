@@ -96,7 +96,8 @@ function connKey(c: TraceConn): string {
   return `${c.proto} ${c.remote} ${c.state}`;
 }
 
-function sameConns(a: readonly TraceConn[], b: readonly TraceConn[]): boolean {
+/** Same connections in the same order (lists are kept sorted by connKey). */
+export function sameConns(a: readonly TraceConn[], b: readonly TraceConn[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;

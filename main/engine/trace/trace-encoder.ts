@@ -1,4 +1,5 @@
 import type { EngineSample } from '../../../shared/engine-types.js';
+import { sameConns } from '../net/conn-tracker.js';
 import {
   type Platform,
   TRACE_FORMAT,
@@ -90,14 +91,4 @@ export class TraceEncoder {
       procs,
     };
   }
-}
-
-function sameConns(a: readonly TraceConn[], b: readonly TraceConn[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (x.proto !== y.proto || x.remote !== y.remote || x.state !== y.state) return false;
-  }
-  return true;
 }
