@@ -87,6 +87,8 @@ export type PersistenceKind =
   | 'registry-run'
   | 'scheduled-task'
   | 'wmi-subscription'
+  /** A Windows Defender exclusion (path, process or extension) that blinds Defender where droppers work. */
+  | 'defender-exclusion'
   | 'launchd';
 
 /** One entry that starts a program without the user asking: a crontab line, an ExecStart=, a Run key value. */

@@ -117,8 +117,14 @@ describe('Windows persistence parsers', () => {
 
   it('reads WMI consumers from the CSV its fixed PowerShell script prints', () => {
     expect(parseWmiConsumersCsv(WMI)).toEqual([
-      { kind: 'CommandLine', name: 'Updater', command: expect.stringMatching(/^powershell\.exe -enc /) },
-      { kind: 'ActiveScript', name: 'Helper', command: 'C:\\Windows\\Temp\\u.vbs' },
+      {
+        kind: 'CommandLine',
+        name: 'Updater',
+        command: expect.stringMatching(/^powershell\.exe -enc /),
+        bound: null,
+        filter: null,
+      },
+      { kind: 'ActiveScript', name: 'Helper', command: 'C:\\Windows\\Temp\\u.vbs', bound: null, filter: null },
     ]);
     expect(parseWmiConsumersCsv('')).toEqual([]);
     expect(WMI_SCRIPT).not.toMatch(/\$\{/);
@@ -143,7 +149,10 @@ describe('Windows persistence parsers', () => {
     const entries = await collectWindowsPersistence(ctx, run);
     expect(calls.filter((c) => c[0] === 'reg')).toHaveLength(RUN_KEYS.length);
     expect(calls.find((c) => c[0] === 'powershell.exe')?.at(-1)).toBe(WMI_SCRIPT);
-    expect(ctx.problems.map((p) => p.message)).toEqual(['WMI subscriptions: failed with null']);
+    expect(ctx.problems.map((p) => p.message)).toEqual([
+      'WMI subscriptions: failed with null',
+      'Defender exclusions: failed with null',
+    ]);
 
     const verdicts = entries.map((e) => [e.kind, e.location, judgeEntry(e, 'win32', domains)?.severity ?? null]);
     expect(verdicts).toEqual([

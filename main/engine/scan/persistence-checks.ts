@@ -26,6 +26,10 @@ export function judgeEntry(
   platform: ScanContext['platform'],
   domains: DomainList,
 ): CommandVerdict | null {
+  if (e.kind === 'defender-exclusion') {
+    // Not a command: the collector judged the excluded path itself.
+    return e.judged && e.judged.length > 0 ? { severity: 'high', reasons: [...e.judged], program: null } : null;
+  }
   const verdict = checkCommand(e.command, { platform, domains, home: e.home, shellRc: e.shellScript });
   if (e.kind !== 'ld-preload') return verdict;
   return {
@@ -48,6 +52,7 @@ const KIND_LABELS: Record<PersistenceKind, string> = {
   'registry-run': 'Registry Run entry',
   'scheduled-task': 'Scheduled task',
   'wmi-subscription': 'WMI event subscription',
+  'defender-exclusion': 'Defender exclusion',
   launchd: 'launchd job',
 };
 
@@ -66,6 +71,8 @@ function manualSteps(e: CollectedEntry): string | null {
       return `Delete the task "${e.location ?? ''}" in Task Scheduler (or schtasks /delete /tn "${e.location ?? ''}" /f)`;
     case 'wmi-subscription':
       return `Remove the WMI subscription ${e.location ?? ''} together with its event filter and binding (root\\subscription namespace)`;
+    case 'defender-exclusion':
+      return `Remove the exclusion in Windows Security (Virus & threat protection settings, Exclusions) or as administrator: ${e.location ?? 'Remove-MpPreference'}`;
     case 'launchd':
       return `Unload the job (launchctl bootout) and delete ${e.file ?? 'its plist'}`;
     case 'systemd': {

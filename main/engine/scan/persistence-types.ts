@@ -12,4 +12,6 @@ export interface CollectedEntry extends PersistenceEntry {
   shellScript: boolean;
   /** Extra facts a collector knows (the timer that starts a service). */
   notes: string[];
+  /** Set by a collector that judged the entry itself (a Defender exclusion runs no command to check): why it is suspicious. */
+  judged?: string[];
 }
