@@ -214,6 +214,8 @@ describe('macOS launchd jobs', () => {
       args: ['/Users/Shared/.sys/xmrig', '-o', 'pool.hashvault.pro:443'],
       runAtLoad: true,
       keepAlive: true,
+      disabled: false,
+      triggers: [],
       line: 7,
     });
     expect(launchdCommand(job)).toBe('/Users/Shared/.sys/xmrig -o pool.hashvault.pro:443');
@@ -257,12 +259,66 @@ describe('macOS launchd jobs', () => {
         '/Users/Shared/.sys/xmrig -o pool.hashvault.pro:443',
         'each user who logs in',
       ],
-      [join(root, 'Users/alice/Library/LaunchAgents/com.example.bin.plist'), 7, '/usr/local/bin/good-tool', 'alice'],
+      // A binary plist has no line to point at.
+      [join(root, 'Users/alice/Library/LaunchAgents/com.example.bin.plist'), null, '/usr/local/bin/good-tool', 'alice'],
     ]);
     const verdict = judgeEntry(entries[0]!, 'darwin', domains);
     expect(verdict?.severity).toBe('high');
     expect(verdict?.reasons.join('\n')).toMatch(/Users\/Shared/);
     expect(verdict?.reasons.join('\n')).toMatch(/hashvault\.pro/);
     expect(judgeEntry(entries[1]!, 'darwin', domains)).toBeNull();
+    expect(entries[1]?.notes).toContain('binary plist (read through plutil)');
+  });
+
+  it('flags daemons run from temporary folders and miner signatures, with their triggers, root agents included', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iw-mac2-'));
+    try {
+      mkdirSync(join(dir, 'Library/LaunchDaemons'), { recursive: true });
+      mkdirSync(join(dir, 'var/root/Library/LaunchAgents'), { recursive: true });
+      const plist = (label: string, body: string): string =>
+        `<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n<!-- a comment -->\n<key>Label</key><string>${label}</string>\n${body}\n</dict>\n</plist>\n`;
+      writeFileSync(
+        join(dir, 'Library/LaunchDaemons/com.apple.cache.plist'),
+        plist(
+          'com.apple.cache',
+          '<key>Program</key><string>/private/var/folders/xy/T/.update/kworker</string>\n<key>StartInterval</key><integer>300</integer>\n<key>Disabled</key><true/>',
+        ),
+      );
+      writeFileSync(
+        join(dir, 'var/root/Library/LaunchAgents/org.helper.plist'),
+        plist(
+          'org.helper',
+          '<key>ProgramArguments</key><array><string>/usr/local/bin/helper</string><string>--donate-level=1</string><string>-o</string><string>stratum+tcp://198.51.100.7:3333</string></array>\n<key>WatchPaths</key><array><string>/etc</string></array>',
+        ),
+      );
+      writeFileSync(
+        join(dir, 'Library/LaunchDaemons/com.vendor.updater.plist'),
+        plist(
+          'com.vendor.updater',
+          '<key>ProgramArguments</key><array><string>/Library/Vendor/updater</string></array>',
+        ),
+      );
+      const ctx = new ScanContext('darwin', dir, nodeScanFs, undefined);
+      const entries = await collectLaunchd(ctx, async () => result('', false, 1));
+      const byLabel = new Map(entries.map((e) => [e.location, e]));
+      const cache = byLabel.get('com.apple.cache');
+      expect(cache?.runAs).toBe('root');
+      expect(cache?.notes).toEqual([
+        'started every 300 s (StartInterval)',
+        'marked Disabled in the plist (launchctl can still enable it)',
+      ]);
+      const cacheVerdict = judgeEntry(cache!, 'darwin', domains);
+      expect(cacheVerdict?.severity).toBe('high');
+      expect(cacheVerdict?.reasons.join('\n')).toMatch(/temporary folder \(\/var\/folders\)/);
+      const helper = byLabel.get('org.helper');
+      expect(helper?.runAs).toBe('root');
+      expect(helper?.home).toBe('/var/root');
+      expect(helper?.notes).toEqual(['started whenever a watched file changes (WatchPaths)']);
+      expect(judgeEntry(helper!, 'darwin', domains)?.reasons.join('\n')).toMatch(/miner signature/);
+      expect(judgeEntry(byLabel.get('com.vendor.updater')!, 'darwin', domains)).toBeNull();
+      expect(ctx.problems).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,19 +1,16 @@
 import type { EngineSnapshot, SourceStatus } from '../../shared/engine-types.js';
 import type { Platform } from '../../shared/trace.js';
 import type { Availability, Collector } from './collector.js';
-import { DrmCollector } from './gpu/drm/drm-collector.js';
 import type { GpuReading } from './gpu/gpu-types.js';
-import { NvidiaCollector } from './gpu/nvidia/nvidia-collector.js';
 import { defaultInhibitorSource } from './idle/default-sources.js';
-import { defaultIdleSources, IdleMonitor } from './idle/idle-monitor.js';
+import { defaultIdleSources, IdleMonitor, type IdleSourceList } from './idle/idle-monitor.js';
 import type { IdleSource } from './idle/idle-types.js';
 import { type ConnSource, LinuxConnTracker } from './net/conn-tracker.js';
-import { LinuxProcsCollector, logicalCores } from './procs/linux-procs.js';
+import { logicalCores } from './procs/linux-procs.js';
 import type { ProcsReading } from './procs/proc-types.js';
-import { SiProcsCollector } from './procs/si-procs.js';
+import { platformCollectors } from './platform/select.js';
 import { type IdleProvider, Sampler } from './sampler.js';
-import { type CpuReading, LinuxCpuCollector } from './system/linux-cpu.js';
-import { SiCpuCollector } from './system/si-cpu.js';
+import type { CpuReading } from './system/linux-cpu.js';
 
 export const DEFAULT_INTERVAL_MS = 1000;
 export const DEFAULT_IDLE_THRESHOLD_SEC = 60;
@@ -56,15 +53,18 @@ export class Engine {
     const intervalMs = opts.intervalMs ?? DEFAULT_INTERVAL_MS;
     this.idleThresholdSec = opts.idleThresholdSec ?? DEFAULT_IDLE_THRESHOLD_SEC;
     const linux = this.platform === 'linux';
-    this.procs = linux ? new LinuxProcsCollector() : new SiProcsCollector();
-    this.cpu = linux ? new LinuxCpuCollector() : new SiCpuCollector();
-    this.gpus = opts.gpus ?? [new NvidiaCollector({ intervalMs }), ...(linux ? [new DrmCollector()] : [])];
+    const chosen = platformCollectors(this.platform, intervalMs);
+    this.procs = chosen.procs;
+    this.cpu = chosen.cpu;
+    this.gpus = opts.gpus ?? chosen.gpus;
     if (opts.idle) {
       this.idle = opts.idle;
       this.idleMonitor = null;
     } else {
       this.idleMonitor = new IdleMonitor({
-        sources: opts.idleSources ?? defaultIdleSources(process.platform, process.env),
+        sources:
+          opts.idleSources ??
+          withPlatformSources(defaultIdleSources(process.platform, process.env), chosen.idleSources),
         inhibitors: defaultInhibitorSource(process.platform, process.env),
         idleThresholdSec: this.idleThresholdSec,
       });
@@ -136,4 +136,10 @@ export class Engine {
 export function currentPlatform(): Platform {
   const p = process.platform;
   return p === 'win32' || p === 'darwin' ? p : 'linux';
+}
+
+/** The desktop's idle sources, then the platform collectors' own (Windows GetLastInputInfo, macOS HIDIdleTime). */
+function withPlatformSources(desktop: IdleSourceList, own: IdleSource[]): IdleSourceList {
+  if (own.length === 0) return desktop;
+  return Object.assign([...desktop, ...own], { reason: null });
 }

@@ -13,13 +13,15 @@ export type IdleSourceList = IdleSource[] & { reason: string | null };
  * The idle sources worth trying on a platform, best first. On Linux: GNOME's compositor (the
  * only exact source on GNOME Wayland), KDE's screen saver service, X11 (exact on any X11
  * session), then logind's hint (coarse, but present almost everywhere). Off Linux the list is
- * empty for now, with the reason attached. The D-Bus sources share one native client, so the
+ * empty, with the reason attached. The D-Bus sources share one native client, so the
  * session and system buses are each held over one connection however many sources ask.
  */
 export function defaultIdleSources(platform: NodeJS.Platform, env: NodeJS.ProcessEnv = process.env): IdleSourceList {
   if (platform !== 'linux') {
     return Object.assign([] as IdleSource[], {
-      reason: `no built-in idle source for ${platform} yet (only Linux desktop sources exist so far)`,
+      // Windows and macOS idle sources come with their platform collectors (platform/select.ts),
+      // which share those collectors' helper processes; the app puts Electron's powerMonitor first.
+      reason: `no desktop idle source for ${platform} besides the platform collectors' own`,
     });
   }
   const native = nativeDbusFor(env);

@@ -16,6 +16,10 @@ export interface LaunchdJob {
   args: string[];
   runAtLoad: boolean;
   keepAlive: boolean;
+  /** `Disabled` is true in the plist (launchd's own override database may still enable it). */
+  disabled: boolean;
+  /** How else it is started: StartInterval seconds, StartCalendarInterval, WatchPaths, QueueDirectories. */
+  triggers: string[];
   /** 1-based line of the Program / ProgramArguments key in the XML, when found. */
   line: number | null;
 }
@@ -49,7 +53,18 @@ export function parseLaunchdPlist(xml: string): LaunchdJob {
   const root = parseXml(xml);
   const dict =
     root.name === 'plist' ? root.children.find((c) => c.name === 'dict') : root.name === 'dict' ? root : undefined;
-  if (!dict) return { label: null, program: null, args: [], runAtLoad: false, keepAlive: false, line: null };
+  if (!dict) {
+    return {
+      label: null,
+      program: null,
+      args: [],
+      runAtLoad: false,
+      keepAlive: false,
+      disabled: false,
+      triggers: [],
+      line: null,
+    };
+  }
   const e = dictEntries(dict);
   const str = (k: string): string | null => {
     const v = e.get(k);
@@ -61,12 +76,22 @@ export function parseLaunchdPlist(xml: string): LaunchdJob {
     .map((k) => xml.indexOf(k))
     .filter((i) => i >= 0)
     .sort((a, b) => a - b)[0];
+  const triggers: string[] = [];
+  const interval = e.get('StartInterval');
+  if (interval?.name === 'integer' && /^\d+$/.test(interval.text.trim())) {
+    triggers.push(`every ${interval.text.trim()} s (StartInterval)`);
+  }
+  if (e.has('StartCalendarInterval')) triggers.push('on a schedule (StartCalendarInterval)');
+  if (e.has('WatchPaths')) triggers.push('whenever a watched file changes (WatchPaths)');
+  if (e.has('QueueDirectories')) triggers.push('whenever a watched folder has files (QueueDirectories)');
   return {
     label: str('Label'),
     program: str('Program'),
     args,
     runAtLoad: truthy(e.get('RunAtLoad')),
     keepAlive: truthy(e.get('KeepAlive')),
+    disabled: e.get('Disabled')?.name === 'true',
+    triggers,
     line: keyAt === undefined ? null : xml.slice(0, keyAt).split('\n').length,
   };
 }
@@ -77,7 +102,8 @@ export function launchdCommand(job: LaunchdJob): string {
   return joinArgs(job.args);
 }
 
-const SYSTEM_DIRS = ['/Library/LaunchAgents', '/Library/LaunchDaemons'];
+/** System-wide agents and daemons, and root's own agents (root's home is /var/root). */
+const SYSTEM_DIRS = ['/Library/LaunchAgents', '/Library/LaunchDaemons', '/var/root/Library/LaunchAgents'];
 
 export async function collectLaunchd(ctx: ScanContext, run: ToolRunner): Promise<CollectedEntry[]> {
   const dirs = [...SYSTEM_DIRS];
@@ -93,7 +119,8 @@ export async function collectLaunchd(ctx: ScanContext, run: ToolRunner): Promise
       const buf = await ctx.readText('persistence', file);
       if (!buf) continue;
       let xml = buf.toString('utf8');
-      if (buf.subarray(0, 6).toString('latin1') === 'bplist') {
+      const binary = buf.subarray(0, 6).toString('latin1') === 'bplist';
+      if (binary) {
         const r = await abortable(
           run('plutil', ['-convert', 'xml1', '-o', '-', '--', file], { timeoutMs: 10_000 }),
           ctx.signal,
@@ -114,17 +141,19 @@ export async function collectLaunchd(ctx: ScanContext, run: ToolRunner): Promise
       const command = launchdCommand(job);
       if (command === '') continue;
       const st = await ctx.fs.stat(file).catch(() => null);
-      const lineText = job.line === null ? command : (xml.split('\n')[job.line - 1] ?? '').trim();
+      // A binary plist has no lines: a line number of plutil's XML would point nowhere in the file.
+      const line = binary ? null : job.line;
+      const lineText = line === null ? command : (xml.split('\n')[line - 1] ?? '').trim();
       out.push({
         kind: 'launchd',
         file,
-        line: job.line,
+        line,
         text: lineText,
         command,
         location: job.label,
         runAs: dir.startsWith('/Users/')
           ? (dir.split('/')[2] ?? null)
-          : dir.endsWith('Daemons')
+          : dir.endsWith('Daemons') || dir.startsWith('/var/root/')
             ? 'root'
             : 'each user who logs in',
         fileState: {
@@ -132,11 +161,17 @@ export async function collectLaunchd(ctx: ScanContext, run: ToolRunner): Promise
           mtimeMs: st?.mtimeMs ?? 0,
           sha256: createHash('sha256').update(buf).digest('hex'),
         },
-        home: dir.startsWith('/Users/') ? dir.replace(/\/Library\/LaunchAgents$/, '') : null,
+        home:
+          dir.startsWith('/Users/') || dir.startsWith('/var/root/')
+            ? dir.replace(/\/Library\/LaunchAgents$/, '')
+            : null,
         shellScript: false,
         notes: [
           job.runAtLoad ? 'starts at login/boot (RunAtLoad)' : '',
           job.keepAlive ? 'restarted whenever it exits (KeepAlive)' : '',
+          ...job.triggers.map((t) => `started ${t}`),
+          job.disabled ? 'marked Disabled in the plist (launchctl can still enable it)' : '',
+          binary ? 'binary plist (read through plutil)' : '',
         ].filter(Boolean),
       });
     }

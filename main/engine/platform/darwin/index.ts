@@ -1,0 +1,60 @@
+/**
+ * macOS collectors behind the engine's interfaces, built from the tools every Mac ships with
+ * (ps, ioreg, powermetrics) and the kernel's CPU counters. The engine picks this factory when
+ * process.platform === 'darwin'. Programs are run by their fixed system paths, never found on
+ * PATH (a planted `ps` first on PATH could hide a miner), with argument arrays and no shell.
+ */
+import type { Collector } from '../../collector.js';
+import type { GpuReading } from '../../gpu/gpu-types.js';
+import type { IdleSource } from '../../idle/idle-types.js';
+import type { ProcsCollector } from '../../procs/proc-types.js';
+import type { CpuReading } from '../../system/linux-cpu.js';
+import { DarwinCpuCollector } from './darwin-cpu.js';
+import { DarwinGpuCollector } from './darwin-gpu.js';
+import { IoregIdleSource } from './darwin-idle.js';
+import { DarwinProcsCollector } from './darwin-procs.js';
+
+export { DarwinCpuCollector } from './darwin-cpu.js';
+export { DarwinGpuCollector, NOT_ROOT_NOTE } from './darwin-gpu.js';
+export { IoregIdleSource } from './darwin-idle.js';
+export { DarwinProcsCollector } from './darwin-procs.js';
+
+export interface DarwinCollectorsOptions {
+  /** Engine tick; powermetrics samples at this period. Default 1000 ms. */
+  intervalMs?: number;
+  /** Environment for the children (LC_ALL=C is forced for ps). Default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Program paths; tests point them at fakes. */
+  paths?: { ps?: string; ioreg?: string; powermetrics?: string };
+  /** Default: process.getuid() === 0. */
+  isRoot?: boolean;
+  /** ioreg period for device GPU use. Default 3000 ms. */
+  gpuRefreshMs?: number;
+}
+
+export interface DarwinCollectors {
+  procs: ProcsCollector;
+  cpu: Collector<CpuReading>;
+  gpus: Collector<GpuReading>[];
+  idleSources: IdleSource[];
+}
+
+export function createDarwinCollectors(opts: DarwinCollectorsOptions = {}): DarwinCollectors {
+  const env = opts.env ?? process.env;
+  const paths = opts.paths ?? {};
+  return {
+    procs: new DarwinProcsCollector({ env, ...(paths.ps ? { psPath: paths.ps } : {}) }),
+    cpu: new DarwinCpuCollector(),
+    gpus: [
+      new DarwinGpuCollector({
+        env,
+        ...(paths.ioreg ? { ioregPath: paths.ioreg } : {}),
+        ...(paths.powermetrics ? { powermetricsPath: paths.powermetrics } : {}),
+        ...(opts.isRoot !== undefined ? { isRoot: opts.isRoot } : {}),
+        ...(opts.intervalMs !== undefined ? { intervalMs: opts.intervalMs } : {}),
+        ...(opts.gpuRefreshMs !== undefined ? { deviceRefreshMs: opts.gpuRefreshMs } : {}),
+      }),
+    ],
+    idleSources: [new IoregIdleSource({ env, ...(paths.ioreg ? { ioregPath: paths.ioreg } : {}) })],
+  };
+}
