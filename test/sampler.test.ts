@@ -4,8 +4,9 @@ import type { Availability, Collector } from '../main/engine/collector.js';
 import type { GpuReading } from '../main/engine/gpu/gpu-types.js';
 import { compact } from '../main/engine/history.js';
 import { LinuxProcsCollector } from '../main/engine/procs/linux-procs.js';
+import type { ProcsCollector, ProcsReading, ProcsSampleOptions } from '../main/engine/procs/proc-types.js';
 import { type IdleProvider, Sampler } from '../main/engine/sampler.js';
-import { LinuxCpuCollector } from '../main/engine/system/linux-cpu.js';
+import { type CpuReading, LinuxCpuCollector } from '../main/engine/system/linux-cpu.js';
 import { killAndWait, sleep, spawnBurner } from './helpers/processes.js';
 
 /** A GPU source at the true system edge (no GPU here), typed against the real interface. */
@@ -202,5 +203,90 @@ describe('history compaction', () => {
     expect(h.top[0]).toMatchObject({ pid: 34, gpu: 90 });
     for (let i = 2; i < h.top.length; i++) expect(Math.max(h.top[i]!.cpu, 0)).toBeLessThanOrEqual(h.top[i - 1]!.cpu);
     expect(h.top.every((t) => t.cpu > 0 || (t.gpu ?? 0) > 0)).toBe(true);
+  });
+});
+
+/** A machine whose load comes from processes that exit between ticks (a build): /proc never explains it. */
+class ChurnProcs implements ProcsCollector {
+  readonly id = 'procs.churn';
+  readonly label = 'Churn';
+  fullAsked = 0;
+  /** Set to make a known, quiet process start working (a miner waking up). */
+  waking = 0;
+  async available(): Promise<Availability> {
+    return { ok: true };
+  }
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
+  status(): SourceStatus {
+    return { id: this.id, label: this.label, health: 'ok', detail: '' };
+  }
+  async sample(_now: number, opts: ProcsSampleOptions = {}): Promise<ProcsReading> {
+    const full = opts.full !== false;
+    if (full) this.fullAsked++;
+    const base = { ppid: 1, exe: null, cmdline: '', user: null, startTimeMs: 1, rssKiB: null };
+    // The waking process is only seen by a full pass (a hot pass re-reads busy processes only).
+    const procs = [{ ...base, pid: 10, name: 'shell', cpu: 5 }];
+    if (full || this.waking === 0) procs.push({ ...base, pid: 11, name: 'quiet', cpu: full ? this.waking : 0 });
+    return { procs, unreadable: 0, full };
+  }
+}
+
+class SwingCpu implements Collector<CpuReading> {
+  readonly id = 'cpu.swing';
+  readonly label = 'Swing';
+  tick = 0;
+  async available(): Promise<Availability> {
+    return { ok: true };
+  }
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
+  status(): SourceStatus {
+    return { id: this.id, label: this.label, health: 'ok', detail: '' };
+  }
+  extra = 0;
+  async sample(): Promise<CpuReading> {
+    // 4 cores; a build ramping up again and again: 16 one-core % more each tick from processes that
+    // are gone by the next read (5% to 49% of the machine, then back), plus `extra`.
+    this.tick++;
+    return { cpu: 5 + 4 * (this.tick % 12) + this.extra / 4, cores: 4 };
+  }
+}
+
+describe('full passes asked for by unexplained CPU', () => {
+  it('back off while they find nobody (load from processes already gone), and still catch a waking process', async () => {
+    let now = 1_000_000;
+    const procs = new ChurnProcs();
+    const cpu = new SwingCpu();
+    const sampler = new Sampler({
+      procs,
+      cpu,
+      gpus: [],
+      idle: new ScriptedIdle(),
+      fullPassEveryMs: 30_000,
+      now: () => now,
+    });
+    await sampler.init();
+    for (let i = 0; i < 30; i++) {
+      await sampler.tick();
+      now += 1000;
+    }
+    // Without a back-off nearly every tick of each ramp would be a full pass (over 20); with it: the
+    // first pass, then waits of 2, 4, 8 and 16 s at most.
+    expect(procs.fullAsked).toBeGreaterThanOrEqual(3);
+    expect(procs.fullAsked).toBeLessThanOrEqual(7);
+
+    // A quiet process starts burning 150% (a miner waking): within the longest wait it is found.
+    procs.waking = 150;
+    cpu.extra = 150;
+    let found = -1;
+    for (let i = 0; i < 31 && found < 0; i++) {
+      const s = await sampler.tick();
+      if ((s.procs.find((p) => p.pid === 11)?.cpu ?? 0) > 100) found = i;
+      now += 1000;
+    }
+    expect(found).toBeGreaterThanOrEqual(0);
+    expect(found).toBeLessThanOrEqual(30);
+    await sampler.stop();
   });
 });

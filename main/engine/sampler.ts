@@ -69,6 +69,12 @@ export class Sampler {
   private baselineUnexplained = 0;
   private knownPids = new Set<number>();
   private explainedCpu = 0;
+  /**
+   * After a full pass that unexplained CPU asked for but that found nobody newly busy (the load came
+   * from processes that had already exited: a compile, a build's short-lived tools), the next such
+   * pass waits this long; it doubles up to the cadence and resets when a pass finds the cause.
+   */
+  private unexplainedHoldoffMs = 0;
   /** Counts of full and hot passes, for the overhead readout and tests. */
   readonly passes = { full: 0, hot: 0 };
 
@@ -168,8 +174,17 @@ export class Sampler {
     if (cpu.cpu === null) return false;
     // A process we are not re-reading started to work (a miner waking up): system CPU rises
     // beyond what the busy processes explain.
+    if (at - this.lastFullAt < this.unexplainedHoldoffMs) return false;
     const unexplained = cpu.cpu * cpu.cores - this.explainedCpu;
     return unexplained - this.baselineUnexplained > 10;
+  }
+
+  /** Called after each full pass: did an unexplained-CPU pass find the busy process it looked for? */
+  private noteFullPass(byCadence: boolean, explainedBefore: number | null, explainedAfter: number): void {
+    const every = this.opts.fullPassEveryMs ?? 30_000;
+    if (byCadence) return;
+    const found = explainedBefore !== null && explainedAfter - explainedBefore > 10;
+    this.unexplainedHoldoffMs = found ? 0 : Math.min(every, Math.max(2000, this.unexplainedHoldoffMs * 2));
   }
 
   private async probeGpu(slot: GpuSlot): Promise<void> {
@@ -210,6 +225,9 @@ export class Sampler {
         }
       }
       const full = this.needsFullPass(at, cpu, unknownGpuUser);
+      const byCadence = at - this.lastFullAt >= (this.opts.fullPassEveryMs ?? 30_000) || at < this.lastFullAt;
+      // The first pass has no CPU deltas yet: what it explained says nothing about the next one.
+      const explainedBefore = this.passes.full + this.passes.hot >= 2 ? this.explainedCpu : null;
       const procs = await this.opts.procs.sample(at, { full, watch: gpuPids });
       if (procs.full) {
         this.passes.full++;
@@ -222,6 +240,7 @@ export class Sampler {
       }
       this.explainedCpu = 0;
       for (const p of procs.procs) this.explainedCpu += p.cpu;
+      if (procs.full) this.noteFullPass(byCadence || unknownGpuUser, explainedBefore, this.explainedCpu);
       if (procs.full && cpu.cpu !== null)
         this.baselineUnexplained = Math.max(0, cpu.cpu * cpu.cores - this.explainedCpu);
       let conns: ReadonlyMap<number, ConnEntry> | undefined;
