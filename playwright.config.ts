@@ -1,6 +1,6 @@
 import { defineConfig } from '@playwright/test';
 // @ts-expect-error -- plain ESM helper shared with scripts/test.mjs
-import { CHROMIUM_HELP, findChromium } from './scripts/find-chromium.mjs';
+import { CHROMIUM_ARGS, CHROMIUM_HELP, findChromium } from './scripts/find-chromium.mjs';
 
 const executablePath: string | null = await findChromium();
 if (!executablePath) {
@@ -17,16 +17,7 @@ export default defineConfig({
     browserName: 'chromium',
     launchOptions: {
       executablePath,
-      // Root in CI needs --no-sandbox; the rest keep a headless Chromium off a closed network.
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
+      args: CHROMIUM_ARGS,
     },
   },
 });

@@ -7,17 +7,16 @@
 //
 // --scroll also scrolls the "Busy now" table up and down throughout (the virtualizer's worst case).
 // Prints a table and writes bench/results/frames.json.
-import { createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
-import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium } from '@playwright/test';
-import { CHROMIUM_HELP, findChromium } from '../scripts/find-chromium.mjs';
+import { RENDERER_DIR, serveRenderer } from '../e2e/fixtures/serve-renderer.mjs';
+import { CHROMIUM_ARGS, CHROMIUM_HELP, findChromium } from '../scripts/find-chromium.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const rendererDir = join(root, 'out', 'renderer');
 const resultsDir = join(root, 'bench', 'results');
 
 const { values: args } = parseArgs({
@@ -35,8 +34,8 @@ if (!(durationSec > 0) || !(procCount > 0) || !(warmupSec >= 0)) {
   console.error('usage: node bench/frames.mjs [--duration SEC] [--procs N] [--warmup SEC] [--scroll]');
   process.exit(2);
 }
-if (!existsSync(join(rendererDir, 'index.html'))) {
-  console.error(`the renderer is not built (${rendererDir} is missing): run node scripts/build.mjs renderer`);
+if (!existsSync(join(RENDERER_DIR, 'index.html'))) {
+  console.error(`the renderer is not built (${RENDERER_DIR} is missing): run node scripts/build.mjs renderer`);
   process.exit(1);
 }
 
@@ -299,51 +298,22 @@ function startRecording({ scroll }) {
 }
 
 // ---- run ------------------------------------------------------------------------------------------
-const MIME = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript',
-  '.css': 'text/css',
-  '.svg': 'image/svg+xml',
-};
-const server = createServer((req, res) => {
-  const path =
-    normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^([/\\])+/, '') ||
-    'index.html';
-  const file = join(rendererDir, path);
-  if (!file.startsWith(rendererDir + sep) || !existsSync(file) || !statSync(file).isFile()) {
-    res.writeHead(404).end('not found');
-    return;
-  }
-  res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' });
-  createReadStream(file).pipe(res);
-});
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const url = `http://127.0.0.1:${server.address().port}/index.html`;
+const server = await serveRenderer();
 
 const contract = contractMethods();
-const executablePath = process.env.IDLEWATCH_CHROMIUM || (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : null);
-const chromiumPath = executablePath ?? (await findChromium());
+const chromiumPath = await findChromium();
 if (!chromiumPath) {
   console.error(CHROMIUM_HELP);
   process.exit(1);
 }
-const browser = await chromium.launch({
-  executablePath: chromiumPath,
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
+const browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
 let result;
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: 'dark' });
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.addInitScript(installFakeApi, { procs: procCount });
-  await page.goto(url);
+  await page.goto(server.url);
   const methods = await page.evaluate(() => Object.keys(window.idlewatch));
   const missing = [...contract.invoke, ...contract.events].filter((m) => !methods.includes(m));
   if (missing.length > 0) throw new Error(`the fake API lacks contract methods: ${missing.join(', ')}`);

@@ -1,47 +1,12 @@
 /// <reference lib="dom" />
-import { createReadStream, existsSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from '@playwright/test';
-import type { EngineService } from '../main/engine/service/engine-service.js';
+import { EngineService, type EngineServiceOptions } from '../main/engine/service/engine-service.js';
 import { API_EVENTS, API_INVOKE, buildApi } from '../shared/ipc.js';
 
-export const RENDERER_DIR = resolve(import.meta.dirname, '..', 'out', 'renderer');
+import { serveRenderer } from './fixtures/serve-renderer.mjs';
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript',
-  '.css': 'text/css',
-  '.map': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-};
-
-/** Serves the built renderer on loopback, as the app's custom protocol does inside Electron. */
-export async function serveRenderer(): Promise<{ url: string; close: () => Promise<void> }> {
-  if (!existsSync(join(RENDERER_DIR, 'index.html'))) {
-    throw new Error(`the renderer is not built (${RENDERER_DIR} is missing): run npm run build first`);
-  }
-  const server: Server = createServer((req, res) => {
-    const path =
-      normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^([/\\])+/, '') ||
-      'index.html';
-    const file = join(RENDERER_DIR, path);
-    if (!file.startsWith(RENDERER_DIR + sep) || !existsSync(file) || !statSync(file).isFile()) {
-      res.writeHead(404).end('not found');
-      return;
-    }
-    res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' });
-    createReadStream(file).pipe(res);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/index.html`,
-    close: () => new Promise((r) => server.close(() => r())),
-  };
-}
+export { RENDERER_DIR, serveRenderer } from './fixtures/serve-renderer.mjs';
 
 /** Runs in the page before any renderer code: the same buildApi the preload uses, over a Playwright binding. */
 function installBridge({
@@ -163,6 +128,61 @@ export async function openWindow(
       if (own) await context.close();
       else await page.close();
     },
+  };
+}
+
+/**
+ * The real engine behind one window, as the app runs: the renderer served, the engine started on
+ * `options()`, and the window in a browser context of its own. The context outlives engine
+ * restarts, so the window's storage (such as the theme) carries over as it does in the app.
+ */
+export interface EngineWindow {
+  readonly service: EngineService;
+  readonly win: AppWindow;
+  /** Stops the engine, starts a new one on `options()` (the same data folder) and opens a new page on it. */
+  restartEngine(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openEngineWindow(browser: Browser, options: () => EngineServiceOptions): Promise<EngineWindow> {
+  const server = await serveRenderer();
+  const context = await browser.newContext({ colorScheme: 'dark', viewport: { width: 1280, height: 900 } });
+  let service: EngineService | undefined;
+  let win: AppWindow | undefined;
+  const open = async () => {
+    service = await EngineService.open(options());
+    await service.start();
+    win = await openWindow(browser, service, server.url, { context });
+  };
+  const shut = async () => {
+    await win?.close();
+    win = undefined;
+    await service?.stop();
+    service = undefined;
+  };
+  const close = async () => {
+    await shut();
+    await context.close();
+    await server.close();
+  };
+  try {
+    await open();
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  return {
+    get service() {
+      return service!;
+    },
+    get win() {
+      return win!;
+    },
+    restartEngine: async () => {
+      await shut();
+      await open();
+    },
+    close,
   };
 }
 

@@ -8,11 +8,10 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, expect, type Page, test } from '@playwright/test';
-import { EngineService } from '../main/engine/service/engine-service.js';
+import { expect, type Page, test } from '@playwright/test';
 import { saveSettings } from '../main/engine/store/settings-file.js';
 import { DEFAULT_SETTINGS, type Settings } from '../shared/settings.js';
-import { type AppWindow, openWindow, SCREENSHOT_DIR, screenshotThemes, serveRenderer } from './harness.js';
+import { type EngineWindow, openEngineWindow, SCREENSHOT_DIR, screenshotThemes } from './harness.js';
 
 // One scenario, step after step: a failing step skips the rest.
 test.describe.configure({ mode: 'serial' });
@@ -22,10 +21,7 @@ test.describe('settings', () => {
   let tmp = '';
   let dataDir = '';
   let settingsFile = '';
-  let server: Awaited<ReturnType<typeof serveRenderer>>;
-  let service: EngineService;
-  let context: BrowserContext;
-  let win: AppWindow;
+  let app: EngineWindow;
   let page: Page;
 
   const nav = (name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name });
@@ -40,28 +36,21 @@ test.describe('settings', () => {
     await saveSettings(dataDir, { ...DEFAULT_SETTINGS, idleThresholdSec: 10, samplingIntervalMs: 1000 });
     // A save cut short: the engine must move it aside and say so, not silently reset it.
     writeFileSync(join(dataDir, 'allowlist.json'), '{"version": 1, "entries": [');
-    server = await serveRenderer();
-    service = await EngineService.open({ dataDir });
-    await service.start();
-    context = await browser.newContext({ colorScheme: 'dark', viewport: { width: 1280, height: 900 } });
-    win = await openWindow(browser, service, server.url, { context });
-    page = win.page;
+    app = await openEngineWindow(browser, () => ({ dataDir }));
+    page = app.win.page;
   });
 
   test.afterAll(async () => {
-    await win?.close();
-    await context?.close();
-    await service?.stop();
-    await server?.close();
+    await app?.close();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
   test.afterEach(() => {
-    expect(win.pageErrors).toEqual([]);
+    expect(app.win.pageErrors).toEqual([]);
   });
 
   test('a data file that cannot be read is reported as the engine found it, once', async () => {
-    const problems = service.status().problems;
+    const problems = app.service.status().problems;
     const problem = problems.find((p) => p.file === join(dataDir, 'allowlist.json'));
     expect(problem?.movedTo).toMatch(/allowlist\.json\.corrupt-/);
     expect(readdirSync(dataDir)).toContain(problem!.movedTo!.split('/').pop());
@@ -108,9 +97,9 @@ test.describe('settings', () => {
       historyRetentionDays: 7,
     };
     expect(onDisk()).toEqual({ version: 1, ...expected });
-    expect(service.settings).toEqual(expected);
+    expect(app.service.settings).toEqual(expected);
     // The new detection settings are in effect: the engine restarted its monitor with them.
-    await expect.poll(() => service.current.engine.sampler.intervalMs).toBe(2000);
+    await expect.poll(() => app.service.current.engine.sampler.intervalMs).toBe(2000);
     await screenshotThemes(page, 'settings');
 
     const expectShown = async () => {
@@ -127,12 +116,8 @@ test.describe('settings', () => {
     await page.reload();
     await expectShown();
 
-    await win.close();
-    await service.stop();
-    service = await EngineService.open({ dataDir });
-    await service.start();
-    win = await openWindow(page.context().browser()!, service, server.url, { context });
-    page = win.page;
+    await app.restartEngine();
+    page = app.win.page;
     await expectShown();
   });
 
@@ -145,12 +130,12 @@ test.describe('settings', () => {
     await form().getByRole('button', { name: 'Save settings' }).click();
     const alert = form().getByRole('alert');
     await expect(alert).toBeVisible();
-    expect(win.engineErrors).toHaveLength(1);
-    const message = win.engineErrors[0]!.message;
+    expect(app.win.engineErrors).toHaveLength(1);
+    const message = app.win.engineErrors[0]!.message;
     expect(message).toMatch(/^could not save settings\.json: EISDIR\b.*; the previous version is unchanged$/);
     await expect(alert).toHaveText(message);
     await expect(form().getByRole('status')).toHaveText('');
-    expect(service.settings.historyRetentionDays).toBe(7);
+    expect(app.service.settings.historyRetentionDays).toBe(7);
 
     rmSync(settingsFile, { recursive: true });
     await form().getByRole('button', { name: 'Save settings' }).click();

@@ -9,14 +9,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, expect, type Locator, type Page, test } from '@playwright/test';
-import { EngineService, type EngineServiceOptions } from '../main/engine/service/engine-service.js';
+import { expect, type Locator, type Page, test } from '@playwright/test';
+import type { EngineServiceOptions } from '../main/engine/service/engine-service.js';
 import { saveSettings } from '../main/engine/store/settings-file.js';
 import type { AllowlistEntry } from '../shared/allowlist.js';
 import type { IncidentView } from '../shared/ipc.js';
 import { DEFAULT_SETTINGS } from '../shared/settings.js';
 import { killAndWait, type Miner, pidExists, procStat, ScriptedUser, spawnMiner } from './fixtures/miner.js';
-import { type AppWindow, openWindow, SCREENSHOT_DIR, screenshotThemes, serveRenderer } from './harness.js';
+import { type EngineWindow, openEngineWindow, SCREENSHOT_DIR, screenshotThemes } from './harness.js';
 
 const IDLE_THRESHOLD_SEC = 10;
 
@@ -31,11 +31,8 @@ test.describe('a stealth miner while the user is away', () => {
   let tmp = '';
   let dataDir = '';
   const user = new ScriptedUser();
-  let server: Awaited<ReturnType<typeof serveRenderer>>;
-  let service: EngineService;
+  let app: EngineWindow;
   let miner: Miner;
-  let context: BrowserContext;
-  let win: AppWindow;
   let page: Page;
   let incidentKey = '';
 
@@ -63,7 +60,7 @@ test.describe('a stealth miner while the user is away', () => {
   const expectBannerAsEngine = async (not?: number) => {
     await expect
       .poll(async () => {
-        const all = (await service.invoke('incidents:list', [{ includeReviewed: false }])) as IncidentView[];
+        const all = (await app.service.invoke('incidents:list', [{ includeReviewed: false }])) as IncidentView[];
         const open = all.filter((i) => !i.allowlisted && i.severity !== 'low');
         if (not !== undefined && open.some((i) => i.pid === not)) return 'the engine still counts it as open';
         const text = (await page.getByTestId('status-banner').textContent()) ?? '';
@@ -72,7 +69,7 @@ test.describe('a stealth miner while the user is away', () => {
       .toBe(true);
   };
   const engineIncident = async (): Promise<IncidentView | undefined> =>
-    ((await service.invoke('incidents:list', [{}])) as IncidentView[]).find((i) => i.pid === miner.pid);
+    ((await app.service.invoke('incidents:list', [{}])) as IncidentView[]).find((i) => i.pid === miner.pid);
 
   test.beforeAll(async ({ browser }) => {
     tmp = mkdtempSync(join(tmpdir(), 'iw-e2e-window-'));
@@ -84,26 +81,19 @@ test.describe('a stealth miner while the user is away', () => {
       idleThresholdSec: IDLE_THRESHOLD_SEC,
       samplingIntervalMs: 1000,
     });
-    server = await serveRenderer();
-    service = await EngineService.open(serviceOptions());
-    await service.start();
+    app = await openEngineWindow(browser, serviceOptions);
     miner = spawnMiner(tmp, { waitSec: 15 });
-    context = await browser.newContext({ colorScheme: 'dark', viewport: { width: 1280, height: 900 } });
-    win = await openWindow(browser, service, server.url, { context });
-    page = win.page;
+    page = app.win.page;
   });
 
   test.afterAll(async () => {
     if (miner) await killAndWait(miner.child);
-    await win?.close();
-    await context?.close();
-    await service?.stop();
-    await server?.close();
+    await app?.close();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
   test.afterEach(() => {
-    expect(win.pageErrors).toEqual([]);
+    expect(app.win.pageErrors).toEqual([]);
   });
 
   test('the theme follows the system when Theme is System', async () => {
@@ -226,7 +216,7 @@ test.describe('a stealth miner while the user is away', () => {
     await expect
       .poll(
         async () => {
-          const summary = (await service.invoke('away:latest', [])) as { processes: { pid: number }[] } | null;
+          const summary = (await app.service.invoke('away:latest', [])) as { processes: { pid: number }[] } | null;
           return summary?.processes.map((p) => p.pid) ?? [];
         },
         { timeout: 40_000 },
@@ -302,12 +292,8 @@ test.describe('a stealth miner while the user is away', () => {
     await expectEntryShown();
 
     // A new engine on the same data folder, and a new page for it.
-    await win.close();
-    await service.stop();
-    service = await EngineService.open(serviceOptions());
-    await service.start();
-    win = await openWindow(page.context().browser()!, service, server.url, { context });
-    page = win.page;
+    await app.restartEngine();
+    page = app.win.page;
     await expectEntryShown();
     expect(onDisk()).toHaveLength(1);
   });
@@ -389,7 +375,7 @@ test.describe('a stealth miner while the user is away', () => {
     await expect(screen.getByRole('progressbar', { name: 'Scan progress' })).toBeVisible();
     await expect(screen.getByTestId('scan-summary')).toBeVisible({ timeout: 60_000 });
     await expect(screen.getByRole('progressbar')).toHaveCount(0);
-    const state = (await service.invoke('scan:state', [])) as {
+    const state = (await app.service.invoke('scan:state', [])) as {
       report: {
         startedAt: string;
         summary: { high: number; medium: number; low: number };

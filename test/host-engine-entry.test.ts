@@ -2,13 +2,13 @@
 // the real EngineService, in a forked Node process standing in for Electron's utility process: a
 // small shim gives it the `process.parentPort` Electron would. Proves the entry opens the service
 // in the data folder it is given, says ready, answers, streams samples, and stops cleanly.
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { builtinModules } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type EngineChild, EngineClient } from '../main/engine/host/engine-client.js';
+import { EngineClient } from '../main/engine/host/engine-client.js';
+import { bundleForNode, forkEngineChild } from './helpers/host-engine-child.js';
 
 const REPO = resolve(import.meta.dirname, '..');
 let dir = '';
@@ -19,22 +19,11 @@ beforeAll(async () => {
   // Under node_modules/.cache so the bundle's external packages resolve from the repo.
   mkdirSync(join(REPO, 'node_modules', '.cache'), { recursive: true });
   dir = mkdtempSync(join(REPO, 'node_modules', '.cache', 'iw-entry-'));
-  const { build } = await import('vite');
-  await build({
-    configFile: false,
-    root: REPO,
-    logLevel: 'silent',
-    build: {
-      ssr: join(REPO, 'main/app/engine-process.ts'),
-      outDir: join(dir, 'engine'),
-      emptyOutDir: true,
-      target: 'node20',
-      minify: false,
-      rollupOptions: {
-        external: ['electron', ...builtinModules, ...builtinModules.map((m) => `node:${m}`)],
-        output: { format: 'es', entryFileNames: 'index.js' },
-      },
-    },
+  await bundleForNode({
+    entry: join(REPO, 'main/app/engine-process.ts'),
+    outDir: join(dir, 'engine'),
+    fileName: 'index.js',
+    external: ['electron'],
   });
   // Electron's parentPort delivers MessageEvents ({ data }); process IPC delivers the data itself.
   shim = join(dir, 'shim.mjs');
@@ -61,21 +50,10 @@ describe('engine-process entry', () => {
     const c = new EngineClient({
       readyTimeoutMs: 30_000,
       spawn: () => {
-        const cp = fork(shim, [], {
-          env: { ...process.env, IDLEWATCH_DATA_DIR: dataDir },
-          serialization: 'advanced',
-          stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-        });
+        const { process: cp, child } = forkEngineChild(shim, { IDLEWATCH_DATA_DIR: dataDir });
         children.push(cp);
         cp.on('exit', (code) => exits.push(code));
-        return {
-          postMessage: (m) => {
-            if (cp.connected) cp.send(m);
-          },
-          on: (event: 'message' | 'exit', fn: (x: unknown) => void) =>
-            event === 'message' ? cp.on('message', fn) : cp.on('exit', (code) => fn(code)),
-          kill: () => cp.kill('SIGKILL'),
-        } as EngineChild;
+        return child;
       },
     });
     const channels = new Set<string>();

@@ -2,9 +2,8 @@
 // forked Node process running runEngineHost (the engine process's side) around a fake service that
 // validates with the real schemas. The child is killed for real; backoff timing uses injected
 // timers so the delays are checked exactly without waiting for them.
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -17,6 +16,7 @@ import {
 } from '../main/engine/host/engine-client.js';
 import type { HostNotification } from '../main/engine/host/protocol.js';
 import type { EngineStatus } from '../shared/ipc.js';
+import { bundleForNode, forkEngineChild } from './helpers/host-engine-child.js';
 
 const REPO = resolve(import.meta.dirname, '..');
 const src = (p: string) => JSON.stringify(join(REPO, p));
@@ -80,23 +80,11 @@ const children: ChildProcess[] = [];
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'iw-host-'));
   writeFileSync(join(dir, 'entry.ts'), ENTRY);
-  const { build } = await import('vite');
-  await build({
-    configFile: false,
-    root: REPO,
-    logLevel: 'silent',
-    build: {
-      ssr: join(dir, 'entry.ts'),
-      outDir: join(dir, 'out'),
-      emptyOutDir: true,
-      target: 'node20',
-      minify: false,
-      rollupOptions: {
-        external: [...builtinModules, ...builtinModules.map((m) => `node:${m}`)],
-        output: { format: 'es', entryFileNames: 'entry.mjs' },
-      },
-    },
-    ssr: { noExternal: true },
+  await bundleForNode({
+    entry: join(dir, 'entry.ts'),
+    outDir: join(dir, 'out'),
+    fileName: 'entry.mjs',
+    bundleDeps: true,
   });
   entry = join(dir, 'out', 'entry.mjs');
 }, 60_000);
@@ -123,21 +111,10 @@ function forker(mode = 'ok'): Spawned {
     exits,
     spawn: () => {
       count++;
-      const cp = fork(entry, [], {
-        env: { ...process.env, FAKE_MODE: mode },
-        serialization: 'advanced',
-        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-      });
+      const { process: cp, child } = forkEngineChild(entry, { FAKE_MODE: mode });
       children.push(cp);
       cp.on('exit', (code) => exits.push(code));
-      return {
-        postMessage: (m) => {
-          if (cp.connected) cp.send(m);
-        },
-        on: (event: 'message' | 'exit', fn: (x: unknown) => void) =>
-          event === 'message' ? cp.on('message', fn) : cp.on('exit', (code) => fn(code)),
-        kill: () => cp.kill('SIGKILL'),
-      } as EngineChild;
+      return child;
     },
   };
 }

@@ -2,10 +2,10 @@ import { useMemo } from 'react';
 import type uPlot from 'uplot';
 import { awayBands, cpuColumns, gpuColumns, gpuIds } from '../lib/history.js';
 import { useLive } from '../stores/live.js';
-import { type ChartSeries, TimeChart } from './TimeChart.js';
+import { CPU_LINE, ChartCard, GPU_LINE } from './TimeChart.js';
 
-const CPU_SERIES: ChartSeries[] = [{ label: 'CPU', colorVar: '--chart-cpu' }];
-const GPU_SERIES: ChartSeries[] = [{ label: 'GPU', colorVar: '--chart-gpu' }];
+const CPU_SERIES = [CPU_LINE];
+const GPU_SERIES = [GPU_LINE];
 
 /** System CPU and each GPU over the engine's history, with idle and locked periods shaded. */
 export function LiveCharts() {
@@ -23,25 +23,22 @@ export function LiveCharts() {
   }
   return (
     <div className="charts" data-testid="charts">
-      <figure className="chart-card">
-        <figcaption>System CPU</figcaption>
-        <TimeChart
-          label="System CPU use over time; shaded: you were away"
-          series={CPU_SERIES}
-          data={cpu}
+      <ChartCard
+        caption="System CPU"
+        label="System CPU use over time; shaded: you were away"
+        series={CPU_SERIES}
+        data={cpu}
+        bands={bands}
+      />
+      {gpus.map((g) => (
+        <ChartCard
+          key={g.id}
+          caption={`GPU ${g.id}`}
+          label={`GPU ${g.id} use over time; shaded: you were away`}
+          series={GPU_SERIES}
+          data={g.data}
           bands={bands}
         />
-      </figure>
-      {gpus.map((g) => (
-        <figure className="chart-card" key={g.id}>
-          <figcaption>GPU {g.id}</figcaption>
-          <TimeChart
-            label={`GPU ${g.id} use over time; shaded: you were away`}
-            series={GPU_SERIES}
-            data={g.data}
-            bands={bands}
-          />
-        </figure>
       ))}
       <p className="legend">
         <span className="swatch swatch-idle" aria-hidden="true" /> idle{' '}

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { type ReactNode, useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { AwayBand } from '../lib/history.js';
@@ -10,6 +10,10 @@ export interface ChartSeries {
   /** CSS custom property holding the line colour. */
   colorVar: string;
 }
+
+/** One colour per resource in every chart, so CPU and GPU read the same everywhere. */
+export const CPU_LINE: ChartSeries = { label: 'CPU', colorVar: '--chart-cpu' };
+export const GPU_LINE: ChartSeries = { label: 'GPU', colorVar: '--chart-gpu' };
 
 function cssVar(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
@@ -107,4 +111,14 @@ export function TimeChart({
   }, [theme]);
 
   return <div className="chart" ref={wrap} role="img" aria-label={label} />;
+}
+
+/** A TimeChart on a card, under its visible caption. */
+export function ChartCard({ caption, ...chart }: { caption: ReactNode } & Parameters<typeof TimeChart>[0]) {
+  return (
+    <figure className="chart-card">
+      <figcaption>{caption}</figcaption>
+      <TimeChart {...chart} />
+    </figure>
+  );
 }

@@ -4,11 +4,24 @@ import { useProcIndex, usePausedKeys } from '../hooks.js';
 import { usedWhileAway } from '../lib/banner.js';
 import { loadSeconds, pct } from '../lib/format.js';
 import { useOpenIncidents } from '../stores/incidents.js';
+import { type GridColumn, GridTable } from './GridTable.js';
+import { LoadError } from './LoadError.js';
 import { ProcessActions } from './ProcessActions.js';
 import { EvidenceChips, SeverityBadge } from './Severity.js';
 
 export const NO_INCIDENTS =
   'No incidents yet. Idlewatch records processes that use your GPU or CPU while you are away.';
+
+const AWAY_COLUMNS: GridColumn[] = [
+  { label: 'Process' },
+  { label: 'Executable' },
+  { label: 'GPU now', num: true },
+  { label: 'GPU·s while idle', num: true },
+  { label: 'CPU·s while idle', num: true },
+  { label: 'Severity' },
+  { label: 'Evidence' },
+  { label: 'Actions' },
+];
 
 const AwayRow = memo(function AwayRow({
   incident: i,
@@ -70,59 +83,34 @@ export function AwayTable() {
   return (
     <section className="panel" aria-labelledby="away-heading">
       <h2 id="away-heading">Used while you were away</h2>
-      {error ? (
-        <p role="alert" className="error">
-          Could not load incidents: {error}
-        </p>
-      ) : null}
-      <div className="table-wrap">
-        <table className="grid" aria-label="Used while you were away" data-testid="away-table">
-          <thead>
-            <tr>
-              <th scope="col">Process</th>
-              <th scope="col">Executable</th>
-              <th scope="col" className="num">
-                GPU now
-              </th>
-              <th scope="col" className="num">
-                GPU·s while idle
-              </th>
-              <th scope="col" className="num">
-                CPU·s while idle
-              </th>
-              <th scope="col">Severity</th>
-              <th scope="col">Evidence</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.length === 0 ? (
-              <tr>
-                <td colSpan={8} className="empty">
-                  {!loaded
-                    ? 'Loading incidents…'
-                    : others > 0
-                      ? `Nothing used your GPU or CPU while you were away. ${others} low-severity finding${others === 1 ? '' : 's'} (no load while away) ${others === 1 ? 'is' : 'are'} on the Incidents screen.`
-                      : NO_INCIDENTS}
-                </td>
-              </tr>
-            ) : (
-              list.map((i) => {
-                const proc = procs?.get(i.key);
-                return (
-                  <AwayRow
-                    key={i.key}
-                    incident={i}
-                    gpuNow={proc?.gpu}
-                    running={i.running && (procs ? proc !== undefined : true)}
-                    paused={pausedKeys ? pausedKeys.has(i.key) : i.paused}
-                  />
-                );
-              })
-            )}
-          </tbody>
-        </table>
-      </div>
+      <LoadError what="incidents" error={error} />
+      <GridTable
+        label="Used while you were away"
+        testId="away-table"
+        columns={AWAY_COLUMNS}
+        empty={
+          list.length > 0
+            ? null
+            : !loaded
+              ? 'Loading incidents…'
+              : others > 0
+                ? `Nothing used your GPU or CPU while you were away. ${others} low-severity finding${others === 1 ? '' : 's'} (no load while away) ${others === 1 ? 'is' : 'are'} on the Incidents screen.`
+                : NO_INCIDENTS
+        }
+      >
+        {list.map((i) => {
+          const proc = procs?.get(i.key);
+          return (
+            <AwayRow
+              key={i.key}
+              incident={i}
+              gpuNow={proc?.gpu}
+              running={i.running && (procs ? proc !== undefined : true)}
+              paused={pausedKeys ? pausedKeys.has(i.key) : i.paused}
+            />
+          );
+        })}
+      </GridTable>
     </section>
   );
 }

@@ -5,6 +5,7 @@ import { type BusySort, type BusySortKey, busyRows, DEFAULT_BUSY_SORT, procKey, 
 import { pct } from '../lib/format.js';
 import { useLive } from '../stores/live.js';
 import { openDetails } from '../stores/ui.js';
+import { EmptyRow } from './GridTable.js';
 
 /** Fixed row height (CSS .busy-row matches it), so rows are never measured: no layout thrash. */
 const ROW_HEIGHT = 30;
@@ -155,15 +156,13 @@ export function BusyTable() {
           </thead>
           <tbody>
             {rows.length === 0 ? (
-              <tr>
-                <td colSpan={COLUMNS} className="empty">
-                  {!procs
-                    ? 'Taking the first sample…'
-                    : deferredFilter.trim()
-                      ? 'No process matches the filter.'
-                      : 'No process used the CPU or GPU in the last interval.'}
-                </td>
-              </tr>
+              <EmptyRow columns={COLUMNS}>
+                {!procs
+                  ? 'Taking the first sample…'
+                  : deferredFilter.trim()
+                    ? 'No process matches the filter.'
+                    : 'No process used the CPU or GPU in the last interval.'}
+              </EmptyRow>
             ) : null}
             {padTop > 0 ? (
               <tr className="spacer">

@@ -1,35 +1,65 @@
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import { addAllowlist, removeAllowlist } from '../stores/allowlist.js';
 import { runProcessAction } from '../stores/process-actions.js';
 import { removePersistence } from '../stores/scan.js';
 import { type ConfirmDialog, closeDialog, useUi } from '../stores/ui.js';
 import { Dialog } from './Dialog.js';
 
-function KillDialog({ dialog }: { dialog: Extract<ConfirmDialog, { kind: 'kill' }> }) {
-  const { target, name } = dialog;
+/**
+ * A confirmation of a destructive action: the danger button closes the dialog, then acts; Cancel
+ * has the focus first, so Enter on an unexpected dialog destroys nothing.
+ */
+function ConfirmDanger({
+  title,
+  testId,
+  confirm,
+  onConfirm,
+  children,
+}: {
+  title: string;
+  testId: string;
+  /** The danger button's label. */
+  confirm: string;
+  onConfirm: () => void;
+  children: ReactNode;
+}) {
   return (
-    <Dialog label="Kill process" onClose={closeDialog} testId="kill-dialog">
-      <h2>Kill process</h2>
-      <p>
-        End process {name} (pid {target.pid})? It will be sent SIGTERM, then SIGKILL after 3 s if it does not exit.
-        Unsaved work in it is lost.
-      </p>
+    <Dialog label={title} onClose={closeDialog} testId={testId}>
+      <h2>{title}</h2>
+      {children}
       <div className="dialog-buttons">
         <button
           type="button"
           className="danger"
           onClick={() => {
             closeDialog();
-            void runProcessAction('kill', target);
+            onConfirm();
           }}
         >
-          Kill process
+          {confirm}
         </button>
         <button type="button" data-autofocus onClick={closeDialog}>
           Cancel
         </button>
       </div>
     </Dialog>
+  );
+}
+
+function KillDialog({ dialog }: { dialog: Extract<ConfirmDialog, { kind: 'kill' }> }) {
+  const { target, name } = dialog;
+  return (
+    <ConfirmDanger
+      title="Kill process"
+      testId="kill-dialog"
+      confirm="Kill process"
+      onConfirm={() => void runProcessAction('kill', target)}
+    >
+      <p>
+        End process {name} (pid {target.pid})? It will be sent SIGTERM, then SIGKILL after 3 s if it does not exit.
+        Unsaved work in it is lost.
+      </p>
+    </ConfirmDanger>
   );
 }
 
@@ -89,54 +119,32 @@ function RemovePersistenceDialog({ dialog }: { dialog: Extract<ConfirmDialog, { 
   const file = action?.kind === 'remove-persistence' ? action.file : (p?.file ?? '?');
   const line = action?.kind === 'remove-persistence' ? action.line : (p?.line ?? 0);
   return (
-    <Dialog label="Remove persistence entry" onClose={closeDialog} testId="remove-persistence-dialog">
-      <h2>Remove persistence entry</h2>
+    <ConfirmDanger
+      title="Remove persistence entry"
+      testId="remove-persistence-dialog"
+      confirm="Remove line"
+      onConfirm={() => void removePersistence(dialog.finding.id)}
+    >
       <p className="dialog-question">
         Remove line {line} of {file}? Idlewatch saves a backup of the file first, then deletes only this line:
       </p>
       {p ? <pre className="code">{p.text}</pre> : null}
-      <div className="dialog-buttons">
-        <button
-          type="button"
-          className="danger"
-          onClick={() => {
-            closeDialog();
-            void removePersistence(dialog.finding.id);
-          }}
-        >
-          Remove line
-        </button>
-        <button type="button" data-autofocus onClick={closeDialog}>
-          Cancel
-        </button>
-      </div>
-    </Dialog>
+    </ConfirmDanger>
   );
 }
 
 function RemoveAllowlistDialog({ dialog }: { dialog: Extract<ConfirmDialog, { kind: 'remove-allowlist' }> }) {
   return (
-    <Dialog label="Remove from allowlist" onClose={closeDialog} testId="remove-allowlist-dialog">
-      <h2>Remove from allowlist</h2>
+    <ConfirmDanger
+      title="Remove from allowlist"
+      testId="remove-allowlist-dialog"
+      confirm="Remove entry"
+      onConfirm={() => void removeAllowlist(dialog.entry)}
+    >
       <p className="dialog-question">
         Remove {dialog.entry.exe} from the allowlist? Idlewatch will alert about it again.
       </p>
-      <div className="dialog-buttons">
-        <button
-          type="button"
-          className="danger"
-          onClick={() => {
-            closeDialog();
-            void removeAllowlist(dialog.entry);
-          }}
-        >
-          Remove entry
-        </button>
-        <button type="button" data-autofocus onClick={closeDialog}>
-          Cancel
-        </button>
-      </div>
-    </Dialog>
+    </ConfirmDanger>
   );
 }
 

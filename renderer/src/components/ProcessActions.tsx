@@ -1,3 +1,4 @@
+import type { ProcessKey } from '../../../shared/ipc.js';
 import { runProcessAction } from '../stores/process-actions.js';
 import { openDetails, openDialog } from '../stores/ui.js';
 
@@ -6,6 +7,19 @@ export interface ProcessRef {
   startTimeMs: number;
   name: string;
   exe: string | null;
+}
+
+/** Opens the details drawer of one process. */
+export function DetailsButton({ proc, describedBy }: { proc: ProcessKey; describedBy?: string }) {
+  return (
+    <button
+      type="button"
+      aria-describedby={describedBy}
+      onClick={() => openDetails({ pid: proc.pid, startTimeMs: proc.startTimeMs })}
+    >
+      Details
+    </button>
+  );
 }
 
 /** Kill (confirmed), Pause or Resume, Allowlist (confirmed) and Details for one process. */
@@ -48,15 +62,7 @@ export function ProcessActions({
       >
         Allowlist
       </button>
-      {details ? (
-        <button
-          type="button"
-          aria-describedby={describedBy}
-          onClick={() => openDetails({ pid: proc.pid, startTimeMs: proc.startTimeMs })}
-        >
-          Details
-        </button>
-      ) : null}
+      {details ? <DetailsButton proc={proc} describedBy={describedBy} /> : null}
     </div>
   );
 }

@@ -2,7 +2,7 @@ import { useEffect, useMemo } from 'react';
 import type uPlot from 'uplot';
 import type { ProcessDetails as Details, ProcessKey } from '../../../shared/ipc.js';
 import { processKeyString } from '../../../shared/ipc.js';
-import { type ChartSeries, TimeChart } from '../charts/TimeChart.js';
+import { CPU_LINE, ChartCard, GPU_LINE } from '../charts/TimeChart.js';
 import { usePausedKeys } from '../hooks.js';
 import { dateTime, loadSeconds, pct } from '../lib/format.js';
 import { clearDetails, loadDetails, useDetails } from '../stores/details.js';
@@ -11,10 +11,7 @@ import { Dialog } from './Dialog.js';
 import { ProcessActions } from './ProcessActions.js';
 import { EvidenceChips, SeverityBadge } from './Severity.js';
 
-const SERIES: ChartSeries[] = [
-  { label: 'CPU', colorVar: '--chart-cpu' },
-  { label: 'GPU', colorVar: '--chart-gpu' },
-];
+const SERIES = [CPU_LINE, GPU_LINE];
 
 function DetailsChart({ d }: { d: Details }) {
   const data = useMemo(
@@ -31,19 +28,19 @@ function DetailsChart({ d }: { d: Details }) {
     );
   }
   return (
-    <figure className="chart-card">
-      <figcaption>
-        <span className="swatch swatch-cpu" aria-hidden="true" /> CPU{' '}
-        <span className="swatch swatch-gpu" aria-hidden="true" /> GPU over time;{' '}
-        <span className="swatch swatch-idle" aria-hidden="true" /> you were away
-      </figcaption>
-      <TimeChart
-        label="This process's CPU and GPU use over time; shaded: you were away"
-        series={SERIES}
-        data={data}
-        bands={bands}
-      />
-    </figure>
+    <ChartCard
+      caption={
+        <>
+          <span className="swatch swatch-cpu" aria-hidden="true" /> CPU{' '}
+          <span className="swatch swatch-gpu" aria-hidden="true" /> GPU over time;{' '}
+          <span className="swatch swatch-idle" aria-hidden="true" /> you were away
+        </>
+      }
+      label="This process's CPU and GPU use over time; shaded: you were away"
+      series={SERIES}
+      data={data}
+      bands={bands}
+    />
   );
 }
 

@@ -1,7 +1,19 @@
 import type { AllowlistEntry } from '../../../shared/allowlist.js';
+import { type GridColumn, GridTable } from '../components/GridTable.js';
+import { LoadError } from '../components/LoadError.js';
 import { dateTime, errorMessage, shortHash } from '../lib/format.js';
 import { exportAllowlist, importAllowlist, useAllowlist } from '../stores/allowlist.js';
 import { openDialog } from '../stores/ui.js';
+
+const ENTRY_COLUMNS: GridColumn[] = [
+  { label: 'Executable' },
+  { label: 'SHA-256' },
+  { label: 'Arguments' },
+  { label: 'Added' },
+  { label: 'Reason' },
+  { label: 'Note' },
+  { label: 'Actions', hidden: true },
+];
 
 function EntryRow({ e }: { e: AllowlistEntry }) {
   const exeId = `allow-exe-${e.id}`;
@@ -97,41 +109,23 @@ export function Allowlist() {
           </p>
         )
       ) : null}
-      {error ? (
-        <p role="alert" className="error">
-          Could not load the allowlist: {error}
-        </p>
-      ) : null}
-      <div className="table-wrap">
-        <table className="grid" aria-label="Allowlist entries" data-testid="allowlist-table">
-          <thead>
-            <tr>
-              <th scope="col">Executable</th>
-              <th scope="col">SHA-256</th>
-              <th scope="col">Arguments</th>
-              <th scope="col">Added</th>
-              <th scope="col">Reason</th>
-              <th scope="col">Note</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {entries.length === 0 ? (
-              <tr>
-                <td colSpan={7} className="empty">
-                  {loaded
-                    ? 'The allowlist is empty. Use Allowlist on a process to trust it.'
-                    : 'Loading the allowlist…'}
-                </td>
-              </tr>
-            ) : (
-              entries.map((e) => <EntryRow key={e.id} e={e} />)
-            )}
-          </tbody>
-        </table>
-      </div>
+      <LoadError what="the allowlist" error={error} />
+      <GridTable
+        label="Allowlist entries"
+        testId="allowlist-table"
+        columns={ENTRY_COLUMNS}
+        empty={
+          entries.length > 0
+            ? null
+            : loaded
+              ? 'The allowlist is empty. Use Allowlist on a process to trust it.'
+              : 'Loading the allowlist…'
+        }
+      >
+        {entries.map((e) => (
+          <EntryRow key={e.id} e={e} />
+        ))}
+      </GridTable>
     </div>
   );
 }

@@ -2,6 +2,9 @@ import { useEffect } from 'react';
 import type { Severity } from '../../../shared/detection.js';
 import type { IncidentView } from '../../../shared/ipc.js';
 import { NO_INCIDENTS } from '../components/AwayTable.js';
+import { type GridColumn, GridTable } from '../components/GridTable.js';
+import { LoadError } from '../components/LoadError.js';
+import { DetailsButton } from '../components/ProcessActions.js';
 import { EvidenceChips, SeverityBadge } from '../components/Severity.js';
 import { awaySummaryText } from '../lib/banner.js';
 import { dateTime } from '../lib/format.js';
@@ -14,7 +17,16 @@ import {
   useAway,
   useIncidentHistory,
 } from '../stores/incidents.js';
-import { openDetails } from '../stores/ui.js';
+
+const INCIDENT_COLUMNS: GridColumn[] = [
+  { label: 'Severity' },
+  { label: 'Process' },
+  { label: 'First seen' },
+  { label: 'Last seen' },
+  { label: 'Reasons' },
+  { label: 'Reviewed' },
+  { label: 'Actions' },
+];
 
 function AwaySummaryPanel() {
   const summary = useAway((s) => s.summary);
@@ -100,13 +112,7 @@ function IncidentRow({ i }: { i: IncidentView }) {
           <button type="button" aria-describedby={nameId} onClick={() => void reviewIncident(i.key, !i.reviewed)}>
             {i.reviewed ? 'Mark unreviewed' : 'Mark reviewed'}
           </button>
-          <button
-            type="button"
-            aria-describedby={nameId}
-            onClick={() => openDetails({ pid: i.pid, startTimeMs: i.startT })}
-          >
-            Details
-          </button>
+          <DetailsButton proc={{ pid: i.pid, startTimeMs: i.startT }} describedBy={nameId} />
         </div>
       </td>
     </tr>
@@ -133,37 +139,26 @@ export function Incidents() {
       <h2 className="screen-title">Incidents</h2>
       <AwaySummaryPanel />
       <Filters />
-      {error ? (
-        <p role="alert" className="error">
-          Could not load incidents: {error}
-        </p>
-      ) : null}
-      <div className="table-wrap" aria-busy={loading}>
-        <table className="grid" aria-label="Incidents" data-testid="incident-list">
-          <thead>
-            <tr>
-              <th scope="col">Severity</th>
-              <th scope="col">Process</th>
-              <th scope="col">First seen</th>
-              <th scope="col">Last seen</th>
-              <th scope="col">Reasons</th>
-              <th scope="col">Reviewed</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.length === 0 ? (
-              <tr>
-                <td colSpan={7} className="empty">
-                  {!loaded ? 'Loading incidents…' : filtered ? 'No incident matches these filters.' : NO_INCIDENTS}
-                </td>
-              </tr>
-            ) : (
-              list.map((i) => <IncidentRow key={i.key} i={i} />)
-            )}
-          </tbody>
-        </table>
-      </div>
+      <LoadError what="incidents" error={error} />
+      <GridTable
+        label="Incidents"
+        testId="incident-list"
+        columns={INCIDENT_COLUMNS}
+        busy={loading}
+        empty={
+          list.length > 0
+            ? null
+            : !loaded
+              ? 'Loading incidents…'
+              : filtered
+                ? 'No incident matches these filters.'
+                : NO_INCIDENTS
+        }
+      >
+        {list.map((i) => (
+          <IncidentRow key={i.key} i={i} />
+        ))}
+      </GridTable>
     </div>
   );
 }

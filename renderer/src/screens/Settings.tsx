@@ -1,33 +1,47 @@
 import { type ReactNode, useEffect, useState } from 'react';
+import { LoadError } from '../components/LoadError.js';
 import { SENSITIVITIES, type Settings as EngineSettings, SETTINGS_RANGES } from '../../../shared/settings.js';
 import { draftPatch, type NumericSetting, type SettingsDraft, toDraft, validateDraft } from '../lib/settings-form.js';
-import { THEME_SETTINGS, type ThemeSetting } from '../lib/theme.js';
+import { THEME_SETTINGS } from '../lib/theme.js';
 import { clearSaveResult, saveSettings, useSettings } from '../stores/settings.js';
 import { setTheme, useUi } from '../stores/ui.js';
 
 const SENSITIVITY_LABEL = { low: 'Low', normal: 'Normal', high: 'High' } as const;
+const SENSITIVITY_OPTIONS = SENSITIVITIES.map((id) => ({ id, label: SENSITIVITY_LABEL[id] }));
 
-function NumberField({
-  id,
-  label,
-  field,
-  draft,
-  error,
-  hint,
-  onChange,
-}: {
-  id: string;
-  label: string;
-  field: NumericSetting;
+const NUMBER_FIELDS: Record<NumericSetting, { label: string; hint: string }> = {
+  idleThresholdSec: { label: 'Idle threshold (seconds)', hint: 'How long without input before you count as away.' },
+  samplingIntervalMs: {
+    label: 'Sampling interval (ms)',
+    hint: 'How often the engine samples. Shorter costs more CPU.',
+  },
+  historyRetentionDays: { label: 'History retention (days)', hint: 'Older incidents are removed from the history.' },
+};
+
+type SwitchSetting = 'notifications' | 'quietWhileFullscreen' | 'launchAtLogin';
+const SWITCH_LABEL: Record<SwitchSetting, string> = {
+  notifications: 'Notifications',
+  quietWhileFullscreen: 'Quiet while a fullscreen app runs',
+  launchAtLogin: 'Launch at login',
+};
+
+/** The id of a setting's control; Save focuses the first invalid one by it. */
+const fieldId = (field: keyof SettingsDraft | 'theme') => `setting-${field}`;
+
+/** What every draft field needs: the draft, the way to change it, the errors to show. */
+interface FormState {
   draft: SettingsDraft;
-  error: string | undefined;
-  hint: ReactNode;
-  onChange: (value: string) => void;
-}) {
+  errors: Partial<Record<NumericSetting, string>>;
+  update: (patch: Partial<SettingsDraft>) => void;
+}
+
+function NumberField({ field, draft, errors, update }: FormState & { field: NumericSetting }) {
+  const id = fieldId(field);
+  const error = errors[field];
   const r = SETTINGS_RANGES[field];
   return (
     <div className="form-row">
-      <label htmlFor={id}>{label}</label>
+      <label htmlFor={id}>{NUMBER_FIELDS[field].label}</label>
       <input
         id={id}
         type="number"
@@ -38,16 +52,63 @@ function NumberField({
         value={draft[field]}
         aria-invalid={error ? true : undefined}
         aria-describedby={`${id}-hint${error ? ` ${id}-error` : ''}`}
-        onChange={(e) => onChange(e.target.value)}
+        onChange={(e) => update({ [field]: e.target.value } as Partial<SettingsDraft>)}
       />
       <span id={`${id}-hint`} className="hint">
-        {hint}
+        {NUMBER_FIELDS[field].hint}
       </span>
       {error ? (
         <span id={`${id}-error`} className="field-error">
           {error}
         </span>
       ) : null}
+    </div>
+  );
+}
+
+function SwitchField({ field, draft, update }: FormState & { field: SwitchSetting }) {
+  const id = fieldId(field);
+  return (
+    <div className="form-row check-row">
+      <input
+        id={id}
+        type="checkbox"
+        checked={draft[field]}
+        onChange={(e) => update({ [field]: e.target.checked } as Partial<SettingsDraft>)}
+      />
+      <label htmlFor={id}>{SWITCH_LABEL[field]}</label>
+    </div>
+  );
+}
+
+function SelectField<T extends string>({
+  id,
+  label,
+  hint,
+  value,
+  options,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  hint: ReactNode;
+  value: T;
+  options: readonly { id: T; label: string }[];
+  onChange: (value: T) => void;
+}) {
+  return (
+    <div className="form-row">
+      <label htmlFor={id}>{label}</label>
+      <select id={id} value={value} aria-describedby={`${id}-hint`} onChange={(e) => onChange(e.target.value as T)}>
+        {options.map((o) => (
+          <option key={o.id} value={o.id}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+      <span id={`${id}-hint`} className="hint">
+        {hint}
+      </span>
     </div>
   );
 }
@@ -70,11 +131,11 @@ function SettingsForm({ saved }: { saved: EngineSettings }) {
   useEffect(() => () => clearSaveResult(), []);
 
   const errors = validateDraft(draft);
-  const visibleErrors = showErrors ? errors : {};
   const update = (patch: Partial<SettingsDraft>) => {
     setDraft((d) => ({ ...d, ...patch }));
     clearSaveResult();
   };
+  const form: FormState = { draft, errors: showErrors ? errors : {}, update };
 
   return (
     <form
@@ -85,102 +146,34 @@ function SettingsForm({ saved }: { saved: EngineSettings }) {
         setShowErrors(true);
         const bad = Object.keys(errors)[0];
         if (bad) {
-          document.getElementById(`setting-${bad}`)?.focus();
+          document.getElementById(fieldId(bad as NumericSetting))?.focus();
           return;
         }
         void saveSettings(draftPatch(draft, saved));
       }}
     >
-      <NumberField
-        id="setting-idleThresholdSec"
-        label="Idle threshold (seconds)"
-        field="idleThresholdSec"
-        draft={draft}
-        error={visibleErrors.idleThresholdSec}
-        hint="How long without input before you count as away."
-        onChange={(v) => update({ idleThresholdSec: v })}
+      <NumberField field="idleThresholdSec" {...form} />
+      <SelectField
+        id={fieldId('sensitivity')}
+        label="Sensitivity"
+        hint="High flags weaker evidence."
+        value={draft.sensitivity}
+        options={SENSITIVITY_OPTIONS}
+        onChange={(sensitivity) => update({ sensitivity })}
       />
-      <div className="form-row">
-        <label htmlFor="setting-sensitivity">Sensitivity</label>
-        <select
-          id="setting-sensitivity"
-          value={draft.sensitivity}
-          aria-describedby="setting-sensitivity-hint"
-          onChange={(e) => update({ sensitivity: e.target.value as SettingsDraft['sensitivity'] })}
-        >
-          {SENSITIVITIES.map((s) => (
-            <option key={s} value={s}>
-              {SENSITIVITY_LABEL[s]}
-            </option>
-          ))}
-        </select>
-        <span id="setting-sensitivity-hint" className="hint">
-          High flags weaker evidence.
-        </span>
-      </div>
-      <div className="form-row check-row">
-        <input
-          id="setting-notifications"
-          type="checkbox"
-          checked={draft.notifications}
-          onChange={(e) => update({ notifications: e.target.checked })}
-        />
-        <label htmlFor="setting-notifications">Notifications</label>
-      </div>
-      <div className="form-row check-row">
-        <input
-          id="setting-quiet"
-          type="checkbox"
-          checked={draft.quietWhileFullscreen}
-          onChange={(e) => update({ quietWhileFullscreen: e.target.checked })}
-        />
-        <label htmlFor="setting-quiet">Quiet while a fullscreen app runs</label>
-      </div>
-      <div className="form-row check-row">
-        <input
-          id="setting-login"
-          type="checkbox"
-          checked={draft.launchAtLogin}
-          onChange={(e) => update({ launchAtLogin: e.target.checked })}
-        />
-        <label htmlFor="setting-login">Launch at login</label>
-      </div>
-      <NumberField
-        id="setting-samplingIntervalMs"
-        label="Sampling interval (ms)"
-        field="samplingIntervalMs"
-        draft={draft}
-        error={visibleErrors.samplingIntervalMs}
-        hint="How often the engine samples. Shorter costs more CPU."
-        onChange={(v) => update({ samplingIntervalMs: v })}
+      <SwitchField field="notifications" {...form} />
+      <SwitchField field="quietWhileFullscreen" {...form} />
+      <SwitchField field="launchAtLogin" {...form} />
+      <NumberField field="samplingIntervalMs" {...form} />
+      <NumberField field="historyRetentionDays" {...form} />
+      <SelectField
+        id={fieldId('theme')}
+        label="Theme"
+        hint="This window only; applies at once. System follows your desktop's light or dark preference."
+        value={theme}
+        options={THEME_SETTINGS}
+        onChange={setTheme}
       />
-      <NumberField
-        id="setting-historyRetentionDays"
-        label="History retention (days)"
-        field="historyRetentionDays"
-        draft={draft}
-        error={visibleErrors.historyRetentionDays}
-        hint="Older incidents are removed from the history."
-        onChange={(v) => update({ historyRetentionDays: v })}
-      />
-      <div className="form-row">
-        <label htmlFor="setting-theme">Theme</label>
-        <select
-          id="setting-theme"
-          value={theme}
-          aria-describedby="setting-theme-hint"
-          onChange={(e) => setTheme(e.target.value as ThemeSetting)}
-        >
-          {THEME_SETTINGS.map((t) => (
-            <option key={t.id} value={t.id}>
-              {t.label}
-            </option>
-          ))}
-        </select>
-        <span id="setting-theme-hint" className="hint">
-          This window only; applies at once. System follows your desktop's light or dark preference.
-        </span>
-      </div>
       <div className="form-buttons">
         <button type="submit" className="primary" disabled={saving}>
           Save settings
@@ -205,11 +198,7 @@ export function Settings() {
   return (
     <div className="screen" data-testid="settings-page">
       <h2 className="screen-title">Settings</h2>
-      {loadError ? (
-        <p role="alert" className="error">
-          Could not load the settings: {loadError}
-        </p>
-      ) : null}
+      <LoadError what="the settings" error={loadError} />
       {settings ? <SettingsForm saved={settings} /> : loadError ? null : <p className="loading">Loading settings…</p>}
     </div>
   );
