@@ -5,7 +5,7 @@ import type { GpuReading } from '../main/engine/gpu/gpu-types.js';
 import { compact } from '../main/engine/history.js';
 import { LinuxProcsCollector } from '../main/engine/procs/linux-procs.js';
 import type { ProcsCollector, ProcsReading, ProcsSampleOptions } from '../main/engine/procs/proc-types.js';
-import { type IdleProvider, Sampler } from '../main/engine/sampler.js';
+import { combine, type IdleProvider, Sampler } from '../main/engine/sampler.js';
 import { type CpuReading, LinuxCpuCollector } from '../main/engine/system/linux-cpu.js';
 import { killAndWait, sleep, spawnBurner } from './helpers/processes.js';
 
@@ -288,5 +288,38 @@ describe('full passes asked for by unexplained CPU', () => {
     expect(found).toBeGreaterThanOrEqual(0);
     expect(found).toBeLessThanOrEqual(30);
     await sampler.stop();
+  });
+});
+
+describe('combine', () => {
+  it("hands out last tick's EngineProc for a reading that has not moved, and a fresh one when it has", () => {
+    const reading = {
+      pid: 7,
+      ppid: 1,
+      name: 'idle',
+      exe: '/bin/idle',
+      cmdline: 'idle',
+      user: 'ana',
+      startTimeMs: 5,
+      cpu: 0,
+      rssKiB: 100,
+    };
+    const reuse = new WeakMap();
+    const user = { state: 'active', idleSec: 0, source: null } as const;
+    const cpu = { cpu: 1, cores: 2 };
+    const at = (procs: (typeof reading)[], gpus = [] as GpuReading[]) =>
+      combine(1, { procs, unreadable: 0, full: false }, cpu, user, gpus, undefined, reuse).procs[0]!;
+    const first = at([reading]);
+    expect(at([reading])).toBe(first);
+    reading.cpu = 3.5; // the collector updates a re-read process in place
+    const moved = at([reading]);
+    expect(moved).not.toBe(first);
+    expect(moved.cpu).toBe(3.5);
+    const gpu: GpuReading = { devices: [], procs: [{ pid: 7, gpuId: '0', util: 40, memMiB: 10 }] };
+    const busy = at([reading], [gpu]);
+    expect(busy).not.toBe(moved);
+    expect(busy.gpu).toBe(40);
+    expect(at([reading])).toBe(moved); // GPU use gone again: back to the plain object, still right
+    expect(at([{ ...reading }])).not.toBe(moved); // another reading object (an exec): never reused
   });
 });

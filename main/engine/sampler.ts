@@ -3,7 +3,7 @@ import type { Collector } from './collector.js';
 import type { GpuProcReading, GpuReading } from './gpu/gpu-types.js';
 import { History } from './history.js';
 import type { ConnEntry, ConnSource } from './net/conn-tracker.js';
-import type { ProcsCollector, ProcsReading } from './procs/proc-types.js';
+import type { ProcReading, ProcsCollector, ProcsReading } from './procs/proc-types.js';
 import type { CpuReading } from './system/linux-cpu.js';
 
 /** Where the sampler learns whether the user is at the machine (the idle monitor, or a scripted one in tests). */
@@ -75,6 +75,8 @@ export class Sampler {
    * pass waits this long; it doubles up to the cadence and resets when a pass finds the cause.
    */
   private unexplainedHoldoffMs = 0;
+  /** Last tick's EngineProc per unchanged reading (see combine). Weak: readings of exited processes go. */
+  private readonly reuse = new WeakMap<ProcReading, EngineProc>();
   /** Counts of full and hot passes, for the overhead readout and tests. */
   readonly passes = { full: 0, hot: 0 };
 
@@ -251,7 +253,7 @@ export class Sampler {
           // Connections are extra evidence: a failure to read them must not cost the tick.
         }
       }
-      const sample = combine(at, procs, cpu, user, gpuReadings, conns);
+      const sample = combine(at, procs, cpu, user, gpuReadings, conns, this.reuse);
       sample.tickMs = Math.round((performance.now() - t0) * 100) / 100;
       this.tickError = null;
       this.latestSample = sample;
@@ -279,6 +281,7 @@ export function combine(
   user: EngineUser,
   gpuReadings: GpuReading[],
   conns?: ReadonlyMap<number, ConnEntry>,
+  reuse?: WeakMap<ProcReading, EngineProc>,
 ): EngineSample {
   const gpus: EngineGpu[] = [];
   const byPid = new Map<number, GpuProcReading[]>();
@@ -302,6 +305,20 @@ export function combine(
   const out: EngineProc[] = new Array(procs.procs.length);
   for (let i = 0; i < procs.procs.length; i++) {
     const p = procs.procs[i]!;
+    const connEntry = conns && conns.size > 0 ? conns.get(p.pid) : undefined;
+    const conn = connEntry && connEntry.startTimeMs === p.startTimeMs ? connEntry.conns : undefined;
+    // A quiet process comes back as the same reading object (the collector replaces it when the
+    // process execs, and updates its figures in place): when those figures have not moved and it
+    // has no GPU use or connections, last tick's EngineProc is handed out again. A thousand fresh
+    // objects a second were most of the engine's garbage. Samples are read-only for everyone.
+    const plain = !byPid.has(p.pid) && conn === undefined;
+    if (plain && reuse) {
+      const prev = reuse.get(p);
+      if (prev && prev.cpu === p.cpu && prev.ppid === p.ppid && prev.rssKiB === p.rssKiB) {
+        out[i] = prev;
+        continue;
+      }
+    }
     let gpu: number | null = null;
     let gpuMemMiB: number | null = null;
     let gpuId: string | null = null;
@@ -331,10 +348,8 @@ export function combine(
       gpuId,
       rssKiB: p.rssKiB,
     };
-    if (conns && conns.size > 0) {
-      const c = conns.get(p.pid);
-      if (c && c.startTimeMs === p.startTimeMs) out[i]!.conns = c.conns;
-    }
+    if (conn !== undefined) out[i]!.conns = conn;
+    else if (plain && reuse) reuse.set(p, out[i]!);
   }
   return {
     at,
