@@ -7,21 +7,24 @@ import type { CounterStream } from './counter-stream.js';
 
 const MIB = 1024 * 1024;
 
-/** Whole-machine CPU from `\Processor(_Total)\% Processor Time` in the shared sampler. */
-export class WindowsCpuCollector implements Collector<CpuReading> {
-  readonly id = 'cpu.windows';
-  readonly label = 'System CPU (Windows performance counters)';
+/**
+ * A collector fed by the shared counter sampler: it holds the sampler while started (the sampler
+ * runs while anyone holds it) and answers from its latest frame.
+ */
+abstract class StreamFedCollector<T> implements Collector<T> {
+  abstract readonly id: string;
+  abstract readonly label: string;
   private started = false;
 
   constructor(
-    private readonly stream: CounterStream,
-    private readonly supported: boolean,
+    protected readonly stream: CounterStream,
+    protected readonly supported: boolean,
+    private readonly works: string,
+    private readonly elsewhere: string,
   ) {}
 
   async available(): Promise<Availability> {
-    return this.supported
-      ? { ok: true, detail: '\\Processor(_Total)\\% Processor Time through Get-Counter' }
-      : { ok: false, reason: 'Windows performance counters exist only on Windows' };
+    return this.supported ? { ok: true, detail: this.works } : { ok: false, reason: this.elsewhere };
   }
 
   async start(): Promise<void> {
@@ -36,16 +39,40 @@ export class WindowsCpuCollector implements Collector<CpuReading> {
     await this.stream.release();
   }
 
+  abstract sample(): Promise<T>;
+  abstract status(): SourceStatus;
+
+  /** Status from one counter set's health: unavailable while the sampler starts, degraded after. */
+  protected statusOf(set: Parameters<CounterStream['health']>[0]): SourceStatus & { ok: boolean } {
+    const h = this.stream.health(set);
+    const base = { id: this.id, label: this.label };
+    if (h.ok) return { ...base, health: 'ok', detail: h.detail, ok: true };
+    return { ...base, health: h.starting ? 'unavailable' : 'degraded', detail: h.detail, ok: false };
+  }
+}
+
+/** Whole-machine CPU from `\Processor(_Total)\% Processor Time` in the shared sampler. */
+export class WindowsCpuCollector extends StreamFedCollector<CpuReading> {
+  readonly id = 'cpu.windows';
+  readonly label = 'System CPU (Windows performance counters)';
+
+  constructor(stream: CounterStream, supported: boolean) {
+    super(
+      stream,
+      supported,
+      '\\Processor(_Total)\\% Processor Time through Get-Counter',
+      'Windows performance counters exist only on Windows',
+    );
+  }
+
   async sample(): Promise<CpuReading> {
     const frame = this.stream.frame();
     return { cpu: frame?.cpuTotal ?? null, cores: logicalCores() };
   }
 
   status(): SourceStatus {
-    const h = this.stream.health('processor');
-    const base = { id: this.id, label: this.label };
-    if (h.ok) return { ...base, health: 'ok', detail: h.detail };
-    return { ...base, health: h.starting ? 'unavailable' : 'degraded', detail: h.detail };
+    const { ok: _ok, ...status } = this.statusOf('processor');
+    return status;
   }
 }
 
@@ -58,32 +85,17 @@ export class WindowsCpuCollector implements Collector<CpuReading> {
  * reports on an NVIDIA machine, seen from the OS scheduler, so both together count one NVIDIA
  * GPU twice.
  */
-export class WindowsGpuCollector implements Collector<GpuReading> {
+export class WindowsGpuCollector extends StreamFedCollector<GpuReading> {
   readonly id = 'gpu.windows';
   readonly label = 'GPUs (Windows GPU Engine counters)';
-  private started = false;
 
-  constructor(
-    private readonly stream: CounterStream,
-    private readonly supported: boolean,
-  ) {}
-
-  async available(): Promise<Availability> {
-    return this.supported
-      ? { ok: true, detail: 'GPU Engine and GPU Process Memory counters through Get-Counter (Windows 10 1709+)' }
-      : { ok: false, reason: 'Windows GPU performance counters exist only on Windows' };
-  }
-
-  async start(): Promise<void> {
-    if (this.started || !this.supported) return;
-    this.started = true;
-    this.stream.acquire();
-  }
-
-  async stop(): Promise<void> {
-    if (!this.started) return;
-    this.started = false;
-    await this.stream.release();
+  constructor(stream: CounterStream, supported: boolean) {
+    super(
+      stream,
+      supported,
+      'GPU Engine and GPU Process Memory counters through Get-Counter (Windows 10 1709+)',
+      'Windows GPU performance counters exist only on Windows',
+    );
   }
 
   async sample(): Promise<GpuReading> {
@@ -112,14 +124,11 @@ export class WindowsGpuCollector implements Collector<GpuReading> {
   }
 
   status(): SourceStatus {
-    const h = this.stream.health('gpuEngine');
-    const base = { id: this.id, label: this.label };
-    if (!h.ok) return { ...base, health: h.starting ? 'unavailable' : 'degraded', detail: h.detail };
+    const { ok, ...engines } = this.statusOf('gpuEngine');
+    if (!ok) return engines;
     const mem = this.stream.health('gpuMemory');
-    return {
-      ...base,
-      health: 'ok',
-      detail: mem.ok ? h.detail : `${h.detail}; per-process GPU memory unavailable: ${mem.detail}`,
-    };
+    return mem.ok
+      ? engines
+      : { ...engines, detail: `${engines.detail}; per-process GPU memory unavailable: ${mem.detail}` };
   }
 }
