@@ -206,13 +206,10 @@ describe('history compaction', () => {
   });
 });
 
-/** A machine whose load comes from processes that exit between ticks (a build): /proc never explains it. */
-class ChurnProcs implements ProcsCollector {
-  readonly id = 'procs.churn';
-  readonly label = 'Churn';
-  fullAsked = 0;
-  /** Set to make a known, quiet process start working (a miner waking up). */
-  waking = 0;
+/** A scripted source that always works: the fakes below only differ in what they sample. */
+abstract class AlwaysOk {
+  abstract readonly id: string;
+  abstract readonly label: string;
   async available(): Promise<Availability> {
     return { ok: true };
   }
@@ -221,6 +218,15 @@ class ChurnProcs implements ProcsCollector {
   status(): SourceStatus {
     return { id: this.id, label: this.label, health: 'ok', detail: '' };
   }
+}
+
+/** A machine whose load comes from processes that exit between ticks (a build): /proc never explains it. */
+class ChurnProcs extends AlwaysOk implements ProcsCollector {
+  readonly id = 'procs.churn';
+  readonly label = 'Churn';
+  fullAsked = 0;
+  /** Set to make a known, quiet process start working (a miner waking up). */
+  waking = 0;
   async sample(_now: number, opts: ProcsSampleOptions = {}): Promise<ProcsReading> {
     const full = opts.full !== false;
     if (full) this.fullAsked++;
@@ -232,18 +238,10 @@ class ChurnProcs implements ProcsCollector {
   }
 }
 
-class SwingCpu implements Collector<CpuReading> {
+class SwingCpu extends AlwaysOk implements Collector<CpuReading> {
   readonly id = 'cpu.swing';
   readonly label = 'Swing';
   tick = 0;
-  async available(): Promise<Availability> {
-    return { ok: true };
-  }
-  async start(): Promise<void> {}
-  async stop(): Promise<void> {}
-  status(): SourceStatus {
-    return { id: this.id, label: this.label, health: 'ok', detail: '' };
-  }
   extra = 0;
   async sample(): Promise<CpuReading> {
     // 4 cores; a build ramping up again and again: 16 one-core % more each tick from processes that

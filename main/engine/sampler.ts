@@ -169,22 +169,26 @@ export class Sampler {
     }, delay);
   }
 
-  private needsFullPass(at: number, cpu: CpuReading, unknownGpuUser: boolean): boolean {
+  /** Why this tick needs a full pass, or null for a hot pass. */
+  private fullPassReason(
+    at: number,
+    cpu: CpuReading,
+    unknownGpuUser: boolean,
+  ): 'cadence' | 'gpu' | 'unexplained' | null {
     const every = this.opts.fullPassEveryMs ?? 30_000;
-    if (at - this.lastFullAt >= every || at < this.lastFullAt) return true; // cadence, or the clock stepped back
-    if (unknownGpuUser) return true;
-    if (cpu.cpu === null) return false;
+    if (at - this.lastFullAt >= every || at < this.lastFullAt) return 'cadence'; // or the clock stepped back
+    if (unknownGpuUser) return 'gpu';
+    if (cpu.cpu === null) return null;
     // A process we are not re-reading started to work (a miner waking up): system CPU rises
     // beyond what the busy processes explain.
-    if (at - this.lastFullAt < this.unexplainedHoldoffMs) return false;
+    if (at - this.lastFullAt < this.unexplainedHoldoffMs) return null;
     const unexplained = cpu.cpu * cpu.cores - this.explainedCpu;
-    return unexplained - this.baselineUnexplained > 10;
+    return unexplained - this.baselineUnexplained > 10 ? 'unexplained' : null;
   }
 
-  /** Called after each full pass: did an unexplained-CPU pass find the busy process it looked for? */
-  private noteFullPass(byCadence: boolean, explainedBefore: number | null, explainedAfter: number): void {
+  /** Called after a full pass unexplained CPU asked for: did it find the busy process it looked for? */
+  private noteUnexplainedPass(explainedBefore: number | null, explainedAfter: number): void {
     const every = this.opts.fullPassEveryMs ?? 30_000;
-    if (byCadence) return;
     const found = explainedBefore !== null && explainedAfter - explainedBefore > 10;
     this.unexplainedHoldoffMs = found ? 0 : Math.min(every, Math.max(2000, this.unexplainedHoldoffMs * 2));
   }
@@ -226,8 +230,8 @@ export class Sampler {
           if (!this.knownPids.has(p.pid)) unknownGpuUser = true;
         }
       }
-      const full = this.needsFullPass(at, cpu, unknownGpuUser);
-      const byCadence = at - this.lastFullAt >= (this.opts.fullPassEveryMs ?? 30_000) || at < this.lastFullAt;
+      const reason = this.fullPassReason(at, cpu, unknownGpuUser);
+      const full = reason !== null;
       // The first pass has no CPU deltas yet: what it explained says nothing about the next one.
       const explainedBefore = this.passes.full + this.passes.hot >= 2 ? this.explainedCpu : null;
       const procs = await this.opts.procs.sample(at, { full, watch: gpuPids });
@@ -242,7 +246,7 @@ export class Sampler {
       }
       this.explainedCpu = 0;
       for (const p of procs.procs) this.explainedCpu += p.cpu;
-      if (procs.full) this.noteFullPass(byCadence || unknownGpuUser, explainedBefore, this.explainedCpu);
+      if (procs.full && reason === 'unexplained') this.noteUnexplainedPass(explainedBefore, this.explainedCpu);
       if (procs.full && cpu.cpu !== null)
         this.baselineUnexplained = Math.max(0, cpu.cpu * cpu.cores - this.explainedCpu);
       let conns: ReadonlyMap<number, ConnEntry> | undefined;
