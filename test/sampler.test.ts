@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineUser, SourceStatus } from '../shared/engine-types.js';
 import type { Availability, Collector } from '../main/engine/collector.js';
 import type { GpuReading } from '../main/engine/gpu/gpu-types.js';
@@ -45,7 +45,12 @@ class ScriptedIdle implements IdleProvider {
 const linux = process.platform === 'linux';
 
 describe.skipIf(!linux)('Sampler', () => {
-  const burner = spawnBurner();
+  // Spawned in a hook, not while the file is collected: a run filtered to other tests (-t) skips
+  // this block's hooks, and a burner spawned at collection would then be left burning a core.
+  let burner: ReturnType<typeof spawnBurner>;
+  beforeAll(() => {
+    burner = spawnBurner();
+  });
   afterAll(() => killAndWait(burner));
 
   it('joins real processes with GPU and idle readings into one sample, and bounds its history', async () => {
