@@ -8,7 +8,7 @@ import { permissionDenied, signalFailure } from '../main/engine/actions/signal-e
 import type { ActionResult } from '../shared/actions.js';
 import { killAndWait, sleep, spawnSleeper } from './helpers/processes.js';
 import { procState, targetOf } from './helpers/proc-target.js';
-import { REPO_ROOT } from './shared-fixtures.js';
+import { REPO_ROOT } from './captured.js';
 
 const NOBODY = 65534;
 

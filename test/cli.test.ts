@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TraceHeader, TraceSample } from '../shared/trace.js';
 import { readTrace } from '../main/engine/trace/trace-reader.js';
 import { killAndWait, spawnBurner, waitFor } from './helpers/processes.js';
-import { REPO_ROOT } from './shared-fixtures.js';
+import { REPO_ROOT } from './captured.js';
 
 // These run the built CLI as a user would (npm test builds first).
 const CLI = join(REPO_ROOT, 'out', 'cli', 'idlewatch.js');

@@ -10,7 +10,7 @@ import { DarwinProcsCollector } from '../main/engine/platform/darwin/darwin-proc
 import { createDarwinCollectors } from '../main/engine/platform/darwin/index.js';
 import { IOREG_ACCELERATOR_ARGS, IOREG_HID_IDLE_ARGS } from '../main/engine/platform/darwin/ioreg-gpu.js';
 import { powermetricsArgs } from '../main/engine/platform/darwin/powermetrics-parse.js';
-import { hasSharedFixtures, REPO_ROOT, sharedFixture } from './shared-fixtures.js';
+import { captured, REPO_ROOT } from './captured.js';
 
 // The collectors against a fake ps / ioreg / powermetrics (test/fixtures/darwin/fakes/
 // fake-darwin-tool.cjs) copied into a temp dir: real child processes, real parsing, real
@@ -359,30 +359,27 @@ describe('DarwinGpuCollector (fake ioreg and powermetrics)', () => {
     expect(runs('ioreg').map((l) => l.args)).toEqual([[...IOREG_ACCELERATOR_ARGS], [...IOREG_ACCELERATOR_ARGS]]);
   });
 
-  (hasSharedFixtures ? it : it.skip)(
-    'reads the real M1 Pro capture through the child: Device Utilization % = 2',
-    async () => {
-      const c = gpu(
-        {},
-        {
-          ...env,
-          FAKE_IOREG_ACCEL: sharedFixture('macos', 'exelban-stats-issue1094-M1Pro-ioreg-IOAccelerator-firstpart.txt'),
-        },
-      );
-      await c.start();
-      const r = await c.sample(Date.now());
-      expect(r.devices).toEqual([
-        {
-          id: 'ioreg:0x10000087c',
-          vendor: 'apple',
-          name: 'Apple GPU (t6000)',
-          memoryMiB: null,
-          util: 2,
-          memUsedMiB: 325,
-        },
-      ]);
-    },
-  );
+  it('reads the real M1 Pro capture through the child: Device Utilization % = 2', async () => {
+    const c = gpu(
+      {},
+      {
+        ...env,
+        FAKE_IOREG_ACCEL: captured('macos', 'exelban-stats-issue1094-M1Pro-ioreg-IOAccelerator-firstpart.txt'),
+      },
+    );
+    await c.start();
+    const r = await c.sample(Date.now());
+    expect(r.devices).toEqual([
+      {
+        id: 'ioreg:0x10000087c',
+        vendor: 'apple',
+        name: 'Apple GPU (t6000)',
+        memoryMiB: null,
+        util: 2,
+        memUsedMiB: 325,
+      },
+    ]);
+  });
 
   it('runs ioreg at its own slower cadence, never more than one at a time', async () => {
     const clock = { t: 1_000_000 };

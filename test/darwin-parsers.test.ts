@@ -27,16 +27,14 @@ import {
   psIdentityArgs,
   psTickArgs,
 } from '../main/engine/platform/darwin/ps-parse.js';
-import { hasSharedFixtures, REPO_ROOT, SHARED_FIXTURES_MISSING, sharedFixture } from './shared-fixtures.js';
+import { captured, REPO_ROOT } from './captured.js';
 
 const HAND = join(REPO_ROOT, 'test', 'fixtures', 'darwin');
 const hand = (name: string): string => readFileSync(join(HAND, name), 'utf8');
-const real = (name: string): string => readFileSync(sharedFixture('macos', name), 'utf8');
-const itReal = hasSharedFixtures ? it : it.skip;
-if (!hasSharedFixtures) console.warn(`darwin parsers: ${SHARED_FIXTURES_MISSING}`);
+const real = (name: string): string => readFileSync(captured('macos', name), 'utf8');
 
 describe('ioreg text', () => {
-  itReal('reads the real M1 Pro IOAccelerator capture (cut before the node closes)', () => {
+  it('reads the real M1 Pro IOAccelerator capture (cut before the node closes)', () => {
     const text = real('exelban-stats-issue1094-M1Pro-ioreg-IOAccelerator-firstpart.txt');
     const [node, ...rest] = parseIoreg(text);
     expect(rest).toEqual([]);
@@ -144,7 +142,7 @@ describe('ioreg text', () => {
 });
 
 describe('powermetrics text', () => {
-  itReal('reads the real gpu_power samples (M1 Pro, M3 cut short, M2 Air excerpt)', () => {
+  it('reads the real gpu_power samples (M1 Pro, M3 cut short, M2 Air excerpt)', () => {
     const m1 = parsePowermetrics(real('applegpuinfo-issue7-M1Pro-powermetrics-gpu_power-sample.txt'));
     expect(m1).toEqual([
       {
@@ -165,7 +163,7 @@ describe('powermetrics text', () => {
     ]);
   });
 
-  itReal('reads the real M3 Max tasks table: names with spaces and digits, no GPU column', () => {
+  it('reads the real M3 Max tasks table: names with spaces and digits, no GPU column', () => {
     const [s, ...more] = parsePowermetrics(real('mactop-issue2-M3Max-powermetrics-default-tasks-firstpart.txt'));
     expect(more).toEqual([]);
     expect(s?.elapsedMs).toBe(5016.82);

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runReplay } from '../main/cli/replay.js';
 import { replayFile } from '../main/engine/detect/replay.js';
 import { buildStream, type Segment, wobble } from '../main/engine/detect/sample-builder.js';
-import { REPO_ROOT } from './shared-fixtures.js';
+import { REPO_ROOT } from './captured.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'iw-detect-replay-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

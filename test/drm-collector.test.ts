@@ -3,18 +3,18 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DrmCollector } from '../main/engine/gpu/drm/drm-collector.js';
 import type { GpuReading } from '../main/engine/gpu/gpu-types.js';
 import { bump, countingFs, FakeDrmTree, setKey } from './drm-fake-tree.js';
-import { hasSharedFixtures, sharedFixture } from './shared-fixtures.js';
+import { captured } from './captured.js';
 
 const MS = 1_000_000; // ns per ms
 const GiB = 1024 ** 3;
 
-const fixture = (name: string): string => readFileSync(sharedFixture('drm-fdinfo', name), 'utf8');
+const fixture = (name: string): string => readFileSync(captured('drm-fdinfo', name), 'utf8');
 
 function proc(reading: GpuReading, pid: number) {
   return reading.procs.filter((p) => p.pid === pid);
 }
 
-describe.skipIf(!hasSharedFixtures)('DrmCollector on a fake /proc and /sys built from real captures', () => {
+describe('DrmCollector on a fake /proc and /sys built from real captures', () => {
   let tree: FakeDrmTree;
   let amd: string;
   let amdOld: string;

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { clientMemoryMiB, type DrmFdinfo, parseFdinfo } from '../main/engine/gpu/drm/fdinfo-parse.js';
-import { hasSharedFixtures, sharedFixture } from './shared-fixtures.js';
+import { captured } from './captured.js';
 
 const KiB = 1 / 1024; // in MiB
 
@@ -120,10 +120,10 @@ const EXPECTED: Record<string, Expected> = {
   },
 };
 
-const DIR = sharedFixture('drm-fdinfo');
-const read = (name: string): string => readFileSync(sharedFixture('drm-fdinfo', name), 'utf8');
+const DIR = captured('drm-fdinfo');
+const read = (name: string): string => readFileSync(captured('drm-fdinfo', name), 'utf8');
 
-describe.skipIf(!hasSharedFixtures)('parseFdinfo over the real captures', () => {
+describe('parseFdinfo over the real captures', () => {
   it('has an expectation for every capture in the folder', () => {
     expect(readdirSync(DIR).sort()).toEqual(Object.keys(EXPECTED).sort());
   });

@@ -29,7 +29,7 @@ import type { ProcsReading, ProcsSampleOptions } from '../main/engine/procs/proc
 import { type IdleProvider, Sampler } from '../main/engine/sampler.js';
 import { LinuxCpuCollector } from '../main/engine/system/linux-cpu.js';
 import { killAndWait, sleep, spawnBurner, spawnSleeper, waitFor } from './helpers/processes.js';
-import { REPO_ROOT } from './shared-fixtures.js';
+import { REPO_ROOT } from './captured.js';
 
 const linux = process.platform === 'linux';
 const cleanups: (() => Promise<void> | void)[] = [];

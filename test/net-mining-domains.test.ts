@@ -9,7 +9,7 @@ import {
   parseDomainList,
   shippedDomainListPath,
 } from '../main/engine/net/mining-domains.js';
-import { REPO_ROOT } from './shared-fixtures.js';
+import { REPO_ROOT } from './captured.js';
 
 describe('mining-domain list', () => {
   const dir = mkdtempSync(join(tmpdir(), 'iw-domains-'));

@@ -13,11 +13,10 @@ import { type PmonFrame, PmonFrameAssembler, parsePmon, parsePmonLine } from '..
 import { classifyQueryGpuRun, describeSmiExit, smiGarbageReason } from '../main/engine/gpu/nvidia/smi-probe.js';
 import { parseSmiNumber } from '../main/engine/gpu/nvidia/smi-values.js';
 import { parseNvidiaSmiXml, parseXml, XmlParseError } from '../main/engine/gpu/nvidia/xml-parse.js';
-import { hasSharedFixtures, SHARED_FIXTURES_MISSING, sharedFixture } from './shared-fixtures.js';
+import { captured } from './captured.js';
 
-const read = (...parts: string[]): string => readFileSync(sharedFixture(...parts), 'utf8');
-const list = (dir: string): string[] =>
-  hasSharedFixtures ? readdirSync(sharedFixture('nvidia-smi', dir)).sort() : ['(captures missing)'];
+const read = (...parts: string[]): string => readFileSync(captured(...parts), 'utf8');
+const list = (dir: string): string[] => readdirSync(captured('nvidia-smi', dir)).sort();
 
 function lastFrame(name: string): PmonFrame {
   const frame = parsePmon(read('nvidia-smi', 'pmon', name)).frames.at(-1);
@@ -28,7 +27,7 @@ function lastFrame(name: string): PmonFrame {
 const proc = (frame: PmonFrame | undefined, gpu: number, pid: number) =>
   frame?.procs.find((p) => p.gpu === gpu && p.pid === pid);
 
-describe.skipIf(!hasSharedFixtures)(`pmon captures ${hasSharedFixtures ? '' : SHARED_FIXTURES_MISSING}`, () => {
+describe(`pmon captures`, () => {
   // Expected [frames, processes in every frame, GPUs per frame] for each capture: every
   // file in the folder must be listed here, so a new capture cannot go untested.
   const expected: Record<string, { frames: number; procs: number; gpus: number[]; fb: boolean; cols: string }> = {
@@ -255,7 +254,7 @@ describe('pmon stream assembly (synthetic lines)', () => {
   });
 });
 
-describe.skipIf(!hasSharedFixtures)(`csv captures ${hasSharedFixtures ? '' : SHARED_FIXTURES_MISSING}`, () => {
+describe(`csv captures`, () => {
   const csv = (name: string) => read('nvidia-smi', 'csv', name);
 
   it('every csv capture parses without bad lines', () => {
@@ -518,7 +517,7 @@ describe('probe classification and exit sentences (synthetic runs)', () => {
   });
 });
 
-describe.skipIf(!hasSharedFixtures)(`xml captures ${hasSharedFixtures ? '' : SHARED_FIXTURES_MISSING}`, () => {
+describe(`xml captures`, () => {
   const xml = (name: string) => parseNvidiaSmiXml(read('nvidia-smi', 'xml', name));
   const expected: Record<string, { driver: string; gpus: number; procs: number[] }> = {
     'netdata-rtx-2080-win-wddm.xml': { driver: '516.59', gpus: 1, procs: [26] },

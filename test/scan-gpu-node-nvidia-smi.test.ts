@@ -1,6 +1,6 @@
 /**
  * The scan's GPU inventory through node-nvidia-smi, against a fake `nvidia-smi` placed first on
- * PATH (test/fakes/fake-nvidia-smi-xml.cjs): real captured XML from ../shared/fixtures (cross-
+ * PATH (test/fakes/fake-nvidia-smi-xml.cjs): real captured XML from test/fixtures/captured (cross-
  * checked against our own reader), a tool that hangs (the timeout is honoured, the scan goes on),
  * one that prints garbage, one that warns on stderr (the built-in reader takes over), and what
  * xml2js 0.6.2 does with a prototype-pollution attempt.
@@ -13,11 +13,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseNvidiaSmiXml } from '../main/engine/gpu/nvidia/xml-parse.js';
 import { gpuInventory } from '../main/engine/scan/gpu-inventory.js';
 import { callNodeNvidiaSmi, nodeNvidiaSmiSource, smiLogFromXml2js } from '../main/engine/scan/nvidia-smi-node.js';
-import { hasSharedFixtures, REPO_ROOT, SHARED_FIXTURES_MISSING, sharedFixture } from './shared-fixtures.js';
+import { captured, REPO_ROOT } from './captured.js';
 
 const posix = process.platform !== 'win32';
 const FAKE = join(REPO_ROOT, 'test', 'fakes', 'fake-nvidia-smi-xml.cjs');
-const XML_DIR = sharedFixture('nvidia-smi', 'xml');
+const XML_DIR = captured('nvidia-smi', 'xml');
 
 // The xml2js node-nvidia-smi itself loads (resolved from its folder, as Node does for it).
 const requireFromPkg = createRequire(require_resolve('node-nvidia-smi/package.json'));
@@ -90,35 +90,32 @@ afterAll(() => {
 const noSys = () => join(dir, 'no-sys');
 
 describe.skipIf(!posix)('GPU inventory through node-nvidia-smi (fake nvidia-smi on PATH)', () => {
-  it.skipIf(!hasSharedFixtures)(
-    '(a) a real Tesla T4 capture: devices, driver and processes, read by node-nvidia-smi',
-    async () => {
-      process.env.FAKE_SMI_XML = sharedFixture('nvidia-smi', 'xml', 'telegraf-tesla-t4.xml');
-      const inv = await gpuInventory({ platform: 'linux', sysRoot: noSys(), timeoutMs: 10_000 });
-      expect(inv.driverVersion).toBe('515.105.01');
-      expect(inv.devices).toEqual([
-        {
-          source: 'nvidia-smi',
-          id: '00000000:00:1E.0',
-          name: 'Tesla T4',
-          vendor: 'nvidia',
-          driver: 'nvidia 515.105.01',
-          memoryMiB: 15360,
-          memoryUsedMiB: 1032,
-          util: expect.any(Number),
-        },
-      ]);
-      expect(inv.processes.map((p) => [p.pid, p.name, p.source])).toEqual([
-        [675, '/usr/lib/xorg/Xorg', 'nvidia-smi'],
-        [5762, 'python', 'nvidia-smi'],
-      ]);
-      // Read by the package, not by the fallback (which would say so).
-      expect(inv.tools[0]).toEqual({ tool: 'nvidia-smi', ok: true, detail: '1 GPU, driver 515.105.01' });
-      expect(readFileSync(pidFile, 'utf8').trim().split('\n')).toHaveLength(1);
-    },
-  );
+  it('(a) a real Tesla T4 capture: devices, driver and processes, read by node-nvidia-smi', async () => {
+    process.env.FAKE_SMI_XML = captured('nvidia-smi', 'xml', 'telegraf-tesla-t4.xml');
+    const inv = await gpuInventory({ platform: 'linux', sysRoot: noSys(), timeoutMs: 10_000 });
+    expect(inv.driverVersion).toBe('515.105.01');
+    expect(inv.devices).toEqual([
+      {
+        source: 'nvidia-smi',
+        id: '00000000:00:1E.0',
+        name: 'Tesla T4',
+        vendor: 'nvidia',
+        driver: 'nvidia 515.105.01',
+        memoryMiB: 15360,
+        memoryUsedMiB: 1032,
+        util: expect.any(Number),
+      },
+    ]);
+    expect(inv.processes.map((p) => [p.pid, p.name, p.source])).toEqual([
+      [675, '/usr/lib/xorg/Xorg', 'nvidia-smi'],
+      [5762, 'python', 'nvidia-smi'],
+    ]);
+    // Read by the package, not by the fallback (which would say so).
+    expect(inv.tools[0]).toEqual({ tool: 'nvidia-smi', ok: true, detail: '1 GPU, driver 515.105.01' });
+    expect(readFileSync(pidFile, 'utf8').trim().split('\n')).toHaveLength(1);
+  });
 
-  it.skipIf(!hasSharedFixtures)('every captured XML: the package and our own reader agree field by field', async () => {
+  it('every captured XML: the package and our own reader agree field by field', async () => {
     const files = readdirSync(XML_DIR).filter((f) => f.endsWith('.xml'));
     expect(files.length).toBeGreaterThanOrEqual(5);
     const source = nodeNvidiaSmiSource();
@@ -169,21 +166,18 @@ describe.skipIf(!posix)('GPU inventory through node-nvidia-smi (fake nvidia-smi 
     expect(r).toEqual({ ok: false, reason: 'node-nvidia-smi: root element is <html>, not <nvidia_smi_log>' });
   });
 
-  it.skipIf(!hasSharedFixtures)(
-    'a warning on stderr (which node-nvidia-smi treats as failure): the built-in reader takes over and says why',
-    async () => {
-      process.env.FAKE_SMI_MODE = 'stderr-warning';
-      process.env.FAKE_SMI_XML = sharedFixture('nvidia-smi', 'xml', 'telegraf-tesla-t4.xml');
-      const inv = await gpuInventory({ platform: 'linux', sysRoot: noSys(), timeoutMs: 10_000 });
-      expect(inv.devices.map((d) => d.name)).toEqual(['Tesla T4']);
-      expect(inv.tools[0]).toEqual({
-        tool: 'nvidia-smi',
-        ok: true,
-        detail:
-          '1 GPU, driver 515.105.01 (read by the built-in parser: node-nvidia-smi could not read it (it printed on stderr: WARNING: infoROM is corrupted at gpu 0000:00:1E.0))',
-      });
-    },
-  );
+  it('a warning on stderr (which node-nvidia-smi treats as failure): the built-in reader takes over and says why', async () => {
+    process.env.FAKE_SMI_MODE = 'stderr-warning';
+    process.env.FAKE_SMI_XML = captured('nvidia-smi', 'xml', 'telegraf-tesla-t4.xml');
+    const inv = await gpuInventory({ platform: 'linux', sysRoot: noSys(), timeoutMs: 10_000 });
+    expect(inv.devices.map((d) => d.name)).toEqual(['Tesla T4']);
+    expect(inv.tools[0]).toEqual({
+      tool: 'nvidia-smi',
+      ok: true,
+      detail:
+        '1 GPU, driver 515.105.01 (read by the built-in parser: node-nvidia-smi could not read it (it printed on stderr: WARNING: infoROM is corrupted at gpu 0000:00:1E.0))',
+    });
+  });
 
   it('nvidia-smi not on PATH: the same sentence as before, and the package is not called', async () => {
     let called = false;
@@ -256,5 +250,3 @@ describe('xml2js (as node-nvidia-smi uses it) and prototype pollution', () => {
     },
   );
 });
-
-if (!hasSharedFixtures) console.warn(`scan-gpu-node-nvidia-smi: ${SHARED_FIXTURES_MISSING}`);

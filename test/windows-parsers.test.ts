@@ -24,7 +24,7 @@ import {
 } from '../main/engine/platform/windows/counter-parse.js';
 import { defaultPowershellPath } from '../main/engine/platform/windows/index.js';
 import { instanceBase } from '../main/engine/platform/windows/windows-procs.js';
-import { hasSharedFixtures, SHARED_FIXTURES_MISSING, sharedFixture } from './shared-fixtures.js';
+import { captured } from './captured.js';
 
 // Hand-made fixtures (no real capture of these counters exists: see test/fixtures/windows/README.md).
 const FIX = join(import.meta.dirname, 'fixtures', 'windows');
@@ -382,14 +382,11 @@ describe('commands built as argument arrays', () => {
   });
 });
 
-describe.skipIf(!hasSharedFixtures)('real nvidia-smi capture from Windows (shared fixtures)', () => {
+describe('real nvidia-smi capture from Windows (shared fixtures)', () => {
   it('shows why per-process GPU memory comes from the counters on Windows: WDDM hides it from nvidia-smi', () => {
-    const log = parseNvidiaSmiXml(
-      readFileSync(sharedFixture('nvidia-smi', 'xml', 'netdata-rtx-2080-win-wddm.xml'), 'utf8'),
-    );
+    const log = parseNvidiaSmiXml(readFileSync(captured('nvidia-smi', 'xml', 'netdata-rtx-2080-win-wddm.xml'), 'utf8'));
     const procs = log.gpus.flatMap((g) => g.processes);
     expect(procs.length).toBeGreaterThan(20);
     expect(procs.every((p) => p.usedMemoryMiB === null)).toBe(true);
   });
 });
-if (!hasSharedFixtures) console.warn(`windows-parsers: ${SHARED_FIXTURES_MISSING}`);

@@ -1,5 +1,5 @@
 /**
- * Turns a scenario plan into a trace v1 (`../shared/trace-format.md`): one header line, then one
+ * Turns a scenario plan into a trace v1 (`docs/trace-format.md`): one header line, then one
  * sample per tick listing every live process, identity fields only on a process's first sample,
  * `{"pid":N}` for processes that did nothing. Also returns the ground truth (which pids are the
  * miners, when they first loaded while the user was away).

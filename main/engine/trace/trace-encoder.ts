@@ -19,7 +19,7 @@ export interface EncoderOptions {
 }
 
 /**
- * Turns engine samples into trace v1 lines (`../shared/trace-format.md`). Identity fields go out
+ * Turns engine samples into trace v1 lines (`docs/trace-format.md`). Identity fields go out
  * the first time a process (pid + start time) appears, and again when a pid is reused by a new
  * process; idle processes shrink to `{"pid":N}`. `conns` goes out only when a process's list
  * differs from the last one written for it (the spec: "when present it replaces the last list").
