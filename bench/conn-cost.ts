@@ -6,8 +6,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
-import { LinuxConnTracker } from '../main/engine/net/conn-tracker.js';
-import { LinuxProcsCollector } from '../main/engine/procs/linux-procs.js';
+import { LinuxConnTracker } from '../main/engine/platform/linux/conn-tracker.js';
+import { LinuxProcsCollector } from '../main/engine/platform/linux/linux-procs.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

@@ -4,7 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { Engine } from '../main/engine/engine.js';
-import { LinuxProcsCollector } from '../main/engine/procs/linux-procs.js';
+import { LinuxProcsCollector } from '../main/engine/platform/linux/linux-procs.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

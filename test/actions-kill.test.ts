@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { killProcess } from '../main/engine/actions/process-actions.js';
-import { LinuxProcsCollector } from '../main/engine/procs/linux-procs.js';
+import { LinuxProcsCollector } from '../main/engine/platform/linux/linux-procs.js';
 import { killAndWait, sleep, spawnBurner, waitFor } from './helpers/processes.js';
 import { procState, targetOf } from './helpers/proc-target.js';
 

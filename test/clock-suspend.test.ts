@@ -14,7 +14,7 @@ import type { EngineSample } from '../shared/engine-types.js';
 import type { TraceSample } from '../shared/trace.js';
 import { Detector, MAX_STEP_MS } from '../main/engine/detect/detector.js';
 import { buildStream, type Segment, type SimProc, wobble } from '../main/engine/detect/sample-builder.js';
-import { LinuxProcsCollector } from '../main/engine/procs/linux-procs.js';
+import { LinuxProcsCollector } from '../main/engine/platform/linux/linux-procs.js';
 import { combine } from '../main/engine/sampler.js';
 import { TraceEncoder } from '../main/engine/trace/trace-encoder.js';
 import { killAndWait, sleep, spawnBurner, spawnSleeper } from './helpers/processes.js';

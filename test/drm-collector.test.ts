@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DrmCollector } from '../main/engine/gpu/drm/drm-collector.js';
-import type { GpuReading } from '../main/engine/gpu/gpu-types.js';
+import { DrmCollector } from '../main/engine/platform/linux/drm/drm-collector.js';
+import type { GpuReading } from '../main/engine/platform/gpu.js';
 import { bump, countingFs, FakeDrmTree, setKey } from './drm-fake-tree.js';
 import { captured } from './captured.js';
 

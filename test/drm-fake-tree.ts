@@ -6,7 +6,7 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type DrmFs, nodeDrmFs } from '../main/engine/gpu/drm/drm-fs.js';
+import { type DrmFs, nodeDrmFs } from '../main/engine/platform/linux/drm/drm-fs.js';
 
 export class FakeDrmTree {
   readonly root = mkdtempSync(join(tmpdir(), 'idlewatch-drm-'));

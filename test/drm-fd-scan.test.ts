@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DrmCollector } from '../main/engine/gpu/drm/drm-collector.js';
-import { DrmFdScanner, isDrmFdLink } from '../main/engine/gpu/drm/drm-fd-scan.js';
-import { type DrmFs, deviceMajor, nodeDrmFs } from '../main/engine/gpu/drm/drm-fs.js';
+import { DrmCollector } from '../main/engine/platform/linux/drm/drm-collector.js';
+import { DrmFdScanner, isDrmFdLink } from '../main/engine/platform/linux/drm/drm-fd-scan.js';
+import { type DrmFs, deviceMajor, nodeDrmFs } from '../main/engine/platform/linux/drm/drm-fs.js';
 import { countingFs, FakeDrmTree } from './drm-fake-tree.js';
 
 /** A minimal DRM client (synthetic, so this file runs without the shared captures). */

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { clientMemoryMiB, type DrmFdinfo, parseFdinfo } from '../main/engine/gpu/drm/fdinfo-parse.js';
+import { clientMemoryMiB, type DrmFdinfo, parseFdinfo } from '../main/engine/platform/linux/drm/fdinfo-parse.js';
 import { captured } from './captured.js';
 
 const KiB = 1 / 1024; // in MiB

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assignOwners, busiestEngine, clientRate, sumByProcess } from '../main/engine/gpu/drm/drm-usage.js';
-import type { DrmFdinfo } from '../main/engine/gpu/drm/fdinfo-parse.js';
+import { assignOwners, busiestEngine, clientRate, sumByProcess } from '../main/engine/platform/linux/drm/drm-usage.js';
+import type { DrmFdinfo } from '../main/engine/platform/linux/drm/fdinfo-parse.js';
 
 function info(over: Partial<DrmFdinfo>): DrmFdinfo {
   return {

@@ -23,11 +23,11 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { EngineSample, EngineUser, SourceStatus } from '../shared/engine-types.js';
-import { NvidiaCollector } from '../main/engine/gpu/nvidia/nvidia-collector.js';
-import { LinuxProcsCollector, type LinuxProcsOptions } from '../main/engine/procs/linux-procs.js';
-import type { ProcsReading, ProcsSampleOptions } from '../main/engine/procs/proc-types.js';
+import { NvidiaCollector } from '../main/engine/platform/nvidia/nvidia-collector.js';
+import { LinuxProcsCollector, type LinuxProcsOptions } from '../main/engine/platform/linux/linux-procs.js';
+import type { ProcsReading, ProcsSampleOptions } from '../main/engine/platform/procs.js';
 import { type IdleProvider, Sampler } from '../main/engine/sampler.js';
-import { LinuxCpuCollector } from '../main/engine/system/linux-cpu.js';
+import { LinuxCpuCollector } from '../main/engine/platform/linux/linux-cpu.js';
 import { killAndWait, sleep, spawnBurner, spawnSleeper, waitFor } from './helpers/processes.js';
 import { REPO_ROOT } from './captured.js';
 

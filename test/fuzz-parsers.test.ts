@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { clientMemoryMiB, type DrmFdinfo, parseFdinfo } from '../main/engine/gpu/drm/fdinfo-parse.js';
+import { clientMemoryMiB, type DrmFdinfo, parseFdinfo } from '../main/engine/platform/linux/drm/fdinfo-parse.js';
 import {
   parseComputeApps,
   parseQueryGpuLine,
@@ -23,12 +23,22 @@ import {
   QUERY_COMPUTE_APPS_FIELDS,
   QUERY_GPU_FIELD_SETS,
   type SmiGpuRow,
-} from '../main/engine/gpu/nvidia/csv-parse.js';
-import { PMON_ENGINE_COLUMNS, type PmonFrame, type PmonProc, parsePmon } from '../main/engine/gpu/nvidia/pmon-parse.js';
-import { parseSmiNumber } from '../main/engine/gpu/nvidia/smi-values.js';
-import { parseNvidiaSmiXml, parseXml, type XmlElement, XmlParseError } from '../main/engine/gpu/nvidia/xml-parse.js';
-import { cmdlineText } from '../main/engine/procs/linux-procs.js';
-import { ProcFileReader, type ProcStat, parseProcStat } from '../main/engine/procs/proc-file.js';
+} from '../main/engine/platform/nvidia/csv-parse.js';
+import {
+  PMON_ENGINE_COLUMNS,
+  type PmonFrame,
+  type PmonProc,
+  parsePmon,
+} from '../main/engine/platform/nvidia/pmon-parse.js';
+import { parseSmiNumber } from '../main/engine/platform/nvidia/smi-values.js';
+import {
+  parseNvidiaSmiXml,
+  parseXml,
+  type XmlElement,
+  XmlParseError,
+} from '../main/engine/platform/nvidia/xml-parse.js';
+import { cmdlineText } from '../main/engine/platform/linux/linux-procs.js';
+import { ProcFileReader, type ProcStat, parseProcStat } from '../main/engine/platform/linux/proc-file.js';
 import { readTrace, TraceError } from '../main/engine/trace/trace-reader.js';
 
 const SEED = 20_261_126;

@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ABSTRACT_SOCKET_REASON, abstractSocketsWork } from '../main/engine/idle/abstract-socket.js';
-import { busAddress, endpointOf, parseDbusAddresses } from '../main/engine/idle/dbus-address.js';
-import { DbusConnection } from '../main/engine/idle/dbus-connection.js';
-import { DbusConnectError, splitSignature } from '../main/engine/idle/dbus-types.js';
+import { ABSTRACT_SOCKET_REASON, abstractSocketsWork } from '../main/engine/platform/linux/idle/abstract-socket.js';
+import { busAddress, endpointOf, parseDbusAddresses } from '../main/engine/platform/linux/idle/dbus-address.js';
+import { DbusConnection } from '../main/engine/platform/linux/idle/dbus-connection.js';
+import { DbusConnectError, splitSignature } from '../main/engine/platform/linux/idle/dbus-types.js';
 import {
   DbusWireError,
   decodeHeader,
@@ -12,8 +12,8 @@ import {
   type Message,
   MessageType,
   messageFrame,
-} from '../main/engine/idle/dbus-wire.js';
-import { GnomeMutterIdleSource } from '../main/engine/idle/gnome-mutter.js';
+} from '../main/engine/platform/linux/idle/dbus-wire.js';
+import { GnomeMutterIdleSource } from '../main/engine/platform/linux/idle/gnome-mutter.js';
 import { ReconnectBackoff } from '../main/engine/idle/reconnect-backoff.js';
 import { findOnPath } from '../main/engine/util/exec.js';
 import { withFakeDesktop } from './fakes/idle-fake-desktop.js';

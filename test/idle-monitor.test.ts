@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Availability } from '../main/engine/collector.js';
-import { defaultIdleSources, defaultInhibitorSource, IdleMonitor } from '../main/engine/idle/idle-monitor.js';
-import type { IdleRead, InhibitorSource } from '../main/engine/idle/idle-types.js';
+import type { Availability } from '../main/engine/platform/collector.js';
+import { IdleMonitor } from '../main/engine/idle/idle-monitor.js';
+import { desktopIdleSources, platformCollectors } from '../main/engine/platform/select.js';
+import type { IdleRead, InhibitorSource } from '../main/engine/platform/idle.js';
 import { parseIdleTimeline, ScriptedIdleSource, timelineAt } from '../main/engine/idle/scripted.js';
 
 /** A scripted source whose next reading (or failure) the test sets directly. */
@@ -80,17 +81,17 @@ describe('IdleMonitor state', () => {
   });
 
   it('a platform without sources says why (the reason travels on the default list)', async () => {
-    const sources = defaultIdleSources('win32', {});
+    const sources = desktopIdleSources('win32', {});
     expect(sources).toHaveLength(0);
     expect(sources.reason).toMatch(/win32/);
-    expect(defaultInhibitorSource('darwin', {})).toBeNull();
+    expect(platformCollectors('darwin', 1000, {}).inhibitors).toBeNull();
     const m = new IdleMonitor({ sources, idleThresholdSec: 60 });
     expect(await m.read(0)).toEqual({ state: 'unknown', idleSec: null, source: null });
     expect(m.status().detail).toBe(sources.reason);
   });
 
   it('the Linux order: GNOME Mutter, freedesktop ScreenSaver, X11, logind', () => {
-    const sources = defaultIdleSources('linux', {});
+    const sources = desktopIdleSources('linux', {});
     expect(sources.map((s) => s.id)).toEqual([
       'idle.gnome-mutter',
       'idle.freedesktop-screensaver',
@@ -98,7 +99,7 @@ describe('IdleMonitor state', () => {
       'idle.logind',
     ]);
     expect(sources.reason).toBeNull();
-    expect(defaultInhibitorSource('linux', {})?.id).toBe('idle.inhibitors');
+    expect(platformCollectors('linux', 1000, {}).inhibitors?.id).toBe('idle.inhibitors');
   });
 
   it('rejects a bad threshold and duplicate source ids', () => {

@@ -6,11 +6,11 @@ import {
   parseBusctlCallJson,
   parseBusctlPropertiesJson,
   parseGdbusReply,
-} from '../main/engine/idle/dbus-call.js';
-import { DbusCallError } from '../main/engine/idle/dbus-types.js';
-import { parseGVariantText } from '../main/engine/idle/gvariant-text.js';
-import { gnomeIdleInhibitorName, logindIdleInhibitors } from '../main/engine/idle/inhibitors.js';
-import { logindIdleRead, parseLogindProps } from '../main/engine/idle/logind.js';
+} from '../main/engine/platform/linux/idle/dbus-call.js';
+import { DbusCallError } from '../main/engine/platform/linux/idle/dbus-types.js';
+import { parseGVariantText } from '../main/engine/platform/linux/idle/gvariant-text.js';
+import { gnomeIdleInhibitorName, logindIdleInhibitors } from '../main/engine/platform/linux/idle/inhibitors.js';
+import { logindIdleRead, parseLogindProps } from '../main/engine/platform/linux/idle/logind.js';
 
 describe('gdbus replies (GVariant text)', () => {
   it.each([

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdleMonitor } from '../main/engine/idle/idle-monitor.js';
-import { findCookie, parseXauthority, XauFamily } from '../main/engine/idle/xauthority.js';
-import { endpointsFor, parseDisplay } from '../main/engine/idle/x11-native.js';
-import { parseXprintidle, X11IdleSource } from '../main/engine/idle/x11-xprintidle.js';
+import { findCookie, parseXauthority, XauFamily } from '../main/engine/platform/linux/idle/xauthority.js';
+import { endpointsFor, parseDisplay } from '../main/engine/platform/linux/idle/x11-native.js';
+import { parseXprintidle, X11IdleSource } from '../main/engine/platform/linux/idle/x11-xprintidle.js';
 import { findOnPath, runFile } from '../main/engine/util/exec.js';
 import { Xvfb } from './fakes/idle-xvfb.js';
 

@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cmdlineText, LinuxProcsCollector } from '../main/engine/procs/linux-procs.js';
-import { parseProcStat } from '../main/engine/procs/proc-file.js';
+import { cmdlineText, LinuxProcsCollector } from '../main/engine/platform/linux/linux-procs.js';
+import { parseProcStat } from '../main/engine/platform/linux/proc-file.js';
 import { killAndWait, sleep, spawnBurner, spawnSleeper, waitFor } from './helpers/processes.js';
 
 const linux = process.platform === 'linux';

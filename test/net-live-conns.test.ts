@@ -10,12 +10,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineSample, EngineUser, SourceStatus } from '../shared/engine-types.js';
 import type { TraceConn, TraceHeader } from '../shared/trace.js';
 import { Detector } from '../main/engine/detect/detector.js';
-import { LinuxConnTracker } from '../main/engine/net/conn-tracker.js';
-import type { ProcNetFs } from '../main/engine/net/proc-net.js';
-import { LinuxProcsCollector } from '../main/engine/procs/linux-procs.js';
-import type { ProcReading, ProcsReading } from '../main/engine/procs/proc-types.js';
+import { LinuxConnTracker } from '../main/engine/platform/linux/conn-tracker.js';
+import type { ProcNetFs } from '../main/engine/platform/linux/proc-net.js';
+import { LinuxProcsCollector } from '../main/engine/platform/linux/linux-procs.js';
+import type { ProcReading, ProcsReading } from '../main/engine/platform/procs.js';
 import { combine, type IdleProvider, Sampler } from '../main/engine/sampler.js';
-import { LinuxCpuCollector } from '../main/engine/system/linux-cpu.js';
+import { LinuxCpuCollector } from '../main/engine/platform/linux/linux-cpu.js';
 import { TraceEncoder } from '../main/engine/trace/trace-encoder.js';
 import { killAndWait, sleep, spawnSleeper, waitFor } from './helpers/processes.js';
 

@@ -8,7 +8,7 @@ import {
   loadMiningDomains,
   parseDomainList,
   shippedDomainListPath,
-} from '../main/engine/net/mining-domains.js';
+} from '../main/engine/detect/mining-domains.js';
 import { REPO_ROOT } from './captured.js';
 
 describe('mining-domain list', () => {

@@ -13,7 +13,7 @@ import {
   readSocketInodes,
   socketInode,
   toTraceConn,
-} from '../main/engine/net/proc-net.js';
+} from '../main/engine/platform/linux/proc-net.js';
 
 // Hand-made tables in the kernel's layout, as a little-endian machine prints them.
 const TCP = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode

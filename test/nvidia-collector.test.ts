@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { GpuReading } from '../main/engine/gpu/gpu-types.js';
-import { NvidiaCollector, type NvidiaCollectorOptions } from '../main/engine/gpu/nvidia/nvidia-collector.js';
+import type { GpuReading } from '../main/engine/platform/gpu.js';
+import { NvidiaCollector, type NvidiaCollectorOptions } from '../main/engine/platform/nvidia/nvidia-collector.js';
 import { captured, REPO_ROOT } from './captured.js';
 
 // The collector against a fake nvidia-smi (test/fakes/fake-nvidia-smi.cjs) copied into a temp

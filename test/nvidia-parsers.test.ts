@@ -7,12 +7,17 @@ import {
   parseSmiCsv,
   QUERY_COMPUTE_APPS_FIELDS,
   QUERY_GPU_FIELD_SETS,
-} from '../main/engine/gpu/nvidia/csv-parse.js';
-import { procsFromFrame } from '../main/engine/gpu/nvidia/nvidia-collector.js';
-import { type PmonFrame, PmonFrameAssembler, parsePmon, parsePmonLine } from '../main/engine/gpu/nvidia/pmon-parse.js';
-import { classifyQueryGpuRun, describeSmiExit, smiGarbageReason } from '../main/engine/gpu/nvidia/smi-probe.js';
-import { parseSmiNumber } from '../main/engine/gpu/nvidia/smi-values.js';
-import { parseNvidiaSmiXml, parseXml, XmlParseError } from '../main/engine/gpu/nvidia/xml-parse.js';
+} from '../main/engine/platform/nvidia/csv-parse.js';
+import { procsFromFrame } from '../main/engine/platform/nvidia/nvidia-collector.js';
+import {
+  type PmonFrame,
+  PmonFrameAssembler,
+  parsePmon,
+  parsePmonLine,
+} from '../main/engine/platform/nvidia/pmon-parse.js';
+import { classifyQueryGpuRun, describeSmiExit, smiGarbageReason } from '../main/engine/platform/nvidia/smi-probe.js';
+import { parseSmiNumber } from '../main/engine/platform/nvidia/smi-values.js';
+import { parseNvidiaSmiXml, parseXml, XmlParseError } from '../main/engine/platform/nvidia/xml-parse.js';
 import { captured } from './captured.js';
 
 const read = (...parts: string[]): string => readFileSync(captured(...parts), 'utf8');

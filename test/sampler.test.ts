@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineUser, SourceStatus } from '../shared/engine-types.js';
-import type { Availability, Collector } from '../main/engine/collector.js';
-import type { GpuReading } from '../main/engine/gpu/gpu-types.js';
+import type { Availability, Collector } from '../main/engine/platform/collector.js';
+import type { GpuReading } from '../main/engine/platform/gpu.js';
 import { compact } from '../main/engine/history.js';
-import { LinuxProcsCollector } from '../main/engine/procs/linux-procs.js';
-import type { ProcsCollector, ProcsReading, ProcsSampleOptions } from '../main/engine/procs/proc-types.js';
+import { LinuxProcsCollector } from '../main/engine/platform/linux/linux-procs.js';
+import type { ProcsCollector, ProcsReading, ProcsSampleOptions } from '../main/engine/platform/procs.js';
 import { combine, type IdleProvider, Sampler } from '../main/engine/sampler.js';
-import { type CpuReading, LinuxCpuCollector } from '../main/engine/system/linux-cpu.js';
+import type { CpuReading } from '../main/engine/platform/cpu.js';
+import { LinuxCpuCollector } from '../main/engine/platform/linux/linux-cpu.js';
 import { killAndWait, sleep, spawnBurner } from './helpers/processes.js';
 
 /** A GPU source at the true system edge (no GPU here), typed against the real interface. */

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseNvidiaSmiXml } from '../main/engine/gpu/nvidia/xml-parse.js';
+import { parseNvidiaSmiXml } from '../main/engine/platform/nvidia/xml-parse.js';
 import { gpuInventory } from '../main/engine/scan/gpu-inventory.js';
 import { callNodeNvidiaSmi, nodeNvidiaSmiSource, smiLogFromXml2js } from '../main/engine/scan/nvidia-smi-node.js';
 import { captured, REPO_ROOT } from './captured.js';

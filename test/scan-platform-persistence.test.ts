@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DomainList } from '../main/engine/net/mining-domains.js';
+import { DomainList } from '../main/engine/detect/mining-domains.js';
 import { parseCsv } from '../main/engine/scan/csv.js';
 import { collectLaunchd, launchdCommand, parseLaunchdPlist } from '../main/engine/scan/darwin-launchd.js';
 import { runDeepScan } from '../main/engine/scan/deep-scan.js';

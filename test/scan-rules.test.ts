@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DomainList } from '../main/engine/net/mining-domains.js';
+import { DomainList } from '../main/engine/detect/mining-domains.js';
 import { browserProcessInfo } from '../main/engine/scan/browser-roles.js';
 import { checkCommand, shellRuns } from '../main/engine/scan/command-rules.js';
 import { FindingSet, parentChain } from '../main/engine/scan/findings.js';

@@ -2,9 +2,10 @@ import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { ProcsReading } from '../main/engine/procs/proc-types.js';
-import { helperArgs, samplerArgs } from '../main/engine/platform/windows/commands.js';
-import { createWindowsCollectors, type WindowsCollectors } from '../main/engine/platform/windows/index.js';
+import type { ProcsReading } from '../main/engine/platform/procs.js';
+import { helperArgs, samplerArgs } from '../main/engine/platform/win32/commands.js';
+import type { PlatformCollectors } from '../main/engine/platform/bundle.js';
+import { createWindowsCollectors } from '../main/engine/platform/win32/index.js';
 
 // The collectors run for real (long-lived child, line splitting, parsing, restarts) against a
 // fake powershell.exe that replays the hand-made fixtures of test/fixtures/windows/.
@@ -17,14 +18,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const T0 = Date.UTC(2024, 2, 1, 12, 0, 0);
 let seq = 0;
-let open: WindowsCollectors | null = null;
+let open: PlatformCollectors | null = null;
 
 afterEach(async () => {
   if (open) await stopAll(open);
   open = null;
 });
 
-async function stopAll(c: WindowsCollectors): Promise<void> {
+async function stopAll(c: PlatformCollectors): Promise<void> {
   await Promise.all([
     c.procs.stop(),
     c.cpu.stop(),

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseNvidiaSmiXml } from '../main/engine/gpu/nvidia/xml-parse.js';
+import { parseNvidiaSmiXml } from '../main/engine/platform/nvidia/xml-parse.js';
 import {
   helperArgs,
   helperScript,
@@ -11,7 +11,7 @@ import {
   SAMPLER_COUNTERS,
   samplerArgs,
   samplerScript,
-} from '../main/engine/platform/windows/commands.js';
+} from '../main/engine/platform/win32/commands.js';
 import {
   aggregateGpu,
   type CounterFrame,
@@ -21,9 +21,9 @@ import {
   parseGpuMemoryInstance,
   parseIdentRows,
   parseSamplerLine,
-} from '../main/engine/platform/windows/counter-parse.js';
-import { defaultPowershellPath } from '../main/engine/platform/windows/index.js';
-import { instanceBase } from '../main/engine/platform/windows/windows-procs.js';
+} from '../main/engine/platform/win32/counter-parse.js';
+import { defaultPowershellPath } from '../main/engine/platform/win32/index.js';
+import { instanceBase } from '../main/engine/platform/win32/windows-procs.js';
 import { captured } from './captured.js';
 
 // Hand-made fixtures (no real capture of these counters exists: see test/fixtures/windows/README.md).

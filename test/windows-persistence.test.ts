@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runDeepScan } from '../main/engine/scan/deep-scan.js';
-import { DomainList } from '../main/engine/net/mining-domains.js';
+import { DomainList } from '../main/engine/detect/mining-domains.js';
 import { ScanContext } from '../main/engine/scan/scan-context.js';
 import { nodeScanFs } from '../main/engine/scan/scan-fs.js';
 import {

@@ -4,8 +4,9 @@
 // main/engine/host/.
 import type { EngineToMain } from '../engine/host/protocol.js';
 import { type EnginePort, reportCrashes, runEngineHost } from '../engine/host/engine-host.js';
-import { defaultIdleSources } from '../engine/idle/default-sources.js';
 import { firstReadable, PushedIdleSource } from '../engine/idle/pushed-idle.js';
+import { desktopIdleSources } from '../engine/platform/select.js';
+import { currentPlatform } from '../engine/engine.js';
 import { EngineService } from '../engine/service/engine-service.js';
 import { defaultDataDir } from '../engine/store/data-dir.js';
 
@@ -28,7 +29,7 @@ reportCrashes(port, exit);
 // Idle sources, best first: Electron's powerMonitor readings pushed by the app, then the engine's own
 // desktop sources. The pushed source refuses itself on Wayland (where Electron reads 0 forever) and
 // once its zeros disagree with the desktop's own sources, so those take over there.
-const own = defaultIdleSources(process.platform, process.env);
+const own = desktopIdleSources(currentPlatform(), process.env);
 const pushed = new PushedIdleSource({ crossCheck: firstReadable(own) });
 
 void runEngineHost(

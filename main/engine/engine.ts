@@ -1,16 +1,14 @@
 import type { EngineSnapshot, SourceStatus } from '../../shared/engine-types.js';
 import type { Platform } from '../../shared/trace.js';
-import type { Availability, Collector } from './collector.js';
-import type { GpuReading } from './gpu/gpu-types.js';
-import { defaultInhibitorSource } from './idle/default-sources.js';
-import { defaultIdleSources, IdleMonitor, type IdleSourceList } from './idle/idle-monitor.js';
-import type { IdleSource } from './idle/idle-types.js';
-import { type ConnSource, LinuxConnTracker } from './net/conn-tracker.js';
-import { logicalCores } from './procs/linux-procs.js';
-import type { ProcsReading } from './procs/proc-types.js';
+import type { Availability, Collector } from './platform/collector.js';
+import type { GpuReading } from './platform/gpu.js';
+import { IdleMonitor } from './idle/idle-monitor.js';
+import type { ConnSource } from './platform/conns.js';
+import { type CpuReading, logicalCores } from './platform/cpu.js';
+import type { IdleSource } from './platform/idle.js';
+import type { ProcsReading } from './platform/procs.js';
 import { platformCollectors } from './platform/select.js';
 import { type IdleProvider, Sampler } from './sampler.js';
-import type { CpuReading } from './system/linux-cpu.js';
 
 export const DEFAULT_INTERVAL_MS = 1000;
 export const DEFAULT_IDLE_THRESHOLD_SEC = 60;
@@ -52,7 +50,6 @@ export class Engine {
     this.platform = currentPlatform();
     const intervalMs = opts.intervalMs ?? DEFAULT_INTERVAL_MS;
     this.idleThresholdSec = opts.idleThresholdSec ?? DEFAULT_IDLE_THRESHOLD_SEC;
-    const linux = this.platform === 'linux';
     const chosen = platformCollectors(this.platform, intervalMs);
     this.procs = chosen.procs;
     this.cpu = chosen.cpu;
@@ -62,10 +59,8 @@ export class Engine {
       this.idleMonitor = null;
     } else {
       this.idleMonitor = new IdleMonitor({
-        sources:
-          opts.idleSources ??
-          withPlatformSources(defaultIdleSources(process.platform, process.env), chosen.idleSources),
-        inhibitors: defaultInhibitorSource(process.platform, process.env),
+        sources: opts.idleSources ?? chosen.idleSources,
+        inhibitors: chosen.inhibitors,
         idleThresholdSec: this.idleThresholdSec,
       });
       this.idle = this.idleMonitor;
@@ -77,7 +72,7 @@ export class Engine {
       idle: this.idle,
       intervalMs,
       historyCapacity: opts.historyCapacity ?? DEFAULT_HISTORY_CAPACITY,
-      conns: (opts.conns === undefined ? (linux ? new LinuxConnTracker() : null) : opts.conns) ?? undefined,
+      conns: (opts.conns === undefined ? chosen.conns : opts.conns) ?? undefined,
     });
   }
 
@@ -136,10 +131,4 @@ export class Engine {
 export function currentPlatform(): Platform {
   const p = process.platform;
   return p === 'win32' || p === 'darwin' ? p : 'linux';
-}
-
-/** The desktop's idle sources, then the platform collectors' own (Windows GetLastInputInfo, macOS HIDIdleTime). */
-function withPlatformSources(desktop: IdleSourceList, own: IdleSource[]): IdleSourceList {
-  if (own.length === 0) return desktop;
-  return Object.assign([...desktop, ...own], { reason: null });
 }

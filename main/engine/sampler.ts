@@ -1,10 +1,10 @@
 import type { EngineGpu, EngineProc, EngineSample, EngineUser, SourceStatus } from '../../shared/engine-types.js';
-import type { Collector } from './collector.js';
-import type { GpuProcReading, GpuReading } from './gpu/gpu-types.js';
+import type { Collector } from './platform/collector.js';
+import type { GpuProcReading, GpuReading } from './platform/gpu.js';
 import { History } from './history.js';
-import type { ConnEntry, ConnSource } from './net/conn-tracker.js';
-import type { ProcReading, ProcsCollector, ProcsReading } from './procs/proc-types.js';
-import type { CpuReading } from './system/linux-cpu.js';
+import type { ConnEntry, ConnSource } from './platform/conns.js';
+import type { ProcReading, ProcsCollector, ProcsReading } from './platform/procs.js';
+import type { CpuReading } from './platform/cpu.js';
 
 /** Where the sampler learns whether the user is at the machine (the idle monitor, or a scripted one in tests). */
 export interface IdleProvider {

@@ -3,16 +3,16 @@
  * freedesktop screen saver, logind, GNOME's session manager), so the D-Bus idle sources are
  * tested against a real bus, both over the native client and through the real gdbus and busctl
  * programs. The services speak through the production connection and wire code
- * (main/engine/idle/dbus-connection.ts, dbus-wire.ts): python3-dbus and gi are not installed
+ * (main/engine/platform/linux/idle/dbus-connection.ts, dbus-wire.ts): python3-dbus and gi are not installed
  * here, and gdbus/busctl cannot serve.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DbusConnection } from '../../main/engine/idle/dbus-connection.js';
-import { splitSignature } from '../../main/engine/idle/dbus-types.js';
-import type { Message, Variant } from '../../main/engine/idle/dbus-wire.js';
+import { DbusConnection } from '../../main/engine/platform/linux/idle/dbus-connection.js';
+import { splitSignature } from '../../main/engine/platform/linux/idle/dbus-types.js';
+import type { Message, Variant } from '../../main/engine/platform/linux/idle/dbus-wire.js';
 
 /** A D-Bus error a fake method answers with, e.g. org.freedesktop.DBus.Error.NotSupported. */
 export class DbusErrorReply extends Error {

@@ -5,7 +5,7 @@
  * Usage: node procs-as-user.mjs PID_TO_REPORT
  */
 import { readFileSync, readlinkSync } from 'node:fs';
-import { LinuxProcsCollector } from '../../main/engine/procs/linux-procs.js';
+import { LinuxProcsCollector } from '../../main/engine/platform/linux/linux-procs.js';
 
 function denied(read: () => unknown): boolean {
   try {

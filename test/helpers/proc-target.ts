@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { ActionTarget } from '../../shared/actions.js';
 import { readLinuxProcState } from '../../main/engine/actions/linux-proc-state.js';
-import { parseProcStat } from '../../main/engine/procs/proc-file.js';
+import { parseProcStat } from '../../main/engine/platform/linux/proc-file.js';
 
 /** The identity of a live pid, read the way the engine reads it. */
 export function targetOf(pid: number | undefined): ActionTarget {

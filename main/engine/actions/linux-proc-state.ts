@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readlinkSync, statSync } from 'node:fs';
-import { cmdlineText } from '../procs/linux-procs.js';
-import { parseProcStat } from '../procs/proc-file.js';
+import { cmdlineText } from '../platform/linux/linux-procs.js';
+import { parseProcStat } from '../platform/linux/proc-file.js';
 
 /** The kernel marks its own threads with this task flag (include/linux/sched.h). */
 const PF_KTHREAD = 0x00200000;

@@ -1,4 +1,4 @@
-import { UserNames } from '../procs/users.js';
+import { UserNames } from '../platform/linux/users.js';
 import { readLinuxProcDetails, readLinuxProcState } from './linux-proc-state.js';
 
 /** A process as an action sees it right before acting. */

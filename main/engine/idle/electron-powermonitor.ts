@@ -1,5 +1,5 @@
-import type { Availability } from '../collector.js';
-import type { IdleRead, IdleSource } from './idle-types.js';
+import type { Availability } from '../platform/collector.js';
+import type { IdleRead, IdleSource } from '../platform/idle.js';
 
 /**
  * The part of Electron's `powerMonitor` this source uses. The engine must run under plain Node,

@@ -1,8 +1,6 @@
 import type { TraceUser, UserState } from '../../../shared/trace.js';
-import type { Availability, Collector, SourceStatus } from '../collector.js';
-import type { IdleRead, IdleSource, InhibitorSource } from './idle-types.js';
-
-export { defaultIdleSources, defaultInhibitorSource, type IdleSourceList } from './default-sources.js';
+import type { Availability, Collector, SourceStatus } from '../platform/collector.js';
+import type { IdleRead, IdleSource, InhibitorSource } from '../platform/idle.js';
 
 /** One monitor reading: the trace's user fields plus the id of the source that produced them. */
 export type IdleReading = TraceUser & { source: string | null };
@@ -40,7 +38,7 @@ export interface IdleMonitorOptions {
   maxReuseMs?: number;
   /** How long an inhibitor list is reused. Default 10 s. */
   inhibitorIntervalMs?: number;
-  /** Shown in status() when `sources` is empty. Default: the `reason` a defaultIdleSources() list carries. */
+  /** Shown in status() when `sources` is empty. Default: the `reason` an IdleSourceList carries. */
   noSourcesReason?: string;
 }
 

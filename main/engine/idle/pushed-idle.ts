@@ -1,6 +1,6 @@
-import type { Availability } from '../collector.js';
+import type { Availability } from '../platform/collector.js';
 import { PowerMonitorIdleSource, type PowerMonitorIdleSourceOptions } from './electron-powermonitor.js';
-import type { IdleRead, IdleSource } from './idle-types.js';
+import type { IdleRead, IdleSource } from '../platform/idle.js';
 
 /** One powerMonitor reading as the app's main process pushes it to the engine process (about once a second). */
 export interface PushedIdleReading {

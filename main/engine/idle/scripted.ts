@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
-import type { Availability } from '../collector.js';
-import type { IdleRead, IdleSource } from './idle-types.js';
+import type { Availability } from '../platform/collector.js';
+import type { IdleRead, IdleSource } from '../platform/idle.js';
 
 /** Produces each reading; throwing makes the read fail, as a broken real source would. */
 export type IdleScript = () => IdleRead | Promise<IdleRead>;

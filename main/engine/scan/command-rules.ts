@@ -8,7 +8,7 @@ import type { Severity } from '../../../shared/detection.js';
 import type { Platform } from '../../../shared/trace.js';
 import { firstArg, minerSignature } from '../detect/identity.js';
 import { baseName, plainName, systemNameImpostor } from '../detect/provenance.js';
-import { type DomainList, findListedHosts } from '../net/mining-domains.js';
+import { type DomainList, findListedHosts } from '../detect/mining-domains.js';
 import { locationFindings } from './path-rules.js';
 
 export interface CommandVerdict {

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import { parseXml, type XmlElement } from '../gpu/nvidia/xml-parse.js';
+import { parseXml, type XmlElement } from '../platform/nvidia/xml-parse.js';
 import type { CollectedEntry } from './persistence-types.js';
 import { abortable, type ScanContext } from './scan-context.js';
 import type { ToolRunner } from './windows-persistence.js';

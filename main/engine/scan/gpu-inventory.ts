@@ -7,9 +7,9 @@
  */
 import type { ScanGpuDevice, ScanGpuInventory } from '../../../shared/scan.js';
 import type { Platform } from '../../../shared/trace.js';
-import { listDrmCards } from '../gpu/drm/drm-sysfs.js';
-import { type DrmFs, nodeDrmFs } from '../gpu/drm/drm-fs.js';
-import { parseNvidiaSmiXml, type SmiXmlLog } from '../gpu/nvidia/xml-parse.js';
+import { listDrmCards } from '../platform/linux/drm/drm-sysfs.js';
+import { type DrmFs, nodeDrmFs } from '../platform/linux/drm/drm-fs.js';
+import { parseNvidiaSmiXml, type SmiXmlLog } from '../platform/nvidia/xml-parse.js';
 import { findOnPath, runFile } from '../util/exec.js';
 import {
   NOT_ON_PATH,

@@ -10,8 +10,8 @@
  * to exit on its own (its output, should it come, is dropped).
  */
 import nvidiaSmi from 'node-nvidia-smi';
-import { parseSmiNumber, parseSmiText, busiest } from '../gpu/nvidia/smi-values.js';
-import { parseNvidiaSmiXml, type SmiXmlGpu, type SmiXmlLog, type SmiXmlProcess } from '../gpu/nvidia/xml-parse.js';
+import { parseSmiNumber, parseSmiText, busiest } from '../platform/nvidia/smi-values.js';
+import { parseNvidiaSmiXml, type SmiXmlGpu, type SmiXmlLog, type SmiXmlProcess } from '../platform/nvidia/xml-parse.js';
 import { findOnPath } from '../util/exec.js';
 
 export type NvidiaSmiLogResult =

@@ -4,7 +4,7 @@
  * consumer) and how to remove them.
  */
 import type { PersistenceEntry, PersistenceKind, ScanAction } from '../../../shared/scan.js';
-import type { DomainList } from '../net/mining-domains.js';
+import type { DomainList } from '../detect/mining-domains.js';
 import { type CommandVerdict, checkCommand, maxSeverity } from './command-rules.js';
 import { collectLaunchd } from './darwin-launchd.js';
 import type { NewFinding } from './findings.js';

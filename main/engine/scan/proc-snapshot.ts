@@ -6,11 +6,11 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readlinkSync, statSync } from 'node:fs';
 import { linuxStartTimeMs } from '../actions/linux-proc-state.js';
-import { readFdLinks, socketInode } from '../net/proc-net.js';
-import { cmdlineText } from '../procs/linux-procs.js';
-import { ProcFileReader, parseProcStat } from '../procs/proc-file.js';
-import { SiProcsCollector } from '../procs/si-procs.js';
-import { UserNames } from '../procs/users.js';
+import { readFdLinks, socketInode } from '../platform/linux/proc-net.js';
+import { cmdlineText } from '../platform/linux/linux-procs.js';
+import { ProcFileReader, parseProcStat } from '../platform/linux/proc-file.js';
+import { SiProcsCollector } from '../platform/si-procs.js';
+import { UserNames } from '../platform/linux/users.js';
 import { yieldToLoop } from './scan-context.js';
 
 export interface ScanProc {

@@ -9,7 +9,7 @@ import type { Platform } from '../../../shared/trace.js';
 import { minerSignature } from '../detect/identity.js';
 import { inInstalledFolder, isDeleted, kernelThreadImpostor, systemNameImpostor } from '../detect/provenance.js';
 import { POOL_PORTS } from '../detect/signatures.js';
-import { formatEndpoint, type ProcConnection } from '../net/proc-net.js';
+import { formatEndpoint, type ProcConnection } from '../platform/linux/proc-net.js';
 import { locationFindings, type WorldWritableDirs } from './path-rules.js';
 import type { ScanProc } from './proc-snapshot.js';
 

@@ -20,7 +20,7 @@ import { validateInvoke } from '../../../shared/ipc-schema.js';
 import type { Settings } from '../../../shared/settings.js';
 import type { StoreProblem } from '../../../shared/storage.js';
 import { Monitor, type MonitorEvent, type MonitorOptions } from '../monitor.js';
-import { connectionsByPid, toTraceConn } from '../net/proc-net.js';
+import { connectionsByPid, toTraceConn } from '../platform/linux/proc-net.js';
 import { type DeepScanOptions, runDeepScan } from '../scan/deep-scan.js';
 import { hashPath } from '../scan/exe-hashes.js';
 import { ensureDataDir } from '../store/data-dir.js';

@@ -1,5 +1,5 @@
 import type { EngineSample } from '../../../shared/engine-types.js';
-import { sameConns } from '../net/conn-tracker.js';
+import { sameConns } from '../platform/conns.js';
 import {
   type Platform,
   TRACE_FORMAT,

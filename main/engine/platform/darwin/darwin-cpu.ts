@@ -1,6 +1,6 @@
 import { type CpuInfo, cpus } from 'node:os';
-import type { Availability, Collector, SourceStatus } from '../../collector.js';
-import type { CpuReading } from '../../system/linux-cpu.js';
+import type { Availability, Collector, SourceStatus } from '../collector.js';
+import type { CpuReading } from '../cpu.js';
 
 export interface DarwinCpuOptions {
   /** Per-core cumulative times; default os.cpus(). */

@@ -1,5 +1,5 @@
-import type { Availability, Collector, SourceStatus } from '../../collector.js';
-import type { GpuDeviceReading, GpuProcReading, GpuReading } from '../../gpu/gpu-types.js';
+import type { Availability, Collector, SourceStatus } from '../collector.js';
+import type { GpuDeviceReading, GpuProcReading, GpuReading } from '../gpu.js';
 import { runFile } from '../../util/exec.js';
 import { LongLivedChild } from '../../util/long-lived-child.js';
 import { type AcceleratorReading, acceleratorsFromIoreg, IOREG_ACCELERATOR_ARGS } from './ioreg-gpu.js';

@@ -1,5 +1,5 @@
-import type { Availability } from '../../collector.js';
-import type { IdleRead, IdleSource } from '../../idle/idle-types.js';
+import type { Availability } from '../collector.js';
+import type { IdleRead, IdleSource } from '../idle.js';
 import { runFile } from '../../util/exec.js';
 import { hidIdleSecondsFromIoreg, IOREG_HID_IDLE_ARGS } from './ioreg-gpu.js';
 

@@ -1,5 +1,5 @@
-import type { Availability, SourceStatus } from '../../collector.js';
-import type { ProcReading, ProcsCollector, ProcsReading } from '../../procs/proc-types.js';
+import type { Availability, SourceStatus } from '../collector.js';
+import type { ProcReading, ProcsCollector, ProcsReading } from '../procs.js';
 import { runFile } from '../../util/exec.js';
 import {
   PS_ARGS_COLUMNS,

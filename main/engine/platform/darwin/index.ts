@@ -4,11 +4,7 @@
  * process.platform === 'darwin'. Programs are run by their fixed system paths, never found on
  * PATH (a planted `ps` first on PATH could hide a miner), with argument arrays and no shell.
  */
-import type { Collector } from '../../collector.js';
-import type { GpuReading } from '../../gpu/gpu-types.js';
-import type { IdleSource } from '../../idle/idle-types.js';
-import type { ProcsCollector } from '../../procs/proc-types.js';
-import type { CpuReading } from '../../system/linux-cpu.js';
+import { idleSourceList, type PlatformCollectors } from '../bundle.js';
 import { DarwinCpuCollector } from './darwin-cpu.js';
 import { DarwinGpuCollector } from './darwin-gpu.js';
 import { IoregIdleSource } from './darwin-idle.js';
@@ -32,14 +28,7 @@ export interface DarwinCollectorsOptions {
   gpuRefreshMs?: number;
 }
 
-export interface DarwinCollectors {
-  procs: ProcsCollector;
-  cpu: Collector<CpuReading>;
-  gpus: Collector<GpuReading>[];
-  idleSources: IdleSource[];
-}
-
-export function createDarwinCollectors(opts: DarwinCollectorsOptions = {}): DarwinCollectors {
+export function createDarwinCollectors(opts: DarwinCollectorsOptions = {}): PlatformCollectors {
   const env = opts.env ?? process.env;
   const paths = opts.paths ?? {};
   return {
@@ -55,6 +44,11 @@ export function createDarwinCollectors(opts: DarwinCollectorsOptions = {}): Darw
         ...(opts.gpuRefreshMs !== undefined ? { deviceRefreshMs: opts.gpuRefreshMs } : {}),
       }),
     ],
-    idleSources: [new IoregIdleSource({ env, ...(paths.ioreg ? { ioregPath: paths.ioreg } : {}) })],
+    idleSources: idleSourceList(
+      [new IoregIdleSource({ env, ...(paths.ioreg ? { ioregPath: paths.ioreg } : {}) })],
+      null,
+    ),
+    inhibitors: null,
+    conns: null,
   };
 }

@@ -8,7 +8,7 @@
  * "vramUsedBytes" (with "vramFreeBytes" on AMD) and sometimes "VRAM,totalMB" on the node.
  */
 import type { GpuVendor } from '../../../../shared/trace.js';
-import type { GpuDeviceReading } from '../../gpu/gpu-types.js';
+import type { GpuDeviceReading } from '../gpu.js';
 import { type IoNode, ioDataUint, ioDict, ioNumber, ioString, parseIoreg } from './ioreg-parse.js';
 
 /** `ioreg -r -d 1 -w 0 -c IOAccelerator`: every accelerator node with its properties, no children, lines unwrapped. */
