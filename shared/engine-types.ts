@@ -2,6 +2,7 @@
  * What the engine produces each tick, as the CLI, the Electron shell and the renderer see it.
  * The trace format (trace.ts) is the on-disk projection of the same data.
  */
+import type { ProcessIdentity } from './identity.js';
 import type { GpuVendor, TraceConn, TraceUser, UserState } from './trace.js';
 
 /** Live health of one data source. `degraded`: it worked and then failed (it keeps retrying). */
@@ -15,14 +16,7 @@ export interface SourceStatus {
   detail: string;
 }
 
-export interface EngineProc {
-  pid: number;
-  ppid: number;
-  name: string;
-  exe: string | null;
-  cmdline: string;
-  user: string | null;
-  startTimeMs: number;
+export interface EngineProc extends ProcessIdentity {
   /** Percent of one core over the last interval. */
   cpu: number;
   /** Percent of its busiest GPU (all engines), null when not measured. */

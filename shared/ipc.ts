@@ -8,29 +8,21 @@ import type { ActionResult, ActionTarget } from './actions.js';
 import type { AllowlistEntry, AllowlistEntryInput, AllowlistVerdict } from './allowlist.js';
 import type { AwaySummary, Incident, Severity } from './detection.js';
 import type { EngineProc, EngineSample, EngineSnapshot, SourceStatus } from './engine-types.js';
+import type { ProcessKey } from './identity.js';
 import type { RemoveResult, ScanProgress, ScanReport } from './scan.js';
 import type { Settings } from './settings.js';
 import type { StoreProblem } from './storage.js';
 import type { TraceConn, UserState } from './trace.js';
 
+export type { ProcessKey } from './identity.js';
+
 /** The window's screens; the tray and notifications open the window on one of them. */
 export type Route = 'overview' | 'incidents' | 'scan' | 'allowlist' | 'settings';
 export const ROUTES: readonly Route[] = ['overview', 'incidents', 'scan', 'allowlist', 'settings'];
 
-/** A process's identity: pid alone is reused by the OS, pid + start time (epoch ms) is not. */
-export interface ProcessKey {
-  pid: number;
-  startTimeMs: number;
-}
-
-/** `${pid}@${startTimeMs}`: how incidents and the UI key a process. */
-export function processKeyString(k: ProcessKey): string {
-  return `${k.pid}@${k.startTimeMs}`;
-}
-
 /** An incident as the window shows it: the detector's incident (epoch times) plus review state. */
 export interface IncidentView extends Incident {
-  /** processKeyString({ pid, startTimeMs: startT }): one incident per process. */
+  /** processKey({ pid, startTimeMs: startT }): one incident per process. */
   key: string;
   /** The user marked it as reviewed (kept in the data folder). */
   reviewed: boolean;

@@ -3,7 +3,7 @@ import type { Incident, RuleId } from '../shared/detection.js';
 import type { Platform } from '../shared/trace.js';
 import { matchBenign } from '../main/engine/detect/benign.js';
 import { detectSamples } from '../main/engine/detect/detector.js';
-import { browserRole, identityFindings, minerSignature, type ProcIdentity } from '../main/engine/detect/identity.js';
+import { browserRole, identityFindings, minerSignature, type TraceIdentity } from '../main/engine/detect/identity.js';
 import {
   inSystemFolder,
   kernelThreadImpostor,
@@ -13,7 +13,7 @@ import {
 import { buildStream, type SimProc } from '../main/engine/detect/sample-builder.js';
 import { poolConnection } from '../main/engine/detect/signals/pool.js';
 
-const id = (p: Partial<ProcIdentity> & { name: string }): ProcIdentity => ({
+const id = (p: Partial<TraceIdentity> & { name: string }): TraceIdentity => ({
   pid: 4242,
   ppid: 1,
   exe: null,

@@ -10,7 +10,7 @@
 import type { AwaySummary, Incident, RuleId, Severity } from '../../../shared/detection.js';
 import type { Sensitivity } from '../../../shared/settings.js';
 import type { Platform, TraceConn, TraceHeader, TraceProc, TraceSample } from '../../../shared/trace.js';
-import { hostileIdentity, type IdentityFindings, identityFindings, type ProcIdentity } from './identity.js';
+import { hostileIdentity, type IdentityFindings, identityFindings, type TraceIdentity } from './identity.js';
 import { type Notification, type NotifyCandidate, NotifyPolicy } from './notify-policy.js';
 import { baseName, plainName } from './provenance.js';
 import { assess, type Evidence, severityRank, WEIGHTS } from './scoring.js';
@@ -141,7 +141,7 @@ interface Track {
   key: string;
   /** parent pid + executable: processes of one program started by one parent (a build's compilers). */
   program: string;
-  id: ProcIdentity;
+  id: TraceIdentity;
   findings: IdentityFindings;
   hostile: boolean;
   allowlisted: boolean;
@@ -491,7 +491,7 @@ export class Detector {
   // Processes: first appearance, accounting, exit.
 
   private create(p: TraceProc, t: number): Track {
-    const id: ProcIdentity = {
+    const id: TraceIdentity = {
       pid: p.pid,
       ppid: typeof p.ppid === 'number' ? p.ppid : null,
       name:
@@ -548,7 +548,7 @@ export class Detector {
   }
 
   /** Children of a browser that carry Chromium's --type flag are its renderers and helpers. */
-  private inheritedBrowserRole(id: ProcIdentity): string | null {
+  private inheritedBrowserRole(id: TraceIdentity): string | null {
     if (id.ppid === null) return null;
     const parent = this.tracks.get(id.ppid);
     if (!parent?.browserRole) return null;

@@ -4,6 +4,7 @@
  * it is a browser, and which benign idle-time work it credibly is.
  */
 import type { Platform } from '../../../shared/trace.js';
+import type { TraceIdentity } from '../../../shared/identity.js';
 import { type BenignMatch, matchBenign } from './benign.js';
 import {
   baseName,
@@ -17,15 +18,7 @@ import {
 } from './provenance.js';
 import { BROWSER_NAMES, CMDLINE_MARKS, MINER_NAMES, POOL_ARG, POOL_DOMAINS, POOL_PORTS, WALLET } from './signatures.js';
 
-export interface ProcIdentity {
-  pid: number;
-  ppid: number | null;
-  name: string;
-  exe: string | null;
-  cmdline: string;
-  user: string | null;
-  startT: number;
-}
+export type { TraceIdentity } from '../../../shared/identity.js';
 
 export interface SignatureFinding {
   /** `strong`: mining-specific marks; `name`: only the name of a miner; `weak`: marks that need company. */
@@ -75,7 +68,7 @@ export function firstArg(cmdline: string): string {
 }
 
 /** Miner marks in the name, file name, first argument and command line. */
-export function minerSignature(id: ProcIdentity, platform: Platform): SignatureFinding | null {
+export function minerSignature(id: TraceIdentity, platform: Platform): SignatureFinding | null {
   const argv0 = firstArg(id.cmdline);
   const name =
     minerName(id.name) ??
@@ -120,7 +113,7 @@ export function minerSignature(id: ProcIdentity, platform: Platform): SignatureF
 const BROWSER_SET = new Set(BROWSER_NAMES);
 
 /** A browser process and its role; renderers and content processes are where web pages run. */
-export function browserRole(id: Pick<ProcIdentity, 'name' | 'exe' | 'cmdline'>, platform: Platform): string | null {
+export function browserRole(id: Pick<TraceIdentity, 'name' | 'exe' | 'cmdline'>, platform: Platform): string | null {
   const names = [plainName(id.name)];
   if (id.exe) names.push(plainName(baseName(id.exe, platform)));
   if (!names.some((n) => BROWSER_SET.has(n))) return null;
@@ -142,7 +135,7 @@ export function browserRole(id: Pick<ProcIdentity, 'name' | 'exe' | 'cmdline'>, 
   return 'browser';
 }
 
-export function identityFindings(id: ProcIdentity, platform: Platform): IdentityFindings {
+export function identityFindings(id: TraceIdentity, platform: Platform): IdentityFindings {
   // memfd_create: a program run from memory with no file on disk ("fileless").
   const memfd = platform === 'linux' && id.exe !== null && id.exe.startsWith('/memfd:');
   const deleted =

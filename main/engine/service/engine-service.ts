@@ -6,16 +6,16 @@
 import type { ActionResult, ActionTarget, ProcessAction } from '../../../shared/actions.js';
 import type { AwaySummary, Incident, Severity } from '../../../shared/detection.js';
 import type { EngineSample } from '../../../shared/engine-types.js';
-import {
-  type EngineStatus,
-  type EventChannel,
-  type EventContract,
-  type IncidentView,
-  type InvokeHandlers,
-  type ProcessDetails,
-  type ProcessKey,
-  processKeyString,
+import type {
+  EngineStatus,
+  EventChannel,
+  EventContract,
+  IncidentView,
+  InvokeHandlers,
+  ProcessDetails,
+  ProcessKey,
 } from '../../../shared/ipc.js';
+import { processKey } from '../../../shared/identity.js';
 import { validateInvoke } from '../../../shared/ipc-schema.js';
 import type { Settings } from '../../../shared/settings.js';
 import type { StoreProblem } from '../../../shared/storage.js';
@@ -343,7 +343,7 @@ export class EngineService {
   private onSample(sample: EngineSample): void {
     if (this.pausedProcs.size > 0) {
       // A paused process that is gone (killed elsewhere, exited) is no longer paused.
-      const alive = new Set(sample.procs.map((p) => processKeyString(p)));
+      const alive = new Set(sample.procs.map((p) => processKey(p)));
       let changed = false;
       for (const k of this.pausedProcs.keys()) {
         if (!alive.has(k)) {
@@ -430,7 +430,7 @@ export class EngineService {
       : target;
     const run = action === 'kill' ? this.monitor.kill : action === 'pause' ? this.monitor.pause : this.monitor.resume;
     const result = await run.call(this.monitor, exact);
-    const key = processKeyString(exact);
+    const key = processKey(exact);
     if (result.ok) {
       if (action === 'pause') this.pausedProcs.set(key, { pid: exact.pid, startTimeMs: exact.startTimeMs });
       else this.pausedProcs.delete(key);
@@ -442,7 +442,7 @@ export class EngineService {
   }
 
   private async details(key: ProcessKey, hash: boolean): Promise<ProcessDetails | null> {
-    const k = processKeyString(key);
+    const k = processKey(key);
     const latest = this.monitor.engine.sampler.latest;
     const proc = latest ? liveProcFor({ pid: key.pid, startT: key.startTimeMs }, latest.procs) : null;
     const liveInc = this.monitor.incidents().find((i) => incidentKey(i) === k);

@@ -1,10 +1,11 @@
 /** Pure functions from detector incidents (and the history file) to what the window lists. */
 import type { Incident, Severity } from '../../../shared/detection.js';
 import type { EngineProc } from '../../../shared/engine-types.js';
-import { type IncidentQuery, type IncidentView, processKeyString } from '../../../shared/ipc.js';
+import type { IncidentQuery, IncidentView } from '../../../shared/ipc.js';
+import { processKey } from '../../../shared/identity.js';
 
 export function incidentKey(i: Pick<Incident, 'pid' | 'startT'>): string {
-  return processKeyString({ pid: i.pid, startTimeMs: i.startT });
+  return processKey({ pid: i.pid, startTimeMs: i.startT });
 }
 
 /** The live process an incident is about: same pid, same start (to the millisecond the trace keeps). */

@@ -10,7 +10,7 @@ export function parentChain(proc: Pick<EngineProc, 'ppid'>, procs: readonly Engi
   const out: ProcessDetails['parents'] = [];
   const seen = new Set<number>();
   let ppid = proc.ppid;
-  while (ppid > 0 && !seen.has(ppid) && out.length < 64) {
+  while (ppid !== null && ppid > 0 && !seen.has(ppid) && out.length < 64) {
     seen.add(ppid);
     const parent = byPid.get(ppid);
     if (!parent) {

@@ -58,7 +58,8 @@ export class TraceEncoder {
       const entry: TraceProc = { pid: p.pid };
       const isNew = this.seen.get(p.pid) !== p.startTimeMs;
       if (isNew) {
-        entry.ppid = p.ppid;
+        // Collectors always know the parent of a live process; 0 is the kernel's own "none".
+        entry.ppid = p.ppid ?? 0;
         entry.name = p.name;
         entry.exe = p.exe;
         entry.cmdline = p.cmdline;

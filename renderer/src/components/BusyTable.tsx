@@ -1,7 +1,8 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useDeferredValue, useMemo, useRef, useState } from 'react';
 import type { EngineProc } from '../../../shared/engine-types.js';
-import { type BusySort, type BusySortKey, busyRows, DEFAULT_BUSY_SORT, procKey, sameRow } from '../lib/busy.js';
+import { type BusySort, type BusySortKey, busyRows, DEFAULT_BUSY_SORT, sameRow } from '../lib/busy.js';
+import { processKey } from '../../../shared/identity.js';
 import { pct } from '../lib/format.js';
 import { useLive } from '../stores/live.js';
 import { openDetails } from '../stores/ui.js';
@@ -14,7 +15,7 @@ const COLUMNS = 8;
 const BusyRow = memo(
   function BusyRow({ proc: p, index }: { proc: EngineProc; index: number }) {
     return (
-      <tr className="busy-row" data-pid={p.pid} data-key={procKey(p)} aria-rowindex={index + 2}>
+      <tr className="busy-row" data-pid={p.pid} data-key={processKey(p)} aria-rowindex={index + 2}>
         <td className="num">{p.pid}</td>
         <td className="name">{p.name}</td>
         <td>{p.user ?? '?'}</td>
@@ -89,7 +90,7 @@ export function BusyTable() {
     getScrollElement: () => scroller.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 12,
-    getItemKey: (i) => procKey(rows[i]!),
+    getItemKey: (i) => processKey(rows[i]!),
   });
   const items = virtualizer.getVirtualItems();
   const padTop = items[0]?.start ?? 0;

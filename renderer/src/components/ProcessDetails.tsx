@@ -1,7 +1,7 @@
 import { useEffect, useMemo } from 'react';
 import type uPlot from 'uplot';
 import type { ProcessDetails as Details, ProcessKey } from '../../../shared/ipc.js';
-import { processKeyString } from '../../../shared/ipc.js';
+import { processKey } from '../../../shared/identity.js';
 import { CPU_LINE, ChartCard, GPU_LINE } from '../charts/TimeChart.js';
 import { usePausedKeys } from '../hooks.js';
 import { dateTime, loadSeconds, pct } from '../lib/format.js';
@@ -161,7 +161,7 @@ function Body({ d, paused }: { d: Details; paused: boolean }) {
 /** The details drawer of one process, opened from any table, the tray or a notification. */
 export function ProcessDetailsDrawer() {
   const target = useUi((s) => s.details);
-  const targetKey = target ? processKeyString(target) : null;
+  const targetKey = target ? processKey(target) : null;
   const details = useDetails((s) => s.details);
   const loading = useDetails((s) => s.loading);
   const error = useDetails((s) => s.error);

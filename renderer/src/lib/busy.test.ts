@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { busyRows, procKey, sameRow } from './busy.js';
+import { busyRows, sameRow } from './busy.js';
+import { processKey } from '../../../shared/identity.js';
 import { proc } from './fixtures.test-helpers.js';
 
 describe('busy rows', () => {
@@ -34,7 +35,7 @@ describe('busy rows', () => {
     const t0 = performance.now();
     for (let i = 0; i < 20; i++) busyRows(many, { sort: { key: 'cpu', dir: 'desc' }, filter: '', showIdle: true });
     expect((performance.now() - t0) / 20).toBeLessThan(20);
-    expect(procKey(many[0]!)).toBe('1@5');
+    expect(processKey(many[0]!)).toBe('1@5');
     expect(sameRow(many[0]!, { ...many[0]! })).toBe(true);
     expect(sameRow(many[0]!, { ...many[0]!, cpu: 1.5 })).toBe(false);
   });

@@ -9,10 +9,6 @@ export interface BusySort {
 
 export const DEFAULT_BUSY_SORT: BusySort = { key: 'gpu', dir: 'desc' };
 
-export function procKey(p: { pid: number; startTimeMs: number }): string {
-  return `${p.pid}@${p.startTimeMs}`;
-}
-
 export function isBusy(p: EngineProc): boolean {
   return p.cpu > 0 || (p.gpu ?? 0) > 0 || (p.gpuMemMiB ?? 0) > 0;
 }

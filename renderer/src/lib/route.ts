@@ -1,5 +1,7 @@
 /** The window's screens, their navigation labels, and the #/route hash that mirrors them. */
-import { type ProcessKey, ROUTES, type Route } from '../../../shared/ipc.js';
+import { ROUTES, type Route } from '../../../shared/ipc.js';
+
+export { parseProcessKey } from '../../../shared/identity.js';
 
 export const NAV_ITEMS: readonly { route: Route; label: string }[] = [
   { route: 'overview', label: 'Overview' },
@@ -16,13 +18,4 @@ export function routeFromHash(hash: string): Route | null {
 
 export function hashFor(route: Route): string {
   return `#/${route}`;
-}
-
-/** "1234@1700000000000" → { pid, startTimeMs }; null when it is not a process key. */
-export function parseProcessKey(key: string): ProcessKey | null {
-  const m = /^(\d+)@(\d+)$/.exec(key);
-  if (!m) return null;
-  const pid = Number(m[1]);
-  const startTimeMs = Number(m[2]);
-  return Number.isSafeInteger(pid) && Number.isSafeInteger(startTimeMs) ? { pid, startTimeMs } : null;
 }

@@ -1,7 +1,7 @@
 /** The process details drawer's data: fetched when it opens, again on request (with the hash). */
 import { create } from 'zustand';
 import type { ProcessDetails, ProcessKey } from '../../../shared/ipc.js';
-import { processKeyString } from '../../../shared/ipc.js';
+import { processKey } from '../../../shared/identity.js';
 import { api } from '../api.js';
 import { errorMessage } from '../lib/format.js';
 
@@ -25,7 +25,7 @@ export const useDetails = create<DetailsState>(() => ({
 }));
 
 export async function loadDetails(key: ProcessKey, hash = false): Promise<void> {
-  const k = processKeyString(key);
+  const k = processKey(key);
   useDetails.setState((s) =>
     s.key === k
       ? { loading: !hash, hashing: hash, error: null }
