@@ -1,17 +1,70 @@
-import { createReadStream } from 'node:fs';
+import type { ReadStream } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import { TRACE_FORMAT, TRACE_VERSION, type TraceHeader, type TraceSample } from '../../../shared/trace.js';
 
-/** A trace that cannot be read: the message names the line. */
+/**
+ * A trace that cannot be read: the message names the line ("FILE:3: not valid JSON"). Line 0 is
+ * the file as a whole (missing, a folder, not gzip): the message is then a sentence about the
+ * file ("FILE is a folder, not a trace file"), as "FILE:0:" would point at a line that is not there.
+ */
 export class TraceError extends Error {
   constructor(
     readonly file: string,
     readonly line: number,
     message: string,
   ) {
-    super(`${file}:${line}: ${message}`);
+    super(line > 0 ? `${file}:${line}: ${message}` : `${file} ${message}`);
     this.name = 'TraceError';
+  }
+}
+
+/** Why a trace file cannot be read, said of the file (TraceError line 0). */
+function fileProblem(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  switch (err.code) {
+    case 'ENOENT':
+      return 'does not exist';
+    case 'ENOTDIR':
+      return 'does not exist (a part of its path is a file)';
+    case 'EISDIR':
+      return 'is a folder, not a trace file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'cannot be read: permission denied';
+    default:
+      // Node's message leads with the code and repeats the path: keep only the words.
+      return `cannot be read: ${(err.message ?? String(e)).replace(/^[A-Z][A-Z0-9_]+: /, '').replace(/, \w+ '.*'$/, '')}`;
+  }
+}
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+/**
+ * Opens FILE and checks that it is what its name says before any line is read: a folder, or a .gz
+ * that is plain text, would otherwise surface as a raw EISDIR or as "missing header".
+ */
+async function openTrace(file: string): Promise<FileHandle> {
+  let fh: FileHandle;
+  try {
+    fh = await open(file, 'r');
+  } catch (e) {
+    throw new TraceError(file, 0, fileProblem(e));
+  }
+  try {
+    if ((await fh.stat()).isDirectory()) throw new TraceError(file, 0, 'is a folder, not a trace file');
+    const head = Buffer.alloc(2);
+    const { bytesRead } = await fh.read(head, 0, 2, 0);
+    const gzip = bytesRead === 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
+    if (file.endsWith('.gz') && bytesRead === 0) throw new TraceError(file, 0, 'is empty');
+    if (file.endsWith('.gz') && !gzip) throw new TraceError(file, 0, 'ends in .gz but is not gzip-compressed');
+    if (!file.endsWith('.gz') && gzip)
+      throw new TraceError(file, 0, 'is gzip-compressed but its name does not end in .gz');
+    return fh;
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    throw e instanceof TraceError ? e : new TraceError(file, 0, fileProblem(e));
   }
 }
 
@@ -37,7 +90,7 @@ export async function readTrace(
   file: string,
   handlers: TraceHandlers,
 ): Promise<{ samples: number; warnings: TraceWarning[] }> {
-  const raw = createReadStream(file);
+  const raw = (await openTrace(file)).createReadStream({ start: 0 });
   try {
     return await readLines(file, raw, handlers);
   } finally {
@@ -48,7 +101,7 @@ export async function readTrace(
 
 async function readLines(
   file: string,
-  raw: ReturnType<typeof createReadStream>,
+  raw: ReadStream,
   handlers: TraceHandlers,
 ): Promise<{ samples: number; warnings: TraceWarning[] }> {
   let input: NodeJS.ReadableStream = raw;
@@ -114,15 +167,17 @@ async function readLines(
   } catch (e) {
     if (e instanceof TraceError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new TraceError(file, 0, 'file not found');
     if (code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR') {
+      // Gzip-looking bytes that yield no line at all: "missing header" would blame the content.
+      if (lineNo === 0) throw new TraceError(file, 0, 'is cut short or damaged: no line of it could be decompressed');
       // A truncated gzip stream: everything before the cut was handled; report the cut.
       if (pending) handle(pending.text, pending.line, true);
       warnings.push({ line: lineNo + 1, message: 'compressed stream ends early (truncated .gz); read up to here' });
       if (!sawHeader) throw new TraceError(file, 1, 'missing header');
       return { samples, warnings };
     }
-    throw new TraceError(file, lineNo, (e as Error).message);
+    // A read error mid-file (EIO, a file on a disconnected share) is about the file, not a line.
+    throw new TraceError(file, 0, fileProblem(e));
   }
   if (pending) handle(pending.text, pending.line, true);
   if (!sawHeader) throw new TraceError(file, 1, 'missing header (empty file)');
