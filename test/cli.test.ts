@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,31 +81,137 @@ describe.skipIf(!linux)('idlewatch record', () => {
     expect(warnings).toEqual([]);
     expect(samples.length).toBeGreaterThanOrEqual(3);
   });
+});
 
-  it('explains a file it cannot write', () => {
-    const r = spawnSync(
-      process.execPath,
-      [CLI, 'record', '--duration', '1', '--out', join(dir, 'no', 'such', 'dir', 't.jsonl')],
-      {
-        env,
-        encoding: 'utf8',
-      },
-    );
-    expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/cannot write .*no\/such\/dir\/t\.jsonl: ENOENT/);
+/** Runs the built CLI; stdout and stderr as text. */
+function cli(...args: string[]) {
+  return spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', timeout: 30_000 });
+}
+
+/** The lines of a stream's text, without the empty one after the last newline. */
+function linesOf(text: string): string[] {
+  return text.split('\n').filter((l, i, all) => l !== '' || i < all.length - 1);
+}
+
+describe('idlewatch help and version', () => {
+  it.each(['watch', 'record', 'replay', 'probe', 'scan'])('%s --help and -h print its usage and exit 0', (command) => {
+    for (const flag of ['--help', '-h']) {
+      const r = cli(command, flag);
+      expect(r.status, `${command} ${flag}: ${r.stderr}`).toBe(0);
+      expect(r.stderr).toBe('');
+      expect(r.stdout.startsWith(`Usage: idlewatch ${command}`)).toBe(true);
+    }
+    // Wherever it stands among the options, and through `help COMMAND`.
+    expect(cli(command, '--json', '--help').stdout.startsWith(`Usage: idlewatch ${command}`)).toBe(true);
+    expect(cli('help', command).stdout.startsWith(`Usage: idlewatch ${command}`)).toBe(true);
+  });
+
+  it('a --help after -- is an argument, not a request for help', () => {
+    const r = cli('replay', '--', '--help');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--help does not exist/);
+  });
+
+  it('--help prints the overall usage naming every command, exit 0', () => {
+    const r = cli('--help');
+    expect(r.status).toBe(0);
+    for (const command of ['watch', 'record', 'replay', 'probe', 'scan'])
+      expect(r.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    expect(r.stdout).toMatch(/idlewatch <command> --help/);
+  });
+
+  it('no command at all prints the overall usage on stderr, exit 2', () => {
+    const r = cli();
+    expect(r.status).toBe(2);
+    expect(r.stderr.startsWith('Usage: idlewatch <command>')).toBe(true);
+  });
+
+  it('--version prints the version of package.json', () => {
+    const { version } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+    const r = cli('--version');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`idlewatch ${version}\n`);
   });
 });
 
 describe('idlewatch usage errors', () => {
   it.each([
-    [['record'], /record needs --out FILE/],
-    [['record', '--out', 'x', '--interval', 'fast'], /--interval must be a number, got "fast"/],
-    [['record', '--out', 'x', '--bogus'], /unknown option --bogus/],
-    [['frobnicate'], /unknown command "frobnicate"/],
-  ])('%j exits 2 naming what was wrong', (args, message) => {
-    const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8' });
+    [['record'], 'idlewatch record: --out FILE is required', 'record'],
+    [
+      ['record', '--out', 'x', '--interval', 'fast'],
+      'idlewatch record: --interval must be a number, got "fast"',
+      'record',
+    ],
+    [['record', '--out', 'x', '--bogus'], 'idlewatch record: unknown option --bogus', 'record'],
+    [['record', '--out'], 'idlewatch record: --out needs a value', 'record'],
+    [['replay', 'a', 'b'], 'idlewatch replay: one FILE at a time, got also "b"', 'replay'],
+    [['watch', '--interval', '10'], 'idlewatch watch: --interval must be at least 250 ms', 'watch'],
+    [['scan', '--json=yes'], 'idlewatch scan: --json takes no value', 'scan'],
+    [['frobnicate'], 'idlewatch: unknown command "frobnicate"', null],
+    [['--bogus'], 'idlewatch: unknown option --bogus', null],
+  ])('%j: one line naming what was wrong, a pointer to --help, exit 2', (args, message, command) => {
+    const r = cli(...args);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+    expect(linesOf(r.stderr)).toEqual([
+      message,
+      command ? `run \`idlewatch ${command} --help\` for usage` : 'run `idlewatch --help` for usage',
+    ]);
+  });
+});
+
+describe('idlewatch file problems', () => {
+  it('a plain-text file named .gz: says it is not gzip', () => {
+    const file = join(dir, 'plain.jsonl.gz');
+    writeFileSync(file, '{"format":"idlewatch-trace"}\n');
+    const r = cli('replay', file);
+    expect(r.status).toBe(2);
+    expect(linesOf(r.stderr)).toEqual([`idlewatch replay: ${file} ends in .gz but is not gzip-compressed`]);
+  });
+
+  it('a folder given as the trace: says it is a folder, no error code and no line 0', () => {
+    const folder = join(dir, 'a-folder.jsonl');
+    mkdirSync(folder);
+    const r = cli('replay', folder);
+    expect(r.status).toBe(2);
+    expect(linesOf(r.stderr)).toEqual([`idlewatch replay: ${folder} is a folder, not a trace file`]);
+  });
+
+  it('a trace that does not exist: says so in one line', () => {
+    const file = join(dir, 'missing.jsonl');
+    const r = cli('replay', file);
+    expect(r.status).toBe(2);
+    expect(linesOf(r.stderr)).toEqual([`idlewatch replay: ${file} does not exist`]);
+  });
+
+  it('a malformed trace still names the line', () => {
+    const file = join(dir, 'bad.jsonl');
+    writeFileSync(file, 'not json\n');
+    const r = cli('replay', file);
+    expect(r.status).toBe(2);
+    expect(linesOf(r.stderr)).toEqual([`idlewatch replay: ${file}:1: not valid JSON`]);
+  });
+
+  it('record --out into a missing folder: names the folder, creates nothing, exit 2', () => {
+    const folder = join(dir, 'no', 'such');
+    const r = cli('record', '--duration', '1', '--out', join(folder, 't.jsonl'));
+    expect(r.status).toBe(2);
+    expect(linesOf(r.stderr)).toEqual([`idlewatch record: folder ${folder} does not exist`]);
+    expect(existsSync(join(dir, 'no'))).toBe(false);
+  });
+
+  it('record --out naming a folder: asks for a file name, exit 2', () => {
+    const r = cli('record', '--duration', '1', '--out', dir);
+    expect(r.status).toBe(2);
+    expect(linesOf(r.stderr)).toEqual([`idlewatch record: ${dir} is a folder; give a file name inside it`]);
+  });
+
+  it('scan --html into a missing folder: refuses before scanning, creates nothing, exit 2', () => {
+    const folder = join(dir, 'no-report-dir');
+    const r = cli('scan', '--html', join(folder, 'r.html'));
+    expect(r.status).toBe(2);
+    expect(linesOf(r.stderr)).toEqual([`idlewatch scan: folder ${folder} does not exist`]);
+    expect(existsSync(folder)).toBe(false);
   });
 });
 

@@ -1,6 +1,25 @@
 /** A small, strict argument parser: unknown flags are errors that name the flag. */
 export class UsageError extends Error {
   override name = 'UsageError';
+  /**
+   * Whether the one-line message is followed by a pointer to the command's --help. A path that
+   * does not exist is the user's input, but the options the help lists would not fix it.
+   */
+  readonly pointToHelp: boolean;
+
+  constructor(message: string, opts: { pointToHelp?: boolean } = {}) {
+    super(message);
+    this.pointToHelp = opts.pointToHelp ?? true;
+  }
+}
+
+/** Whether the arguments ask for help; anything after `--` is an argument, never a request. */
+export function asksForHelp(argv: string[]): boolean {
+  for (const arg of argv) {
+    if (arg === '--') return false;
+    if (arg === '--help' || arg === '-h') return true;
+  }
+  return false;
 }
 
 export interface FlagSpec {

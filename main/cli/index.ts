@@ -1,27 +1,21 @@
+import { version } from '../../package.json';
 import { Engine } from '../engine/engine.js';
 import { Monitor } from '../engine/monitor.js';
 import { defaultDataDir } from '../engine/store/data-dir.js';
-import { parseArgs, UsageError } from './args.js';
+import { asksForHelp, parseArgs, UsageError } from './args.js';
 import { runProbe } from './probe.js';
 import { runRecord } from './record.js';
 import { runReplay } from './replay.js';
 import { runScanCommand, SCAN_USAGE } from './scan.js';
 import { runWatch } from './watch.js';
 
-const USAGE = `Usage: idlewatch <command> [options]
-
-Commands:
-  watch                      live view: incidents, top processes by GPU then CPU, idle state, sources (q quits)
-        [--interval MS] [--idle-threshold SEC] [--data-dir DIR]   (defaults from settings.json in the data folder)
-  record --out FILE          write a trace (format v1; FILE ending in .gz is compressed)
-         [--duration SEC]    stop after SEC seconds (default: until Ctrl-C)
-         [--interval MS]     sampling period (default 1000)
-         [--idle-threshold SEC]  seconds without input before the user counts as idle (default 60)
-  probe [--json]             which collectors and idle sources work here, and why the others do not
-  replay FILE [--json]       run a trace through the detection engine: incidents with their reasons
-         [--sensitivity low|normal|high]  how readily processes are flagged (default normal)
-${SCAN_USAGE}  help                       this text
-`;
+interface Command {
+  /** One line in the overall usage. */
+  summary: string;
+  /** What `idlewatch COMMAND --help` prints. */
+  usage: string;
+  run(args: string[]): Promise<number>;
+}
 
 /** Resolves on the first Ctrl-C / SIGTERM; a second Ctrl-C exits at once. */
 function stopSignal(): Promise<void> {
@@ -37,17 +31,63 @@ function stopSignal(): Promise<void> {
   });
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'record': {
-      const { flags } = parseArgs(rest, {
+const COMMANDS: Record<string, Command> = {
+  watch: {
+    summary: 'live view: incidents, busiest processes by GPU then CPU, idle state, sources',
+    usage: `Usage: idlewatch watch [--interval MS] [--idle-threshold SEC] [--data-dir DIR]
+
+A live view, refreshed every interval: incidents found since it started, the busiest processes by
+GPU then CPU, whether you are away, and which data sources do not work. q or Ctrl-C quits.
+
+  --interval MS          sampling period, at least 250 (default: settings.json in the data folder)
+  --idle-threshold SEC   seconds without input before you count as away, at least 10 (same default)
+  --data-dir DIR         the folder of settings, allowlist and incident history (default: the app's)
+`,
+    async run(args) {
+      const { flags, positionals } = parseArgs(args, {
+        interval: 'number',
+        'idle-threshold': 'number',
+        'data-dir': 'string',
+      });
+      if (positionals.length > 0)
+        throw new UsageError(`unexpected argument "${positionals[0]}" (watch takes only options)`);
+      const interval = flags.interval as number | undefined;
+      if (interval !== undefined && !(interval >= 250)) throw new UsageError('--interval must be at least 250 ms');
+      const threshold = flags['idle-threshold'] as number | undefined;
+      if (threshold !== undefined && !(threshold >= 10))
+        throw new UsageError('--idle-threshold must be at least 10 seconds');
+      const monitor = await Monitor.open({
+        dataDir: (flags['data-dir'] as string | undefined) ?? defaultDataDir(),
+        settings: {
+          ...(interval !== undefined ? { samplingIntervalMs: interval } : {}),
+          ...(threshold !== undefined ? { idleThresholdSec: threshold } : {}),
+        },
+      });
+      return runWatch(monitor, { out: process.stdout, input: process.stdin, stopSignal: stopSignal() });
+    },
+  },
+  record: {
+    summary: 'write a trace of what the collectors see to a file, for replay',
+    usage: `Usage: idlewatch record --out FILE [--duration SEC] [--interval MS] [--idle-threshold SEC]
+
+Writes a trace (format v1) from the live collectors until the duration ends or Ctrl-C.
+
+  --out FILE             the trace to write; a name ending in .gz is gzip-compressed. Its folder
+                         must exist
+  --duration SEC         stop after SEC seconds (default: until Ctrl-C)
+  --interval MS          sampling period, at least 100 (default 1000)
+  --idle-threshold SEC   seconds without input before you count as away (default 60)
+`,
+    async run(args) {
+      const { flags, positionals } = parseArgs(args, {
         out: 'string',
         duration: 'number',
         interval: 'number',
         'idle-threshold': 'number',
       });
-      if (typeof flags.out !== 'string') throw new UsageError('record needs --out FILE');
+      if (positionals.length > 0)
+        throw new UsageError(`unexpected argument "${positionals[0]}" (the file goes after --out)`);
+      if (typeof flags.out !== 'string') throw new UsageError('--out FILE is required');
       const duration = flags.duration as number | undefined;
       if (duration !== undefined && !(duration > 0))
         throw new UsageError('--duration must be a positive number of seconds');
@@ -63,55 +103,117 @@ export async function main(argv: string[]): Promise<number> {
         log: process.stderr,
         stopSignal: stopSignal(),
       });
-    }
-    case 'watch': {
-      const { flags } = parseArgs(rest, { interval: 'number', 'idle-threshold': 'number', 'data-dir': 'string' });
-      const interval = flags.interval as number | undefined;
-      if (interval !== undefined && !(interval >= 250)) throw new UsageError('--interval must be at least 250 ms');
-      const threshold = flags['idle-threshold'] as number | undefined;
-      if (threshold !== undefined && !(threshold >= 10))
-        throw new UsageError('--idle-threshold must be at least 10 seconds');
-      const monitor = await Monitor.open({
-        dataDir: (flags['data-dir'] as string | undefined) ?? defaultDataDir(),
-        settings: {
-          ...(interval !== undefined ? { samplingIntervalMs: interval } : {}),
-          ...(threshold !== undefined ? { idleThresholdSec: threshold } : {}),
-        },
-      });
-      return runWatch(monitor, { out: process.stdout, input: process.stdin, stopSignal: stopSignal() });
-    }
-    case 'probe': {
-      const { flags } = parseArgs(rest, { json: 'boolean' });
-      return runProbe(new Engine(), flags.json === true, process.stdout);
-    }
-    case 'scan': {
-      const abort = new AbortController();
-      void stopSignal().then(() => abort.abort());
-      return runScanCommand(rest, { stdout: process.stdout, stderr: process.stderr, signal: abort.signal });
-    }
-    case 'replay': {
-      const { flags, positionals } = parseArgs(rest, { json: 'boolean', sensitivity: 'string' });
+    },
+  },
+  replay: {
+    summary: 'run a recorded trace through the detection engine: incidents and their reasons',
+    usage: `Usage: idlewatch replay FILE [--json] [--sensitivity low|normal|high]
+
+Runs a trace (plain, or gzip when its name ends in .gz) through the detection engine and lists the
+incidents with their reasons. A malformed trace: one line naming the line that is wrong, exit 2.
+
+  --json                          the replay output of the trace format spec, on stdout
+  --sensitivity low|normal|high   how readily processes are flagged (default normal)
+`,
+    async run(args) {
+      const { flags, positionals } = parseArgs(args, { json: 'boolean', sensitivity: 'string' });
       const [file, ...extra] = positionals;
-      if (file === undefined) throw new UsageError('replay needs a trace FILE');
-      if (extra.length > 0) throw new UsageError(`replay takes one FILE, got also "${extra.join(' ')}"`);
+      if (file === undefined) throw new UsageError('no trace FILE given');
+      if (extra.length > 0) throw new UsageError(`one FILE at a time, got also "${extra.join(' ')}"`);
       const sensitivity = flags.sensitivity as string | undefined;
       if (sensitivity !== undefined && sensitivity !== 'low' && sensitivity !== 'normal' && sensitivity !== 'high') {
         throw new UsageError(`--sensitivity must be low, normal or high, got "${sensitivity}"`);
       }
       return runReplay({ file, json: flags.json === true, sensitivity, out: process.stdout, err: process.stderr });
-    }
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(USAGE);
-      return command === undefined ? 2 : 0;
-    default:
-      throw new UsageError(`unknown command "${command}"`);
-  }
+    },
+  },
+  probe: {
+    summary: 'which collectors and idle sources work here, and why the others do not',
+    usage: `Usage: idlewatch probe [--json]
+
+Lists every data source for this platform (processes, system CPU, GPUs, idle detection): which
+work here and, for each that does not, why.
+
+  --json   the same as JSON on stdout
+`,
+    async run(args) {
+      const { flags, positionals } = parseArgs(args, { json: 'boolean' });
+      if (positionals.length > 0)
+        throw new UsageError(`unexpected argument "${positionals[0]}" (probe takes only options)`);
+      return runProbe(new Engine(), flags.json === true, process.stdout);
+    },
+  },
+  scan: {
+    summary: 'deep scan: processes, executables, miner signatures, connections, autostart entries',
+    usage: SCAN_USAGE,
+    run(args) {
+      const abort = new AbortController();
+      void stopSignal().then(() => abort.abort());
+      return runScanCommand(args, { stdout: process.stdout, stderr: process.stderr, signal: abort.signal });
+    },
+  },
+};
+
+const USAGE = `Usage: idlewatch <command> [options]
+
+Commands:
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(8)}${c.summary}`)
+  .join('\n')}
+  help    this text; idlewatch help COMMAND: that command's options
+
+Options:
+  -h, --help   this text; after a command, that command's options
+  --version    the version of Idlewatch
+
+Run \`idlewatch <command> --help\` for a command's options.
+`;
+
+/** The command a usage error is about, when the arguments name one. */
+function commandOf(argv: string[]): string | null {
+  const first = argv[0];
+  return first !== undefined && Object.hasOwn(COMMANDS, first) ? first : null;
 }
 
-main(process.argv.slice(2)).then(
+export async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined) {
+    // No command is a usage error, but the whole text is what helps here.
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  if (first === '--help' || first === '-h') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (first === '--version') {
+    process.stdout.write(`idlewatch ${version}\n`);
+    return 0;
+  }
+  if (first === 'help') {
+    const [topic, ...extra] = rest;
+    if (extra.length > 0) throw new UsageError(`help takes one COMMAND, got also "${extra.join(' ')}"`);
+    if (topic === undefined) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    if (!Object.hasOwn(COMMANDS, topic)) throw new UsageError(`unknown command "${topic}"`);
+    process.stdout.write(COMMANDS[topic]!.usage);
+    return 0;
+  }
+  if (!Object.hasOwn(COMMANDS, first)) {
+    throw new UsageError(first.startsWith('-') ? `unknown option ${first}` : `unknown command "${first}"`);
+  }
+  const command = COMMANDS[first]!;
+  if (asksForHelp(rest)) {
+    process.stdout.write(command.usage);
+    return 0;
+  }
+  return command.run(rest);
+}
+
+const argv = process.argv.slice(2);
+main(argv).then(
   (code) => {
     process.exitCode = code;
     // Long-lived children and timers are stopped by each command; exit explicitly so a stray
@@ -120,7 +222,12 @@ main(process.argv.slice(2)).then(
   },
   (e: unknown) => {
     if (e instanceof UsageError) {
-      process.stderr.write(`idlewatch: ${e.message}\n\n${USAGE}`);
+      // One line saying what was wrong, and where the options are: the whole usage would bury it.
+      const command = commandOf(argv);
+      const prefix = command ? `idlewatch ${command}` : 'idlewatch';
+      const help = command ? `idlewatch ${command} --help` : 'idlewatch --help';
+      process.stderr.write(`${prefix}: ${e.message}\n`);
+      if (e.pointToHelp) process.stderr.write(`run \`${help}\` for usage\n`);
       process.exit(2);
     }
     process.stderr.write(`idlewatch: ${(e as Error).stack ?? String(e)}\n`);

@@ -2,6 +2,8 @@ import { resolve } from 'node:path';
 import type { Engine } from '../engine/engine.js';
 import { TraceEncoder } from '../engine/trace/trace-encoder.js';
 import { TraceFileWriter } from '../engine/trace/trace-file-writer.js';
+import { safeText } from './format.js';
+import { fsReason, outputPathProblem } from './output-path.js';
 
 export interface RecordOptions {
   out: string;
@@ -17,12 +19,18 @@ export interface RecordOptions {
  */
 export async function runRecord(engine: Engine, opts: RecordOptions): Promise<number> {
   const path = resolve(opts.out);
+  // A path the user got wrong is a usage problem (exit 2), found before any collector starts.
+  const problem = await outputPathProblem(path);
+  if (problem) {
+    opts.log.write(`idlewatch record: ${problem}\n`);
+    return 2;
+  }
   const writer = new TraceFileWriter(path);
   try {
     await writer.ready();
   } catch (e) {
-    opts.log.write(`idlewatch record: cannot write ${path}: ${(e as Error).message}\n`);
-    return 1;
+    opts.log.write(`idlewatch record: cannot write ${safeText(path, 300)}: ${fsReason(e)}\n`);
+    return 2;
   }
   const sampler = engine.sampler;
   await sampler.init();
@@ -75,7 +83,7 @@ export async function runRecord(engine: Engine, opts: RecordOptions): Promise<nu
     writeError ??= e as Error;
   }
   if (writeError) {
-    opts.log.write(`idlewatch record: writing ${path} failed: ${(writeError as Error).message}\n`);
+    opts.log.write(`idlewatch record: writing ${safeText(path, 300)} failed: ${fsReason(writeError)}\n`);
     return 1;
   }
   opts.log.write(`wrote ${samples} samples to ${path}\n`);

@@ -2,7 +2,7 @@ import type { Incident, Severity } from '../../shared/detection.js';
 import type { Sensitivity } from '../../shared/settings.js';
 import { replayFile } from '../engine/detect/replay.js';
 import { TraceError } from '../engine/trace/trace-reader.js';
-import { pad, safeText } from './format.js';
+import { displayName, pad, safeText } from './format.js';
 
 export interface ReplayCliOptions {
   file: string;
@@ -38,7 +38,7 @@ function table(file: string, samples: number, incidents: Incident[]): string {
   for (const i of sorted) {
     const flag = i.allowlisted ? ' (allowlisted)' : '';
     lines.push(
-      `${pad(i.severity, 8)} ${pad(i.score.toFixed(2), 5)} ${pad(String(i.pid), 7, true)}  ${pad(i.name, 24)} ${pad(clock(i.firstAt), 8)} ${pad(clock(i.lastAt), 8)}  ${i.idleGpuSec.toFixed(0)} / ${i.idleCpuSec.toFixed(0)}${flag}`,
+      `${pad(i.severity, 8)} ${pad(i.score.toFixed(2), 5)} ${pad(String(i.pid), 7, true)}  ${pad(displayName(i), 24)} ${pad(clock(i.firstAt), 8)} ${pad(clock(i.lastAt), 8)}  ${i.idleGpuSec.toFixed(0)} / ${i.idleCpuSec.toFixed(0)}${flag}`,
     );
     lines.push(`${' '.repeat(9)}${safeText(i.exe ?? '(program path unreadable)', 110)}`);
     for (const r of i.reasons) lines.push(`${' '.repeat(9)}- ${safeText(`${r.rule}: ${r.detail}`, 150)}`);
@@ -57,7 +57,7 @@ export async function runReplay(opts: ReplayCliOptions): Promise<number> {
     result = await replayFile(opts.file, opts.sensitivity ? { sensitivity: opts.sensitivity } : {});
   } catch (e) {
     if (e instanceof TraceError) {
-      opts.err.write(`idlewatch replay: ${e.message}\n`);
+      opts.err.write(`idlewatch replay: ${safeText(e.message, 500)}\n`);
       return 2;
     }
     throw e;

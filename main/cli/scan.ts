@@ -2,20 +2,25 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { ScanFinding, ScanProgress, ScanReport } from '../../shared/scan.js';
 import { Allowlist } from '../engine/allowlist/allowlist.js';
-import { type DeepScanOptions, runDeepScan } from '../engine/scan/deep-scan.js';
+import type { DeepScanOptions } from '../engine/scan/deep-scan.js';
 import { renderScanHtml } from '../engine/scan/html-report.js';
 import { isAbortError } from '../engine/scan/scan-context.js';
+import { runDeepScanIsolated } from '../engine/scan/scan-isolated.js';
 import { writeFileAtomic } from '../engine/store/atomic-write.js';
 import { defaultDataDir } from '../engine/store/data-dir.js';
 import { parseArgs, UsageError } from './args.js';
-import { pad, safeText } from './format.js';
+import { displayName, pad, safeText } from './format.js';
+import { outputPathProblem } from './output-path.js';
 
-export const SCAN_USAGE = `  scan [--json] [--html FILE] [--root DIR] [--domains FILE]
-                             deep scan: processes, executables, miner signatures, connections,
-                             autostart entries, hidden processes, GPUs, browsers
-                             --json: the report as JSON on stdout; --html: a self-contained report
-                             --root: check files (autostart entries, configs) under DIR instead of /
-                             --domains: a mining-domain list instead of the shipped/user one
+export const SCAN_USAGE = `Usage: idlewatch scan [--json] [--html FILE] [--root DIR] [--domains FILE]
+
+A deep scan: processes, executables, miner signatures, connections, autostart entries, hidden
+processes, GPUs, browsers. Exits 0 when the scan ran, whatever it found; 130 when cancelled.
+
+  --json           the report as JSON on stdout (no progress lines)
+  --html FILE      also write a self-contained HTML report to FILE (its folder must exist)
+  --root DIR       check files (autostart entries, configs) under DIR instead of /
+  --domains FILE   a mining-domain list instead of the shipped one and the user's
 `;
 
 export interface ScanCommandIo {
@@ -40,15 +45,21 @@ export async function runScanCommand(argv: string[], io: ScanCommandIo): Promise
   if (positionals.length > 0) throw new UsageError(`scan takes no arguments, got "${positionals[0]}"`);
   const json = flags.json === true;
   const html = typeof flags.html === 'string' ? resolve(flags.html) : null;
+  // Checked before the scan, so a typo in the folder does not cost a whole scan.
+  const htmlProblem = html ? await outputPathProblem(html) : null;
+  if (htmlProblem) throw new UsageError(htmlProblem, { pointToHelp: false });
   let root = '/';
   if (typeof flags.root === 'string') {
     root = resolve(flags.root);
     const st = await stat(root).catch(() => null);
-    if (!st?.isDirectory()) throw new UsageError(`--root ${flags.root} is not a folder`);
+    if (!st?.isDirectory())
+      throw new UsageError(`--root ${safeText(flags.root, 300)} is not a folder`, { pointToHelp: false });
   }
   const domainsFile = typeof flags.domains === 'string' ? resolve(flags.domains) : null;
   if (domainsFile && !(await stat(domainsFile).catch(() => null))?.isFile()) {
-    throw new UsageError(`--domains ${flags.domains} is not a readable file`);
+    throw new UsageError(`--domains ${safeText(flags.domains as string, 300)} is not a readable file`, {
+      pointToHelp: false,
+    });
   }
   const dataDir = io.dataDir ?? defaultDataDir();
   let allowlist: Allowlist | null = null;
@@ -66,7 +77,8 @@ export async function runScanCommand(argv: string[], io: ScanCommandIo): Promise
   };
   let report: ScanReport;
   try {
-    report = await (io.scan ?? runDeepScan)({
+    // In a child process of its own: Ctrl-C or SIGTERM ends it whatever it is doing.
+    report = await (io.scan ?? runDeepScanIsolated)({
       signal: io.signal,
       onProgress: json ? undefined : progress,
       root,
@@ -93,7 +105,7 @@ const SUBJECT_WIDTH = 34;
 
 /** The process, or the entry's place; a long path keeps its end (the file name and line), not its start. */
 function subject(f: ScanFinding): string {
-  if (f.process) return `pid ${f.process.pid} ${f.process.name}`;
+  if (f.process) return `pid ${f.process.pid} ${displayName(f.process)}`;
   const p = f.persistence;
   if (!p) return '';
   const where = p.file !== null ? `${p.file}${p.line !== null ? `:${p.line}` : ''}` : (p.location ?? '');

@@ -1,7 +1,7 @@
 import type { Incident } from '../../shared/detection.js';
 import type { EngineSample, SourceStatus } from '../../shared/engine-types.js';
 import type { Monitor } from '../engine/monitor.js';
-import { byGpuThenCpu, duration, healthMark, pad, pct, safeText } from './format.js';
+import { byGpuThenCpu, displayName, duration, healthMark, pad, pct, safeText } from './format.js';
 
 export interface WatchOptions {
   out: NodeJS.WriteStream;
@@ -10,6 +10,17 @@ export interface WatchOptions {
 }
 
 const SEVERITY_MARK = { high: 'HIGH', medium: 'MED ', low: 'low ' } as const;
+const NAME_WIDTH = 20;
+
+/**
+ * The heading over the incident list. "While you were away" only when every incident shown
+ * used the GPU or CPU while the user was idle or locked: a miner flagged on its signature while
+ * the user sat at the machine, or any incident where no idle source works, was not "while away".
+ */
+export function incidentHeading(shown: Pick<Incident, 'idleGpuSec' | 'idleCpuSec'>[]): string {
+  const away = shown.length > 0 && shown.every((i) => i.idleGpuSec > 0 || i.idleCpuSec > 0);
+  return away ? 'Suspicious while you were away:' : 'Suspicious processes since watch started:';
+}
 
 /** Renders one frame of the live view as lines (pure: exported for tests). */
 export function renderFrame(
@@ -50,25 +61,29 @@ export function renderFrame(
     .sort((a, b) => b.score - a.score)
     .slice(0, 5);
   if (shown.length > 0) {
-    lines.push('Suspicious while you were away:');
+    lines.push(incidentHeading(shown));
     for (const i of shown) {
       const why = i.reasons.map((r) => r.detail).join('; ');
       lines.push(
-        safeText(`  ${SEVERITY_MARK[i.severity]} ${i.pid} ${i.name} (${i.exe ?? 'exe unreadable'}): ${why}`, width),
+        safeText(
+          `  ${SEVERITY_MARK[i.severity]} ${i.pid} ${displayName(i)} (${i.exe ?? 'exe unreadable'}): ${why}`,
+          width,
+        ),
       );
     }
     lines.push('');
   }
   if (lastNotice) lines.push(safeText(`Last alert: ${lastNotice}`, width));
-  const exeWidth = Math.max(10, width - 8 - 10 - 7 - 9 - 7 - 17 - 6);
+  const exeWidth = Math.max(10, width - 8 - 10 - 7 - 9 - 7 - (NAME_WIDTH + 1) - 6);
+  lines.push('Busy now, by GPU then CPU:');
   lines.push(
-    `${pad('PID', 8)}${pad('USER', 10)}${pad('GPU', 7, true)}${pad('GPU MEM', 9, true)}${pad('CPU', 7, true)}  ${pad('NAME', 16)} EXE`,
+    `${pad('PID', 8)}${pad('USER', 10)}${pad('GPU', 7, true)}${pad('GPU MEM', 9, true)}${pad('CPU', 7, true)}  ${pad('NAME', NAME_WIDTH)} EXE`,
   );
   const busy = sample.procs.filter((p) => p.cpu > 0 || (p.gpu ?? 0) > 0 || (p.gpuMemMiB ?? 0) > 0).sort(byGpuThenCpu);
   const room = Math.max(1, rows - lines.length - 2);
   for (const p of busy.slice(0, room)) {
     lines.push(
-      `${pad(String(p.pid), 8)}${pad(p.user ?? '?', 10)}${pad(pct(p.gpu), 7, true)}${pad(p.gpuMemMiB !== null ? `${p.gpuMemMiB}M` : '-', 9, true)}${pad(pct(p.cpu), 7, true)}  ${pad(p.name, 16)} ${safeText(p.exe ?? (p.cmdline === '' ? '(kernel thread)' : '(not readable)'), exeWidth)}`,
+      `${pad(String(p.pid), 8)}${pad(p.user ?? '?', 10)}${pad(pct(p.gpu), 7, true)}${pad(p.gpuMemMiB !== null ? `${p.gpuMemMiB}M` : '-', 9, true)}${pad(pct(p.cpu), 7, true)}  ${pad(displayName(p), NAME_WIDTH)} ${safeText(p.exe ?? (p.cmdline === '' ? '(kernel thread)' : '(not readable)'), exeWidth)}`,
     );
   }
   if (busy.length === 0) lines.push('(no process used CPU or GPU in the last interval)');
