@@ -1,4 +1,5 @@
 import { type KeyboardEvent, type ReactNode, useEffect, useRef } from 'react';
+import { addToastHost, removeToastHost } from '../stores/toasts.js';
 
 const FOCUSABLE =
   'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
@@ -23,7 +24,8 @@ function trapTab(e: KeyboardEvent<HTMLDialogElement>): void {
 /**
  * A modal dialog on the native <dialog> element: the page behind is inert (focus stays inside),
  * Escape closes it, and focus returns to whatever opened it. The element marked data-autofocus
- * gets the focus first (the least destructive choice in confirmations).
+ * gets the focus first (the least destructive choice in confirmations). While it is open the
+ * toasts are shown inside it, where they are announced and reachable.
  */
 export function Dialog({
   label,
@@ -39,6 +41,7 @@ export function Dialog({
   testId?: string;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  const toastHost = useRef<HTMLDivElement>(null);
   const onCloseRef = useRef(onClose);
   onCloseRef.current = onClose;
 
@@ -52,6 +55,13 @@ export function Dialog({
       if (dialog.open) dialog.close();
       if (opener?.isConnected) opener.focus();
     };
+  }, []);
+
+  useEffect(() => {
+    const el = toastHost.current;
+    if (!el) return;
+    addToastHost(el);
+    return () => removeToastHost(el);
   }, []);
 
   return (
@@ -68,6 +78,7 @@ export function Dialog({
       onKeyDown={trapTab}
     >
       {children}
+      <div ref={toastHost} />
     </dialog>
   );
 }
