@@ -36,13 +36,16 @@ const AwayRow = memo(function AwayRow({
   paused: boolean;
 }) {
   const nameId = `away-name-${i.key}`;
+  const pidId = `away-pid-${i.key}`;
   return (
     <tr data-key={i.key} className={`sev-row-${i.severity}`}>
       <td>
         <span className="name" id={nameId}>
           {i.name}
         </span>{' '}
-        <span className="muted">pid {i.pid}</span>
+        <span className="muted" id={pidId}>
+          pid {i.pid}
+        </span>
         <div className="tags">
           <span className={running ? 'tag tag-running' : 'tag'}>{running ? 'running' : 'exited'}</span>
           {paused ? <span className="tag tag-paused">paused</span> : null}
@@ -63,7 +66,7 @@ const AwayRow = memo(function AwayRow({
         <ProcessActions
           proc={{ pid: i.pid, startTimeMs: i.startT, name: i.name, exe: i.exe }}
           paused={paused}
-          describedBy={nameId}
+          describedBy={`${nameId} ${pidId}`}
         />
       </td>
     </tr>

@@ -32,7 +32,7 @@ export function ProcessActions({
   proc: ProcessRef;
   paused: boolean;
   details?: boolean;
-  /** Id of the element naming the process, so each button says which process it acts on. */
+  /** Ids of the elements naming the process (name, pid), so each button says which process it acts on. */
   describedBy?: string;
 }) {
   const target = { pid: proc.pid, startTimeMs: proc.startTimeMs, exe: proc.exe };

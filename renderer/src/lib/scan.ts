@@ -25,3 +25,14 @@ export function groupFindings(
     findings: findings.filter((f) => (g.id === 'allowlisted' ? f.allowlisted : !f.allowlisted && f.severity === g.id)),
   })).filter((g) => g.findings.length > 0);
 }
+
+/**
+ * The process a finding is about, as "name (pid N)": shown with the finding and read out with each
+ * of its action buttons, which would otherwise all say the same "Kill". Null when it names none.
+ */
+export function findingProcess(f: ScanFinding): string | null {
+  if (f.process) return `${f.process.name} (pid ${f.process.pid})`;
+  const kill = f.actions.find((a) => a.kind === 'kill');
+  if (kill?.kind !== 'kill') return null;
+  return kill.exe ? `${kill.exe} (pid ${kill.pid})` : `pid ${kill.pid}`;
+}

@@ -1,11 +1,21 @@
+import { useId } from 'react';
 import type { ScanAction, ScanFinding } from '../../../shared/scan.js';
 import { SeverityBadge } from '../components/Severity.js';
 import { dateTime, plural } from '../lib/format.js';
-import { groupFindings, scanPercent } from '../lib/scan.js';
+import { findingProcess, groupFindings, scanPercent } from '../lib/scan.js';
 import { cancelScan, exportScanHtml, startScan, useScan } from '../stores/scan.js';
 import { openDialog } from '../stores/ui.js';
 
-function ActionButton({ finding, action }: { finding: ScanFinding; action: ScanAction }) {
+function ActionButton({
+  finding,
+  action,
+  describedBy,
+}: {
+  finding: ScanFinding;
+  action: ScanAction;
+  /** Ids of the finding's process or file and its title: every finding has the same buttons. */
+  describedBy: string;
+}) {
   const removal = useScan((s) => s.removals[finding.id]);
   switch (action.kind) {
     case 'kill':
@@ -13,6 +23,7 @@ function ActionButton({ finding, action }: { finding: ScanFinding; action: ScanA
         <button
           type="button"
           className="danger"
+          aria-describedby={describedBy}
           onClick={() =>
             openDialog({
               kind: 'kill',
@@ -35,7 +46,12 @@ function ActionButton({ finding, action }: { finding: ScanFinding; action: ScanA
       }
       return (
         <>
-          <button type="button" className="danger" onClick={() => openDialog({ kind: 'remove-persistence', finding })}>
+          <button
+            type="button"
+            className="danger"
+            aria-describedby={describedBy}
+            onClick={() => openDialog({ kind: 'remove-persistence', finding })}
+          >
             Remove line
           </button>
           {removal && !removal.ok ? (
@@ -48,7 +64,11 @@ function ActionButton({ finding, action }: { finding: ScanFinding; action: ScanA
       );
     case 'allowlist':
       return (
-        <button type="button" onClick={() => openDialog({ kind: 'allowlist', exe: action.exe, sha256: action.sha256 })}>
+        <button
+          type="button"
+          aria-describedby={describedBy}
+          onClick={() => openDialog({ kind: 'allowlist', exe: action.exe, sha256: action.sha256 })}
+        >
           Allowlist
         </button>
       );
@@ -58,13 +78,26 @@ function ActionButton({ finding, action }: { finding: ScanFinding; action: ScanA
 }
 
 function Finding({ f }: { f: ScanFinding }) {
+  const id = useId();
+  const titleId = `${id}-title`;
+  const processId = `${id}-process`;
+  const persistenceId = `${id}-persistence`;
+  const process = findingProcess(f);
+  const describedBy = [process ? processId : null, f.persistence ? persistenceId : null, titleId]
+    .filter((x) => x !== null)
+    .join(' ');
   return (
     <li className={`finding sev-row-${f.severity}`} data-finding={f.id} data-rule={f.rule}>
       <div className="finding-head">
         <SeverityBadge severity={f.severity} />
         {f.allowlisted ? <span className="tag">allowlisted</span> : null}
-        <h4>{f.title}</h4>
+        <h4 id={titleId}>{f.title}</h4>
       </div>
+      {process ? (
+        <p className="muted" id={processId}>
+          Process {process}
+        </p>
+      ) : null}
       {f.evidence.length > 0 ? (
         <ul className="evidence">
           {f.evidence.map((line, i) => (
@@ -74,7 +107,7 @@ function Finding({ f }: { f: ScanFinding }) {
         </ul>
       ) : null}
       {f.persistence ? (
-        <p className="muted">
+        <p className="muted" id={persistenceId}>
           {f.persistence.file ? (
             <>
               <span className="path">{f.persistence.file}</span>
@@ -89,7 +122,7 @@ function Finding({ f }: { f: ScanFinding }) {
         <div className="actions">
           {f.actions.map((a, i) => (
             // biome-ignore lint/suspicious/noArrayIndexKey: a finding's actions are a fixed list
-            <ActionButton key={i} finding={f} action={a} />
+            <ActionButton key={i} finding={f} action={a} describedBy={describedBy} />
           ))}
         </div>
       ) : null}

@@ -88,6 +88,9 @@ function Filters() {
 
 function IncidentRow({ i }: { i: IncidentView }) {
   const nameId = `incident-name-${i.key}`;
+  const pidId = `incident-pid-${i.key}`;
+  // Name and pid: two processes may share a name.
+  const describedBy = `${nameId} ${pidId}`;
   return (
     <tr data-key={i.key} data-pid={i.pid} className={i.reviewed ? 'reviewed' : undefined}>
       <td>
@@ -97,7 +100,9 @@ function IncidentRow({ i }: { i: IncidentView }) {
         <span className="name" id={nameId}>
           {i.name}
         </span>{' '}
-        <span className="muted">pid {i.pid}</span>
+        <span className="muted" id={pidId}>
+          pid {i.pid}
+        </span>
         <div className="path">{i.exe ?? '(unknown)'}</div>
         {i.allowlisted ? <span className="tag">allowlisted</span> : null}
       </td>
@@ -109,10 +114,10 @@ function IncidentRow({ i }: { i: IncidentView }) {
       <td>{i.reviewed ? 'Reviewed' : 'Not reviewed'}</td>
       <td>
         <div className="actions">
-          <button type="button" aria-describedby={nameId} onClick={() => void reviewIncident(i.key, !i.reviewed)}>
+          <button type="button" aria-describedby={describedBy} onClick={() => void reviewIncident(i.key, !i.reviewed)}>
             {i.reviewed ? 'Mark unreviewed' : 'Mark reviewed'}
           </button>
-          <DetailsButton proc={{ pid: i.pid, startTimeMs: i.startT }} describedBy={nameId} />
+          <DetailsButton proc={{ pid: i.pid, startTimeMs: i.startT }} describedBy={describedBy} />
         </div>
       </td>
     </tr>

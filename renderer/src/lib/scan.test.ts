@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import type { ScanFinding } from '../../../shared/scan.js';
+import { findingProcess } from './scan.js';
+
+function finding(over: Partial<ScanFinding> = {}): ScanFinding {
+  return {
+    id: 'f1',
+    rule: 'temp-folder-executable',
+    severity: 'high',
+    title: 'Runs from a temporary folder: /tmp/.x/nvhelper',
+    evidence: [],
+    actions: [],
+    allowlisted: false,
+    ...over,
+  };
+}
+
+describe('findingProcess', () => {
+  it('names the process by its name and pid', () => {
+    const f = finding({
+      process: {
+        pid: 4242,
+        ppid: 1,
+        name: 'nvhelper',
+        exe: '/tmp/.x/nvhelper',
+        cmdline: '/tmp/.x/nvhelper',
+        user: 'me',
+        startTimeMs: 1,
+        sha256: null,
+        chain: [],
+      },
+      actions: [{ kind: 'kill', pid: 4242, startTimeMs: 1, exe: '/tmp/.x/nvhelper' }],
+    });
+    expect(findingProcess(f)).toBe('nvhelper (pid 4242)');
+  });
+
+  it('falls back to what its Kill action knows (a hidden process has no listing to name it)', () => {
+    expect(findingProcess(finding({ actions: [{ kind: 'kill', pid: 7, startTimeMs: 1, exe: '/dev/shm/x' }] }))).toBe(
+      '/dev/shm/x (pid 7)',
+    );
+    expect(findingProcess(finding({ actions: [{ kind: 'kill', pid: 7, startTimeMs: 1, exe: null }] }))).toBe('pid 7');
+  });
+
+  it('is null for a finding about no process (a persistence line)', () => {
+    expect(findingProcess(finding({ actions: [{ kind: 'remove-persistence', file: '/etc/crontab', line: 4 }] }))).toBe(
+      null,
+    );
+  });
+});
