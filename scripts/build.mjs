@@ -35,6 +35,18 @@ function nodeTarget({ entry, outDir, fileName = '[name].js', format = 'es', bann
   };
 }
 
+/**
+ * The deep scan's worker, written beside each bundle that starts scans (after it, since a target
+ * empties its folder): the scan runs in its own thread or process, so that Cancel can always end
+ * it (main/engine/scan/scan-isolated.ts). Self-contained, so the bundle beside it stays one file.
+ */
+const SCAN_WORKER_BESIDE = ['cli', 'engine'];
+function scanWorker(outDir) {
+  const target = nodeTarget({ entry: 'main/engine/scan/scan-worker.ts', outDir, fileName: 'scan-worker.js' });
+  target.build.emptyOutDir = false;
+  return target;
+}
+
 const targets = {
   renderer: async () => {
     const react = (await import('@vitejs/plugin-react')).default;
@@ -98,5 +110,6 @@ for (const [name, run] of Object.entries(targets)) {
   if (only ? only !== name : !defaults.includes(name)) continue;
   const t0 = performance.now();
   await run();
+  if (SCAN_WORKER_BESIDE.includes(name)) await build(scanWorker(name));
   console.log(`built ${name.padEnd(8)} ${Math.round(performance.now() - t0)} ms`);
 }

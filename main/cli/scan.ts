@@ -96,8 +96,10 @@ export async function runScanCommand(argv: string[], io: ScanCommandIo): Promise
     await writeFileAtomic(html, renderScanHtml(report));
     if (!json) io.stderr.write(`HTML report written to ${html}\n`);
   }
-  if (json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else io.stdout.write(formatScanTable(report));
+  const text = json ? `${JSON.stringify(report, null, 2)}\n` : formatScanTable(report);
+  // A report is often larger than a pipe holds (64 KB), and the CLI exits as soon as this returns:
+  // what is still queued then would be lost, so wait until it has gone out.
+  if (!io.stdout.write(text)) await new Promise<void>((resolve) => io.stdout.once('drain', () => resolve()));
   return 0;
 }
 

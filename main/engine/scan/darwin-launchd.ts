@@ -112,12 +112,13 @@ export async function collectLaunchd(ctx: ScanContext, run: ToolRunner): Promise
   }
   const out: CollectedEntry[] = [];
   for (const dir of dirs) {
-    for (const name of (await ctx.listDir('persistence', ctx.resolve(dir))) ?? []) {
+    for (const name of (await ctx.listDir('persistence', ctx.resolve(dir), 'launchd')) ?? []) {
       if (!name.endsWith('.plist')) continue;
       ctx.checkAbort();
       const file = ctx.resolve(posix.join(dir, name));
-      const buf = await ctx.readText('persistence', file);
-      if (!buf) continue;
+      const read = await ctx.readFile('persistence', file, undefined, 'launchd');
+      if (!read) continue;
+      const buf = read.data;
       let xml = buf.toString('utf8');
       const binary = buf.subarray(0, 6).toString('latin1') === 'bplist';
       if (binary) {
@@ -140,7 +141,6 @@ export async function collectLaunchd(ctx: ScanContext, run: ToolRunner): Promise
       }
       const command = launchdCommand(job);
       if (command === '') continue;
-      const st = await ctx.fs.stat(file).catch(() => null);
       // A binary plist has no lines: a line number of plutil's XML would point nowhere in the file.
       const line = binary ? null : job.line;
       const lineText = line === null ? command : (xml.split('\n')[line - 1] ?? '').trim();
@@ -158,7 +158,7 @@ export async function collectLaunchd(ctx: ScanContext, run: ToolRunner): Promise
             : 'each user who logs in',
         fileState: {
           size: buf.length,
-          mtimeMs: st?.mtimeMs ?? 0,
+          mtimeMs: read.mtimeMs,
           sha256: createHash('sha256').update(buf).digest('hex'),
         },
         home:

@@ -1,9 +1,12 @@
 /**
- * The deep scan: an on-demand sweep in eight steps, each reporting progress, the whole of it
- * cancellable. It only reads: nothing on the machine changes, and a cancelled scan rejects with an
- * AbortError and returns nothing (callers write a report only from a resolved scan).
+ * The deep scan: an on-demand sweep in eight steps, each reporting progress, each with a time
+ * limit, the whole of it cancellable. It only reads: nothing on the machine changes. A cancelled
+ * scan rejects with an AbortError that carries the report of what it had done (partialReportOf),
+ * and onPartial hands out that report after every step, for callers that run the scan in a worker
+ * or a child process and may have to end it without its cooperation.
  */
 import { readlinkSync } from 'node:fs';
+import { identityOf, processKey } from '../../../shared/identity.js';
 import type { Severity } from '../../../shared/detection.js';
 import {
   SCAN_FORMAT,
@@ -41,7 +44,14 @@ import {
   type MinerConfigVerdict,
 } from './miner-config.js';
 import { WorldWritableDirs } from './path-rules.js';
-import { collectPersistence, judgeEntry, persistenceFinding, publicEntry } from './persistence-checks.js';
+import {
+  collectPersistence,
+  judgeEntry,
+  oddPlaceFinding,
+  persistenceFinding,
+  publicEntry,
+} from './persistence-checks.js';
+import type { CollectedEntry } from './persistence-types.js';
 import { type ProcSnapshot, type ScanProc, snapshotLinuxProcesses, snapshotOtherProcesses } from './proc-snapshot.js';
 import {
   executableIssues,
@@ -50,7 +60,7 @@ import {
   poolPortIssue,
   signatureIssue,
 } from './process-rules.js';
-import { ScanContext, throwIfAborted } from './scan-context.js';
+import { abortError, abortable, isAbortError, ScanContext, throwIfAborted } from './scan-context.js';
 import { nodeScanFs, type ScanFs } from './scan-fs.js';
 import type { ToolRunner } from './windows-persistence.js';
 
@@ -84,6 +94,63 @@ export interface DeepScanOptions {
   /** Replaces the process listing (tests, or a host with its own). */
   snapshot?: () => Promise<ProcSnapshot>;
   now?: () => number;
+  /** Replaces STEP_BUDGET_MS for some steps (tests). */
+  stepBudgetMs?: Partial<Record<ScanStepId, number>>;
+  /**
+   * After every step: the report of the steps done so far (their findings, processes, entries).
+   * A caller that has to end the scan from outside keeps the last one (see markStopped).
+   */
+  onPartial?: (report: ScanReport) => void;
+}
+
+/**
+ * How long each step may run. Past it the step is stopped, keeps what it found, and is reported
+ * partial with a problem saying so: a machine that makes one step slow (a huge folder, a file
+ * system that answers slowly) costs that step, not the scan.
+ */
+export const STEP_BUDGET_MS: Readonly<Record<ScanStepId, number>> = {
+  processes: 30_000,
+  signatures: 20_000,
+  network: 15_000,
+  persistence: 30_000,
+  hidden: 15_000,
+  gpu: 20_000,
+  browsers: 10_000,
+  hashes: 30_000,
+};
+
+/** Harmless persistence entries listed in a report at most (suspicious ones always are). */
+export const MAX_LISTED_ENTRIES = 2_000;
+
+/** A step that ignores its stop signal is abandoned this long after its limit. */
+const STEP_GRACE_MS = 2_000;
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
+}
+
+/** The report a cancelled scan (its AbortError) carries, if it got far enough to have one. */
+export function partialReportOf(e: unknown): ScanReport | null {
+  const r = typeof e === 'object' && e !== null ? (e as { partialReport?: unknown }).partialReport : undefined;
+  return r && typeof r === 'object' ? (r as ScanReport) : null;
+}
+
+/**
+ * A partial report completed for keeping: the step that was running when the scan was stopped is
+ * marked partial, the ones after it not run. Steps already in the report are left as they are.
+ */
+export function markStopped(report: ScanReport, running: ScanStepId | null, why: string): ScanReport {
+  const have = new Set(report.steps.map((s) => s.id));
+  const steps = [...report.steps];
+  for (const s of SCAN_STEPS) {
+    if (have.has(s.id)) continue;
+    steps.push(
+      s.id === running
+        ? { id: s.id, label: s.label, status: 'partial', durationMs: 0, detail: `${why} while this step ran` }
+        : { id: s.id, label: s.label, status: 'skipped', durationMs: 0, detail: `not run: ${why}` },
+    );
+  }
+  return { ...report, steps };
 }
 
 function hostPlatform(): Platform {
@@ -96,6 +163,15 @@ const plural = (n: number, one: string, many = `${one}s`): string =>
 interface StepOutcome {
   status: ScanStepResult['status'];
   detail: string;
+}
+
+/** What a step body gets: its own signal (fires on cancel and at its time limit) and context. */
+interface StepScope {
+  progress: (fraction: number) => void;
+  signal: AbortSignal;
+  ctx: ScanContext;
+  /** True once the step's time limit has passed (as opposed to the whole scan being cancelled). */
+  timedOut: () => boolean;
 }
 
 export async function runDeepScan(opts: DeepScanOptions = {}): Promise<ScanReport> {
@@ -135,15 +211,76 @@ export async function runDeepScan(opts: DeepScanOptions = {}): Promise<ScanRepor
 
   const addProcFinding = (p: ScanProc, issue: ProcIssue): ScanFinding => {
     const ref = processRef(p, byPid);
-    const f: NewFinding = { key: `${p.pid}@${p.startTimeMs}`, ...issue, process: ref, actions: processActions(ref) };
+    const f: NewFinding = { key: processKey(p), ...issue, process: ref, actions: processActions(ref) };
     return findings.add(f);
   };
 
+  /** The report as it stands; `final` adds what only a finished scan can (corroboration, hash-pinned allowlist entries). */
+  const assemble = async (final: boolean): Promise<ScanReport> => {
+    let list: ScanFinding[];
+    if (final) {
+      for (const f of findings.all()) {
+        if (!f.process) continue;
+        f.process.sha256 = hashes.get(f.process.pid) ?? null;
+        for (const a of f.actions) if (a.kind === 'allowlist') a.sha256 = f.process.sha256;
+      }
+      findings.corroborate();
+      if (opts.allowlist) await markAllowlisted(findings.all(), opts.allowlist, hashes, persistencePrograms);
+      list = findings.sorted();
+    } else {
+      // A copy: the scan goes on changing its findings, and a partial report must not change under
+      // whoever holds it. Allowlist entries are matched on known hashes only: nothing is read for it.
+      const originals = findings.sorted();
+      list = structuredClone(originals);
+      list.forEach((f, i) => {
+        if (f.process) f.process.sha256 = hashes.get(f.process.pid) ?? null;
+        const original = originals[i] as ScanFinding;
+        if (opts.allowlist) f.allowlisted = allowlistedNow(f, original, opts.allowlist, hashes, persistencePrograms);
+      });
+    }
+    const gpuPids = new Set(gpu.processes.map((p) => p.pid));
+    const processes: ScanProcess[] = snapshot.procs.map((p) => ({
+      pid: p.pid,
+      ppid: p.ppid,
+      name: p.name,
+      exe: p.exe,
+      cmdline: p.cmdline,
+      user: p.user,
+      startTimeMs: p.startTimeMs,
+      kernelThread: p.kernelThread,
+      cpuSec: p.cpuSec,
+      gpu: gpuPids.has(p.pid),
+      sha256: hashes.get(p.pid) ?? null,
+    }));
+    const summary = { high: 0, medium: 0, low: 0, allowlisted: 0 };
+    for (const f of list) {
+      if (f.allowlisted) summary.allowlisted++;
+      else summary[f.severity satisfies Severity]++;
+    }
+    return {
+      format: SCAN_FORMAT,
+      version: SCAN_VERSION,
+      startedAt: new Date(startedMs).toISOString(),
+      durationMs: Math.round(performance.now() - wallStart),
+      platform,
+      root,
+      findings: list,
+      processes,
+      connections: [...connections],
+      persistence: [...persistence],
+      gpu: structuredClone(gpu),
+      browsers: [...browsers],
+      hidden: hidden === null ? null : structuredClone(hidden),
+      domainList: { source: domainList.source, count: domainList.size },
+      steps: [...steps],
+      problems: [...ctx.problems],
+      summary,
+    };
+  };
+
   const total = SCAN_STEPS.length;
-  const step = async (
-    id: ScanStepId,
-    body: (progress: (fraction: number) => void) => Promise<StepOutcome>,
-  ): Promise<void> => {
+  let running: ScanStepId | null = null;
+  const step = async (id: ScanStepId, body: (scope: StepScope) => Promise<StepOutcome>): Promise<void> => {
     const index = SCAN_STEPS.findIndex((s) => s.id === id) + 1;
     const label = SCAN_STEPS[index - 1]?.label ?? id;
     if (onlySteps && !onlySteps.has(id)) {
@@ -151,19 +288,48 @@ export async function runDeepScan(opts: DeepScanOptions = {}): Promise<ScanRepor
       return;
     }
     throwIfAborted(signal);
+    running = id;
     const emit = (phase: ScanProgress['phase'], extra: Partial<ScanProgress> = {}): void =>
       opts.onProgress?.({ step: id, label, index, total, phase, ...extra });
     emit('start');
     const t0 = performance.now();
     let last = 0;
-    const outcome = await body((fraction) => {
-      // A handful of updates per step is enough for a progress bar; thousands would flood the IPC.
-      if (fraction - last >= 0.1 || (fraction >= 1 && last < 1)) {
-        last = fraction;
-        emit('progress', { fraction: Math.min(1, fraction) });
-      }
+    const budgetMs = opts.stepBudgetMs?.[id] ?? STEP_BUDGET_MS[id];
+    const budget = new AbortController();
+    const stepSignal = signal ? AbortSignal.any([signal, budget.signal]) : budget.signal;
+    let hardTimer: NodeJS.Timeout | undefined;
+    const budgetTimer = setTimeout(() => budget.abort(), budgetMs);
+    // The body is asked to stop at the limit; one that does not answer is left behind a little later.
+    const abandoned = new Promise<never>((_, reject) => {
+      hardTimer = setTimeout(() => reject(abortError()), budgetMs + STEP_GRACE_MS);
     });
+    let outcome: StepOutcome;
+    try {
+      const scope: StepScope = {
+        progress: (fraction) => {
+          // A handful of updates per step is enough for a progress bar; thousands would flood the IPC.
+          if (fraction - last >= 0.1 || (fraction >= 1 && last < 1)) {
+            last = fraction;
+            emit('progress', { fraction: Math.min(1, fraction) });
+          }
+        },
+        signal: stepSignal,
+        ctx: ctx.withSignal(stepSignal),
+        timedOut: () => budget.signal.aborted && !signal?.aborted,
+      };
+      outcome = await abortable(Promise.race([body(scope), abandoned]), signal);
+    } catch (e) {
+      if (signal?.aborted || !budget.signal.aborted || !isAbortError(e)) throw e;
+      outcome = {
+        status: 'partial',
+        detail: `stopped at its time limit (${seconds(budgetMs)}); what it found by then is kept`,
+      };
+    } finally {
+      clearTimeout(budgetTimer);
+      clearTimeout(hardTimer);
+    }
     throwIfAborted(signal);
+    if (budget.signal.aborted) ctx.problem(id, null, `${label}: stopped at its time limit of ${seconds(budgetMs)}`);
     steps.push({
       id,
       label,
@@ -171,318 +337,316 @@ export async function runDeepScan(opts: DeepScanOptions = {}): Promise<ScanRepor
       durationMs: Math.round(performance.now() - t0),
       detail: outcome.detail,
     });
+    running = null;
     emit('done', { detail: outcome.detail });
+    if (opts.onPartial) opts.onPartial(await assemble(false));
   };
 
-  // 1. Processes and executables.
-  await step('processes', async (progress) => {
-    const take =
-      opts.snapshot ??
-      (() =>
-        platform === 'linux'
-          ? snapshotLinuxProcesses({ procRoot, signal, onProgress: progress })
-          : snapshotOtherProcesses());
-    snapshot = await take();
-    byPid = new Map(snapshot.procs.map((p) => [p.pid, p]));
-    const writable = platform === 'win32' ? null : new WorldWritableDirs();
-    for (const p of snapshot.procs)
-      for (const issue of executableIssues(p, platform, writable)) addProcFinding(p, issue);
-    const n = snapshot.procs.length;
-    if (snapshot.unreadable > 0) {
-      return {
-        status: 'partial',
-        detail: `${plural(n, 'process', 'processes')}; ${plural(snapshot.unreadable, 'process', 'processes')} could not be fully read (other users'; run as root to see them)`,
-      };
-    }
-    return { status: 'ok', detail: plural(n, 'process', 'processes') };
-  });
+  try {
+    await runSteps();
+  } catch (e) {
+    if (!isAbortError(e) || !signal?.aborted) throw e;
+    // What was done is kept: the error carries it, and onPartial gets it last.
+    const partial = markStopped(await assemble(false), running, 'the scan was cancelled');
+    opts.onPartial?.(partial);
+    const err = abortError();
+    Object.defineProperty(err, 'partialReport', { value: partial, enumerable: false });
+    throw err;
+  }
+  throwIfAborted(signal);
+  const report = await assemble(true);
+  throwIfAborted(signal);
+  return report;
 
-  // 2. Miner signatures in command lines and config files.
-  await step('signatures', async (progress) => {
-    const verdicts = new Map<string, MinerConfigVerdict | null>();
-    let configs = 0;
-    let i = 0;
-    for (const p of snapshot.procs) {
-      if (++i % 256 === 0) {
-        progress(i / snapshot.procs.length);
-        throwIfAborted(signal);
+  async function runSteps(): Promise<void> {
+    // 1. Processes and executables.
+    await step('processes', async ({ progress, signal }) => {
+      const take =
+        opts.snapshot ??
+        (() =>
+          platform === 'linux'
+            ? snapshotLinuxProcesses({ procRoot, signal, onProgress: progress })
+            : snapshotOtherProcesses());
+      snapshot = await take();
+      byPid = new Map(snapshot.procs.map((p) => [p.pid, p]));
+      const writable = platform === 'win32' ? null : new WorldWritableDirs();
+      for (const p of snapshot.procs)
+        for (const issue of executableIssues(p, platform, writable)) addProcFinding(p, issue);
+      const n = snapshot.procs.length;
+      if (snapshot.unreadable > 0) {
+        return {
+          status: 'partial',
+          detail: `${plural(n, 'process', 'processes')}; ${plural(snapshot.unreadable, 'process', 'processes')} could not be fully read (other users'; run as root to see them)`,
+        };
       }
-      const sig = signatureIssue(p, platform);
-      if (sig) addProcFinding(p, sig);
-      if (p.kernelThread) continue;
-      const named = configArgs(p.argv).length > 0;
-      // Programs in the system folders are packaged, and /usr/bin/config.json is nobody's miner config.
-      if (!named && (p.exe === null || inSystemFolder(p.exe, platform))) continue;
-      const cwd = named && platform === 'linux' ? readCwd(procRoot, p.pid) : null;
-      for (const path of configCandidates(p.exe, p.argv, cwd, platform)) {
-        let v = verdicts.get(path);
-        if (v === undefined) {
-          const buf = await ctx.readText('signatures', ctx.resolve(path), 1024 * 1024);
-          v = buf === null ? null : analyseMinerConfig(buf.toString('utf8'));
-          if (buf !== null) configs++;
-          verdicts.set(path, v);
+      return { status: 'ok', detail: plural(n, 'process', 'processes') };
+    });
+
+    // 2. Miner signatures in command lines and config files.
+    await step('signatures', async ({ progress, signal, ctx }) => {
+      const verdicts = new Map<string, MinerConfigVerdict | null>();
+      let configs = 0;
+      let i = 0;
+      for (const p of snapshot.procs) {
+        if (++i % 256 === 0) {
+          progress(i / snapshot.procs.length);
+          throwIfAborted(signal);
+        }
+        const sig = signatureIssue(p, platform);
+        if (sig) addProcFinding(p, sig);
+        if (p.kernelThread) continue;
+        const named = configArgs(p.argv).length > 0;
+        // Programs in the system folders are packaged, and /usr/bin/config.json is nobody's miner config.
+        if (!named && (p.exe === null || inSystemFolder(p.exe, platform))) continue;
+        const cwd = named && platform === 'linux' ? readCwd(procRoot, p.pid) : null;
+        for (const path of configCandidates(p.exe, p.argv, cwd, platform)) {
+          let v = verdicts.get(path);
+          if (v === undefined) {
+            const buf = await ctx.readText('signatures', ctx.resolve(path), 1024 * 1024);
+            v = buf === null ? null : analyseMinerConfig(buf.toString('utf8'));
+            if (buf !== null) configs++;
+            verdicts.set(path, v);
+          }
+          if (!v) continue;
+          configHosts.set(p.pid, [...(configHosts.get(p.pid) ?? []), ...v.hosts]);
+          if (!isMinerConfig(v)) continue;
+          addProcFinding(p, {
+            rule: 'miner-config',
+            severity: 'high',
+            title: `Uses a miner configuration file: ${path}`,
+            evidence: [`file: ${ctx.resolve(path)}`, ...v.marks],
+          });
+        }
+      }
+      progress(1);
+      return {
+        status: 'ok',
+        detail: `${plural(snapshot.procs.length, 'command line')}, ${plural(configs, 'config file')} read`,
+      };
+    });
+
+    // 3. Network: connections to pool ports, mining domains in command lines and configs.
+    await step('network', async () => {
+      let outcome: StepOutcome;
+      if (platform === 'linux') {
+        const inodes = new Map<number, number[]>();
+        for (const p of snapshot.procs) if (p.sockets && p.sockets.length > 0) inodes.set(p.pid, p.sockets);
+        const result = connectionsByPid({ procRoot, pids: inodes.keys(), socketInodes: inodes });
+        for (const e of result.errors) ctx.problem('network', null, e);
+        for (const [pid, conns] of result.byPid) {
+          for (const c of conns) connections.push(scanConnection(c));
+          const pool = poolPortIssue(poolPortConnections(conns));
+          const p = byPid.get(pid);
+          if (pool && p) addProcFinding(p, pool);
+        }
+        const held =
+          connections.length === 0
+            ? 'no TCP or UDP sockets open'
+            : `${plural(connections.length, 'socket')} held by ${plural(result.byPid.size, 'process', 'processes')}`;
+        outcome = {
+          status: result.errors.length > 0 ? 'partial' : 'ok',
+          detail: `${held}; ${domainList.size} mining domains from ${domainList.source}`,
+        };
+      } else {
+        outcome = {
+          status: 'partial',
+          detail: `connections are read on Linux only (/proc/net); mining domains in command lines were checked (${domainList.size} from ${domainList.source})`,
+        };
+      }
+      for (const p of snapshot.procs) {
+        if (p.kernelThread) continue;
+        const hits = findListedHosts(`${p.cmdline} ${(configHosts.get(p.pid) ?? []).join(' ')}`, domainList);
+        if (hits.length === 0) continue;
+        addProcFinding(p, {
+          rule: 'mining-domain',
+          severity: 'high',
+          title: `Names a mining domain: ${hits[0]?.host}`,
+          evidence: hits.map((h) => `${h.host} (on the mining-domain list as ${h.domain})`),
+        });
+      }
+      return outcome;
+    });
+
+    // 4. Persistence.
+    await step('persistence', async ({ ctx, timedOut }) => {
+      const entries: CollectedEntry[] = [];
+      let stopped = false;
+      try {
+        await collectPersistence(ctx, runTool, entries);
+      } catch (e) {
+        // At the time limit the entries read so far are still judged and reported.
+        if (!isAbortError(e) || !timedOut()) throw e;
+        stopped = true;
+      }
+      const odd = ctx.oddPlaces.length;
+      for (const o of ctx.oddPlaces) findings.add(oddPlaceFinding(o));
+      let flagged = 0;
+      let listed = 0;
+      let unlisted = 0;
+      for (const e of entries) {
+        const v = judgeEntry(e, platform, domainList);
+        if (!e.shellScript || v) {
+          // Suspicious entries are always listed (and are findings); harmless ones up to a bound,
+          // so a folder stuffed with thousands of jobs cannot swell the report without end.
+          if (v || persistence.length < MAX_LISTED_ENTRIES) persistence.push(publicEntry(e));
+          else unlisted++;
+          listed++;
         }
         if (!v) continue;
-        configHosts.set(p.pid, [...(configHosts.get(p.pid) ?? []), ...v.hosts]);
-        if (!isMinerConfig(v)) continue;
-        addProcFinding(p, {
-          rule: 'miner-config',
-          severity: 'high',
-          title: `Uses a miner configuration file: ${path}`,
-          evidence: [`file: ${ctx.resolve(path)}`, ...v.marks],
-        });
+        flagged++;
+        const f = findings.add(persistenceFinding(e, v));
+        if (v.program) persistencePrograms.set(f, v.program);
       }
-    }
-    progress(1);
-    return {
-      status: 'ok',
-      detail: `${plural(snapshot.procs.length, 'command line')}, ${plural(configs, 'config file')} read`,
-    };
-  });
+      if (unlisted > 0) {
+        ctx.problem(
+          'persistence',
+          null,
+          `${plural(unlisted, 'harmless entry', 'harmless entries')} not listed in this report: it lists at most ${MAX_LISTED_ENTRIES.toLocaleString('en-US')}`,
+        );
+      }
+      const problems = ctx.problems.filter((p) => p.step === 'persistence').length;
+      const where = root === '/' ? '' : ` under ${root}`;
+      const cut = stopped ? '; stopped at its time limit' : '';
+      return {
+        status: problems > 0 || odd > 0 || stopped ? 'partial' : 'ok',
+        detail: `${plural(listed, 'entry', 'entries')}${where}, ${flagged + odd} suspicious${problems > 0 ? `; ${plural(problems, 'place')} could not be read` : ''}${cut}`,
+      };
+    });
 
-  // 3. Network: connections to pool ports, mining domains in command lines and configs.
-  await step('network', async () => {
-    let outcome: StepOutcome;
-    if (platform === 'linux') {
-      const inodes = new Map<number, number[]>();
-      for (const p of snapshot.procs) if (p.sockets && p.sockets.length > 0) inodes.set(p.pid, p.sockets);
-      const result = connectionsByPid({ procRoot, pids: inodes.keys(), socketInodes: inodes });
-      for (const e of result.errors) ctx.problem('network', null, e);
-      for (const [pid, conns] of result.byPid) {
-        for (const c of conns) connections.push(scanConnection(c));
-        const pool = poolPortIssue(poolPortConnections(conns));
-        const p = byPid.get(pid);
-        if (pool && p) addProcFinding(p, pool);
+    // 5. Hidden processes.
+    await step('hidden', async ({ progress, signal }) => {
+      if (platform !== 'linux' || opts.hiddenProbe === false) {
+        return { status: 'unavailable', detail: platform !== 'linux' ? 'Linux only' : 'turned off' };
       }
-      const held =
-        connections.length === 0
-          ? 'no TCP or UDP sockets open'
-          : `${plural(connections.length, 'socket')} held by ${plural(result.byPid.size, 'process', 'processes')}`;
-      outcome = {
-        status: result.errors.length > 0 ? 'partial' : 'ok',
-        detail: `${held}; ${domainList.size} mining domains from ${domainList.source}`,
-      };
-    } else {
-      outcome = {
-        status: 'partial',
-        detail: `connections are read on Linux only (/proc/net); mining domains in command lines were checked (${domainList.size} from ${domainList.source})`,
-      };
-    }
-    for (const p of snapshot.procs) {
-      if (p.kernelThread) continue;
-      const hits = findListedHosts(`${p.cmdline} ${(configHosts.get(p.pid) ?? []).join(' ')}`, domainList);
-      if (hits.length === 0) continue;
-      addProcFinding(p, {
-        rule: 'mining-domain',
-        severity: 'high',
-        title: `Names a mining domain: ${hits[0]?.host}`,
-        evidence: hits.map((h) => `${h.host} (on the mining-domain list as ${h.domain})`),
+      // Without the listing every live pid would look hidden.
+      if (!steps.some((s) => s.id === 'processes' && s.status !== 'skipped')) {
+        return { status: 'unavailable', detail: 'needs the process listing, which was not asked for' };
+      }
+      const r = await probeHiddenProcesses({
+        procRoot,
+        listed: snapshot.listed,
+        budgetMs: opts.hiddenProbe?.budgetMs,
+        maxPid: opts.hiddenProbe?.maxPid,
+        signal,
+        onProgress: progress,
       });
-    }
-    return outcome;
-  });
-
-  // 4. Persistence.
-  await step('persistence', async () => {
-    const entries = await collectPersistence(ctx, runTool);
-    let flagged = 0;
-    for (const e of entries) {
-      const v = judgeEntry(e, platform, domainList);
-      if (!e.shellScript || v) persistence.push(publicEntry(e));
-      if (!v) continue;
-      flagged++;
-      const f = findings.add(persistenceFinding(e, v));
-      if (v.program) persistencePrograms.set(f, v.program);
-    }
-    const problems = ctx.problems.filter((p) => p.step === 'persistence').length;
-    const where = root === '/' ? '' : ` under ${root}`;
-    return {
-      status: problems > 0 ? 'partial' : 'ok',
-      detail: `${plural(persistence.length, 'entry', 'entries')}${where}, ${flagged} suspicious${problems > 0 ? `; ${plural(problems, 'place')} could not be read` : ''}`,
-    };
-  });
-
-  // 5. Hidden processes.
-  await step('hidden', async (progress) => {
-    if (platform !== 'linux' || opts.hiddenProbe === false) {
-      return { status: 'unavailable', detail: platform !== 'linux' ? 'Linux only' : 'turned off' };
-    }
-    // Without the listing every live pid would look hidden.
-    if (!steps.some((s) => s.id === 'processes' && s.status !== 'skipped')) {
-      return { status: 'unavailable', detail: 'needs the process listing, which was not asked for' };
-    }
-    const r = await probeHiddenProcesses({
-      procRoot,
-      listed: snapshot.listed,
-      budgetMs: opts.hiddenProbe?.budgetMs,
-      maxPid: opts.hiddenProbe?.maxPid,
-      signal,
-      onProgress: progress,
-    });
-    hidden = { pids: r.hidden.map((h) => h.pid), probed: r.probed, maxPid: r.maxPid, complete: r.complete };
-    const users = new UserNames();
-    for (const h of r.hidden) {
-      const d = readLinuxProcDetails(h.pid, procRoot);
-      const how =
-        h.probe === 'lookup'
-          ? '/proc/PID answers a direct lookup'
-          : 'it answers a signal probe (kill 0) but has no /proc entry';
-      const evidence = [
-        `pid ${h.pid} exists (${how}) but is missing from the /proc listing`,
-        'something is filtering the process list: the mark of a rootkit',
-      ];
-      if (d) {
-        const p: ScanProc = {
-          pid: h.pid,
-          ppid: d.ppid,
-          name: d.comm,
-          state: d.state,
-          exe: d.exe,
-          cmdline: d.cmdline,
-          argv: d.cmdline.split(' '),
-          uid: d.uid,
-          user: d.uid === null ? null : users.name(d.uid, now()),
-          startTimeMs: d.startTimeMs,
-          kernelThread: d.kernelThread,
-          cpuSec: null,
-          sockets: null,
-          gpuDevices: [],
-        };
-        addProcFinding(p, {
-          rule: 'hidden-process',
-          severity: 'high',
-          title: `Process ${h.pid} (${d.comm}) is hidden from the process list`,
-          evidence,
-        });
-      } else {
-        findings.add({
-          key: String(h.pid),
-          rule: 'hidden-process',
-          severity: 'high',
-          title: `Process ${h.pid}${h.name ? ` (${h.name})` : ''} is hidden from the process list`,
-          evidence,
-          actions: [
-            {
-              kind: 'manual',
-              text: 'Its details cannot be read: check the machine for a rootkit from trusted boot media',
-            },
-          ],
-        });
+      hidden = { pids: r.hidden.map((h) => h.pid), probed: r.probed, maxPid: r.maxPid, complete: r.complete };
+      const users = new UserNames();
+      for (const h of r.hidden) {
+        const d = readLinuxProcDetails(h.pid, procRoot);
+        const how =
+          h.probe === 'lookup'
+            ? '/proc/PID answers a direct lookup'
+            : 'it answers a signal probe (kill 0) but has no /proc entry';
+        const evidence = [
+          `pid ${h.pid} exists (${how}) but is missing from the /proc listing`,
+          'something is filtering the process list: the mark of a rootkit',
+        ];
+        if (d) {
+          const p: ScanProc = {
+            pid: h.pid,
+            ppid: d.ppid,
+            name: d.comm,
+            state: d.state,
+            exe: d.exe,
+            cmdline: d.cmdline,
+            argv: d.cmdline.split(' '),
+            uid: d.uid,
+            user: d.uid === null ? null : users.name(d.uid, now()),
+            startTimeMs: d.startTimeMs,
+            kernelThread: d.kernelThread,
+            cpuSec: null,
+            sockets: null,
+            gpuDevices: [],
+          };
+          addProcFinding(p, {
+            rule: 'hidden-process',
+            severity: 'high',
+            title: `Process ${h.pid} (${d.comm}) is hidden from the process list`,
+            evidence,
+          });
+        } else {
+          findings.add({
+            key: String(h.pid),
+            rule: 'hidden-process',
+            severity: 'high',
+            title: `Process ${h.pid}${h.name ? ` (${h.name})` : ''} is hidden from the process list`,
+            evidence,
+            actions: [
+              {
+                kind: 'manual',
+                text: 'Its details cannot be read: check the machine for a rootkit from trusted boot media',
+              },
+            ],
+          });
+        }
       }
-    }
-    const range = r.complete
-      ? `all ${plural(r.maxPid - 1, 'pid')}`
-      : `${plural(r.probed, 'pid')} of ${r.maxPid - 1} within the time limit`;
-    return {
-      status: r.complete ? 'ok' : 'partial',
-      detail: `probed ${range}; ${plural(r.hidden.length, 'hidden process', 'hidden processes')}`,
-    };
-  });
-
-  // 6. GPU inventory.
-  await step('gpu', async () => {
-    const deviceUsers = snapshot.procs
-      .filter((p) => p.gpuDevices.length > 0)
-      .map((p) => ({ pid: p.pid, name: p.name }));
-    gpu = await gpuInventory({
-      platform,
-      nvidiaSmi: opts.nvidiaSmi,
-      timeoutMs: opts.gpuTimeoutMs,
-      sysRoot: opts.sysRoot,
-      deviceUsers,
-      signal,
+      const range = r.complete
+        ? `all ${plural(r.maxPid - 1, 'pid')}`
+        : `${plural(r.probed, 'pid')} of ${r.maxPid - 1} within the time limit`;
+      return {
+        status: r.complete ? 'ok' : 'partial',
+        detail: `probed ${range}; ${plural(r.hidden.length, 'hidden process', 'hidden processes')}`,
+      };
     });
-    const working = gpu.tools.filter((t) => t.ok);
-    return {
-      status: working.length > 0 ? 'ok' : 'unavailable',
-      detail:
-        working.length > 0
-          ? `${plural(gpu.devices.length, 'GPU')}, ${plural(gpu.processes.length, 'process', 'processes')} using one`
-          : `no GPU tool works here: ${gpu.tools.map((t) => `${t.tool}: ${t.detail}`).join('; ')}`,
-    };
-  });
 
-  // 7. Browsers.
-  await step('browsers', async () => {
-    for (const p of snapshot.procs) {
-      const b = browserProcessInfo(p, platform);
-      if (b) browsers.push({ pid: p.pid, name: p.name, ...b, cpuSec: p.cpuSec });
-    }
-    const mains = browsers.filter((b) => b.role === 'browser').length;
-    return {
-      status: 'ok',
-      detail: `${plural(browsers.length, 'browser process', 'browser processes')} (${mains} main)`,
-    };
-  });
-
-  // 8. Hashes of suspicious and GPU-using executables, then the allowlist.
-  const gpuPids = new Set(gpu.processes.map((p) => p.pid));
-  await step('hashes', async (progress) => {
-    const targets = new Map<number, { pid: number; exe: string | null }>();
-    for (const f of findings.all())
-      if (f.process) targets.set(f.process.pid, { pid: f.process.pid, exe: f.process.exe });
-    for (const pid of gpuPids) {
-      const p = byPid.get(pid);
-      if (p) targets.set(pid, { pid, exe: p.exe });
-    }
-    const got = await hashExecutables([...targets.values()], hashCache, {
-      platform,
-      procRoot,
-      signal,
-      onProgress: progress,
+    // 6. GPU inventory.
+    await step('gpu', async ({ signal }) => {
+      const deviceUsers = snapshot.procs
+        .filter((p) => p.gpuDevices.length > 0)
+        .map((p) => ({ pid: p.pid, name: p.name }));
+      gpu = await gpuInventory({
+        platform,
+        nvidiaSmi: opts.nvidiaSmi,
+        timeoutMs: opts.gpuTimeoutMs,
+        sysRoot: opts.sysRoot,
+        deviceUsers,
+        signal,
+      });
+      const working = gpu.tools.filter((t) => t.ok);
+      return {
+        status: working.length > 0 ? 'ok' : 'unavailable',
+        detail:
+          working.length > 0
+            ? `${plural(gpu.devices.length, 'GPU')}, ${plural(gpu.processes.length, 'process', 'processes')} using one`
+            : `no GPU tool works here: ${gpu.tools.map((t) => `${t.tool}: ${t.detail}`).join('; ')}`,
+      };
     });
-    for (const [pid, h] of got) hashes.set(pid, h);
-    const hashed = [...got.values()].filter((h) => h !== null).length;
-    return { status: 'ok', detail: `${plural(hashed, 'executable')} hashed` };
-  });
 
-  for (const f of findings.all()) {
-    if (!f.process) continue;
-    f.process.sha256 = hashes.get(f.process.pid) ?? null;
-    for (const a of f.actions) if (a.kind === 'allowlist') a.sha256 = f.process.sha256;
-  }
-  findings.corroborate();
-  if (opts.allowlist) await markAllowlisted(findings.all(), opts.allowlist, hashes, persistencePrograms);
-  throwIfAborted(signal);
+    // 7. Browsers.
+    await step('browsers', async () => {
+      for (const p of snapshot.procs) {
+        const b = browserProcessInfo(p, platform);
+        if (b) browsers.push({ pid: p.pid, name: p.name, ...b, cpuSec: p.cpuSec });
+      }
+      const mains = browsers.filter((b) => b.role === 'browser').length;
+      return {
+        status: 'ok',
+        detail: `${plural(browsers.length, 'browser process', 'browser processes')} (${mains} main)`,
+      };
+    });
 
-  const processes: ScanProcess[] = snapshot.procs.map((p) => ({
-    pid: p.pid,
-    ppid: p.ppid,
-    name: p.name,
-    exe: p.exe,
-    cmdline: p.cmdline,
-    user: p.user,
-    startTimeMs: p.startTimeMs,
-    kernelThread: p.kernelThread,
-    cpuSec: p.cpuSec,
-    gpu: gpuPids.has(p.pid),
-    sha256: hashes.get(p.pid) ?? null,
-  }));
-  const sorted = findings.sorted();
-  const summary = { high: 0, medium: 0, low: 0, allowlisted: 0 };
-  for (const f of sorted) {
-    if (f.allowlisted) summary.allowlisted++;
-    else summary[f.severity satisfies Severity]++;
+    // 8. Hashes of suspicious and GPU-using executables (the allowlist is applied on them at the end).
+    await step('hashes', async ({ progress, signal }) => {
+      const gpuPids = new Set(gpu.processes.map((p) => p.pid));
+      const targets = new Map<number, { pid: number; exe: string | null }>();
+      for (const f of findings.all())
+        if (f.process) targets.set(f.process.pid, { pid: f.process.pid, exe: f.process.exe });
+      for (const pid of gpuPids) {
+        const p = byPid.get(pid);
+        if (p) targets.set(pid, { pid, exe: p.exe });
+      }
+      const got = await hashExecutables([...targets.values()], hashCache, {
+        platform,
+        procRoot,
+        signal,
+        onProgress: progress,
+      });
+      for (const [pid, h] of got) hashes.set(pid, h);
+      const hashed = [...got.values()].filter((h) => h !== null).length;
+      return { status: 'ok', detail: `${plural(hashed, 'executable')} hashed` };
+    });
   }
-  return {
-    format: SCAN_FORMAT,
-    version: SCAN_VERSION,
-    startedAt: new Date(startedMs).toISOString(),
-    durationMs: Math.round(performance.now() - wallStart),
-    platform,
-    root,
-    findings: sorted,
-    processes,
-    connections,
-    persistence,
-    gpu,
-    browsers,
-    hidden,
-    domainList: { source: domainList.source, count: domainList.size },
-    steps,
-    problems: ctx.problems,
-    summary,
-  };
 }
 
 function readCwd(procRoot: string, pid: number): string | null {
@@ -522,4 +686,24 @@ async function markAllowlisted(
       if (program) f.allowlisted = (await allowlist.matches({ exe: program, cmdline: f.persistence.command })) !== null;
     }
   }
+}
+
+/** markAllowlisted for a partial report: known hashes only, nothing read, the finding left as it is. */
+function allowlistedNow(
+  f: ScanFinding,
+  original: ScanFinding,
+  allowlist: Allowlist,
+  hashes: ReadonlyMap<number, string | null>,
+  programs: ReadonlyMap<ScanFinding, string>,
+): boolean {
+  if (f.rule === 'hidden-process' || f.rule === 'ld-preload') return false;
+  if (f.process) {
+    const known = hashes.get(f.process.pid) ?? null;
+    return allowlist.matchesSync({ exe: f.process.exe, cmdline: f.process.cmdline }, () => known) !== null;
+  }
+  const program = programs.get(original);
+  if (f.persistence && program) {
+    return allowlist.matchesSync({ exe: program, cmdline: f.persistence.command }, () => null) !== null;
+  }
+  return false;
 }

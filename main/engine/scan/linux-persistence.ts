@@ -7,10 +7,12 @@ import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import type { PersistenceKind } from '../../../shared/scan.js';
 import type { CollectedEntry } from './persistence-types.js';
-import type { ScanContext } from './scan-context.js';
+import { MAX_TEXT_FILE, type ScanContext, shownPath } from './scan-context.js';
 
 const STEP = 'persistence' as const;
-const MAX_FILE = 1024 * 1024;
+const MAX_FILE = MAX_TEXT_FILE;
+/** Files of one folder read at once: enough to hide the file system's latency, few enough to stay small. */
+const READERS = 8;
 
 interface LineEntry {
   line: number;
@@ -98,17 +100,23 @@ interface FileSpec {
   runAs?: string | null;
 }
 
-async function readEntries(ctx: ScanContext, spec: FileSpec, onDisk?: string): Promise<CollectedEntry[]> {
-  const file = onDisk ?? ctx.resolve(spec.path);
-  const buf = await ctx.readText(STEP, file, MAX_FILE);
-  if (buf === null) return [];
-  let mtimeMs = 0;
-  try {
-    mtimeMs = (await ctx.fs.stat(file)).mtimeMs;
-  } catch {
-    // removed since it was read: the fingerprint's hash still protects a later removal
-  }
-  const fileState = { size: buf.length, mtimeMs, sha256: createHash('sha256').update(buf).digest('hex') };
+/**
+ * The entries of one file. `onDisk` is where to read it when that is not the spec's path under the
+ * root: a unit linked in from elsewhere, or a file whose name is not valid UTF-8 (its bytes).
+ */
+async function readEntries(ctx: ScanContext, spec: FileSpec, onDisk?: string | Buffer): Promise<CollectedEntry[]> {
+  const where = onDisk ?? ctx.resolve(spec.path);
+  const read = await ctx.readFile(STEP, where, MAX_FILE, spec.kind);
+  if (read === null) return [];
+  const buf = read.data;
+  const file = shownPath(where);
+  // A name that is not valid UTF-8 cannot be written back from the report's text, so such a file
+  // gets no fingerprint, and with it no automatic removal.
+  const fileState =
+    typeof where === 'string'
+      ? { size: buf.length, mtimeMs: read.mtimeMs, sha256: createHash('sha256').update(buf).digest('hex') }
+      : null;
+  const notes = fileState ? [] : ['its name is not valid UTF-8: edit or remove it by hand'];
   const lines = buf.toString('utf8').split('\n');
   const out: CollectedEntry[] = [];
   const parsed: LineEntry[] = [];
@@ -129,17 +137,38 @@ async function readEntries(ctx: ScanContext, spec: FileSpec, onDisk?: string): P
       fileState,
       home: spec.home,
       shellScript: spec.shellScript,
-      notes: [],
+      notes: [...notes],
     });
   }
   return out;
 }
 
-/** Files of a folder that pass `keep`, as system paths. A missing folder is normal; an unreadable one is reported. */
-async function filesIn(ctx: ScanContext, dir: string, keep: (name: string) => boolean): Promise<string[]> {
-  const names = await ctx.listDir(STEP, ctx.resolve(dir));
+interface FolderFile {
+  /** System path (`/etc/cron.d/job`), as shown. */
+  path: string;
+  /** Where it is read: under the root, as bytes when the name is not valid UTF-8. */
+  onDisk: string | Buffer;
+}
+
+/**
+ * Files of a folder that pass `keep`. A missing folder is normal; an unreadable or overfull one is
+ * reported. Names that are not valid UTF-8 are read by their bytes: cron and systemd run them too.
+ */
+async function filesIn(
+  ctx: ScanContext,
+  dir: string,
+  kind: PersistenceKind,
+  keep: (name: string) => boolean,
+): Promise<FolderFile[]> {
+  const onDiskDir = ctx.resolve(dir);
+  const names = await ctx.listEntries(STEP, onDiskDir, kind);
   if (!names) return [];
-  return names.filter(keep).map((n) => posix.join(dir, n));
+  return names
+    .filter((n) => keep(n.text))
+    .map((n) => ({
+      path: posix.join(dir, n.text),
+      onDisk: n.raw === null ? posix.join(onDiskDir, n.text) : Buffer.concat([Buffer.from(`${onDiskDir}/`), n.raw]),
+    }));
 }
 
 interface Home {
@@ -174,14 +203,14 @@ const VENDOR_UNIT = /^\/(?:usr\/)?lib\/systemd\/|^\/etc\/systemd\//;
  * /dev/null) and links into the vendor folders are skipped.
  */
 async function unitFiles(ctx: ScanContext, dir: string): Promise<{ path: string; onDisk: string }[]> {
-  const names = await ctx.listDir(STEP, ctx.resolve(dir));
+  const names = await ctx.listDir(STEP, ctx.resolve(dir), 'systemd');
   if (!names) return [];
   const out: { path: string; onDisk: string }[] = [];
   for (const name of names) {
     const path = posix.join(dir, name);
     const onDisk = ctx.resolve(path);
     if (name.endsWith('.service.d')) {
-      const drop = await ctx.listDir(STEP, onDisk);
+      const drop = await ctx.listDir(STEP, onDisk, 'systemd');
       for (const d of drop ?? [])
         if (d.endsWith('.conf')) out.push({ path: posix.join(path, d), onDisk: posix.join(onDisk, d) });
       continue;
@@ -210,8 +239,8 @@ async function unitFiles(ctx: ScanContext, dir: string): Promise<{ path: string;
 /** Which .timer starts which service, so a suspicious service says it is scheduled. */
 async function timersOf(ctx: ScanContext, dir: string): Promise<Map<string, string>> {
   const map = new Map<string, string>();
-  for (const path of await filesIn(ctx, dir, (n) => n.endsWith('.timer'))) {
-    const buf = await ctx.readText(STEP, ctx.resolve(path), MAX_FILE);
+  for (const { path, onDisk } of await filesIn(ctx, dir, 'systemd', (n) => n.endsWith('.timer'))) {
+    const buf = await ctx.readText(STEP, onDisk, MAX_FILE, 'systemd');
     if (!buf) continue;
     const unit =
       /^\s*Unit\s*=\s*(\S+)/m.exec(buf.toString('utf8'))?.[1] ?? posix.basename(path).replace(/\.timer$/, '.service');
@@ -239,14 +268,39 @@ const SYSTEM_SHELL_FILES = [
   '/etc/zshenv',
 ];
 
-export async function collectLinuxPersistence(ctx: ScanContext): Promise<CollectedEntry[]> {
+/**
+ * Every entry, appended to `out` as it is read: a step stopped at its time limit still has the
+ * entries read before it.
+ */
+export async function collectLinuxPersistence(ctx: ScanContext, out: CollectedEntry[] = []): Promise<CollectedEntry[]> {
   const homes = await userHomes(ctx);
   const homeOf = new Map(homes.map((h) => [h.user, h.home]));
   homeOf.set('root', homeOf.get('root') ?? '/root');
-  const out: CollectedEntry[] = [];
-  const add = async (spec: FileSpec, onDisk?: string): Promise<void> => {
+  const add = async (spec: FileSpec, onDisk?: string | Buffer): Promise<void> => {
     ctx.checkAbort();
     out.push(...(await readEntries(ctx, spec, onDisk)));
+  };
+  /**
+   * The files of one folder, a few read at a time (each read is several round trips to the file
+   * system, and a folder can hold thousands), their entries added in folder order as they come.
+   */
+  const addAll = async (files: readonly FolderFile[], spec: (f: FolderFile) => FileSpec): Promise<void> => {
+    const results: (CollectedEntry[] | undefined)[] = new Array(files.length);
+    let next = 0;
+    let flushed = 0;
+    const reader = async (): Promise<void> => {
+      while (next < files.length) {
+        ctx.checkAbort();
+        const i = next++;
+        const f = files[i] as FolderFile;
+        results[i] = await readEntries(ctx, spec(f), f.onDisk);
+        for (; flushed < files.length && results[flushed] !== undefined; flushed++) {
+          out.push(...(results[flushed] as CollectedEntry[]));
+          results[flushed] = [];
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(READERS, files.length) }, reader));
   };
   const cron =
     (flavour: CrontabFlavour, runAs: string | null = null) =>
@@ -262,32 +316,46 @@ export async function collectLinuxPersistence(ctx: ScanContext): Promise<Collect
   // Crontabs: the system's, cron.d (both with a user field), users' spools (Debian and Red Hat layouts).
   await add({ path: '/etc/crontab', kind: 'crontab', home: '/root', shellScript: false, parse: cron('system') });
   await add({ path: '/etc/anacrontab', kind: 'crontab', home: '/root', shellScript: false, parse: cron('anacron') });
-  for (const path of await filesIn(ctx, '/etc/cron.d', (n) => !n.startsWith('.'))) {
-    await add({ path, kind: 'crontab', home: '/root', shellScript: false, parse: cron('system') });
-  }
+  await addAll(await filesIn(ctx, '/etc/cron.d', 'crontab', (n) => !n.startsWith('.')), ({ path }) => ({
+    path,
+    kind: 'crontab',
+    home: '/root',
+    shellScript: false,
+    parse: cron('system'),
+  }));
   for (const spool of ['/var/spool/cron/crontabs', '/var/spool/cron']) {
-    for (const path of await filesIn(
+    for (const { path, onDisk } of await filesIn(
       ctx,
       spool,
+      'crontab',
       (n) => !n.startsWith('.') && n !== 'crontabs' && n !== 'atjobs' && n !== 'atspool',
     )) {
       const user = posix.basename(path);
-      const st = await ctx.fs.lstat(ctx.resolve(path)).catch(() => null);
+      // cron itself runs only regular files from the spool (not links, not FIFOs).
+      const st = await ctx.fs.lstat(onDisk).catch(() => null);
       if (st?.kind !== 'file') continue;
-      await add({
-        path,
-        kind: 'crontab',
-        home: homeOf.get(user) ?? null,
-        shellScript: false,
-        parse: cron('user', user),
-        runAs: user,
-      });
+      await add(
+        {
+          path,
+          kind: 'crontab',
+          home: homeOf.get(user) ?? null,
+          shellScript: false,
+          parse: cron('user', user),
+          runAs: user,
+        },
+        onDisk,
+      );
     }
   }
   for (const period of ['hourly', 'daily', 'weekly', 'monthly']) {
-    for (const path of await filesIn(ctx, `/etc/cron.${period}`, (n) => !n.startsWith('.'))) {
-      await add({ path, kind: 'crontab', home: '/root', shellScript: true, parse: script, runAs: 'root' });
-    }
+    await addAll(await filesIn(ctx, `/etc/cron.${period}`, 'crontab', (n) => !n.startsWith('.')), ({ path }) => ({
+      path,
+      kind: 'crontab',
+      home: '/root',
+      shellScript: true,
+      parse: script,
+      runAs: 'root',
+    }));
   }
 
   // systemd: administrator and user units only; the vendor folders belong to packages.
@@ -328,13 +396,18 @@ export async function collectLinuxPersistence(ctx: ScanContext): Promise<Collect
     const c = parseDesktopLine(t);
     return c ? { command: c, runAs: null } : null;
   };
-  for (const path of await filesIn(ctx, '/etc/xdg/autostart', (n) => n.endsWith('.desktop'))) {
-    await add({ path, kind: 'autostart', home: null, shellScript: false, parse: desktop });
-  }
+  await addAll(await filesIn(ctx, '/etc/xdg/autostart', 'autostart', (n) => n.endsWith('.desktop')), ({ path }) => ({
+    path,
+    kind: 'autostart',
+    home: null,
+    shellScript: false,
+    parse: desktop,
+  }));
   for (const h of homes) {
-    for (const path of await filesIn(ctx, `${h.home}/.config/autostart`, (n) => n.endsWith('.desktop'))) {
-      await add({ path, kind: 'autostart', home: h.home, shellScript: false, parse: desktop, runAs: h.user });
-    }
+    await addAll(
+      await filesIn(ctx, `${h.home}/.config/autostart`, 'autostart', (n) => n.endsWith('.desktop')),
+      ({ path }) => ({ path, kind: 'autostart', home: h.home, shellScript: false, parse: desktop, runAs: h.user }),
+    );
   }
 
   await add({
@@ -347,9 +420,11 @@ export async function collectLinuxPersistence(ctx: ScanContext): Promise<Collect
   });
 
   // Shell start-up files: listed only where they launch something suspicious.
-  for (const path of [...SYSTEM_SHELL_FILES, ...(await filesIn(ctx, '/etc/profile.d', (n) => n.endsWith('.sh')))]) {
-    await add({ path, kind: 'shell-rc', home: null, shellScript: true, parse: script });
-  }
+  const shellFiles: FolderFile[] = [
+    ...SYSTEM_SHELL_FILES.map((path) => ({ path, onDisk: ctx.resolve(path) })),
+    ...(await filesIn(ctx, '/etc/profile.d', 'shell-rc', (n) => n.endsWith('.sh'))),
+  ];
+  await addAll(shellFiles, ({ path }) => ({ path, kind: 'shell-rc', home: null, shellScript: true, parse: script }));
   await add({
     path: '/etc/environment',
     kind: 'shell-rc',

@@ -11,13 +11,19 @@ import type { NewFinding } from './findings.js';
 import { collectLinuxPersistence } from './linux-persistence.js';
 import { REMOVABLE_KINDS } from './persistence-remove.js';
 import type { CollectedEntry } from './persistence-types.js';
-import type { ScanContext } from './scan-context.js';
+import type { OddPlace, ScanContext } from './scan-context.js';
 import { collectWindowsPersistence, type ToolRunner } from './windows-persistence.js';
 
-export async function collectPersistence(ctx: ScanContext, run: ToolRunner): Promise<CollectedEntry[]> {
-  if (ctx.platform === 'win32') return collectWindowsPersistence(ctx, run);
-  if (ctx.platform === 'darwin') return collectLaunchd(ctx, run);
-  return collectLinuxPersistence(ctx);
+/** Entries are appended to `out` (on Linux as they are read, so a stopped step keeps what it had). */
+export async function collectPersistence(
+  ctx: ScanContext,
+  run: ToolRunner,
+  out: CollectedEntry[] = [],
+): Promise<CollectedEntry[]> {
+  if (ctx.platform === 'win32') out.push(...(await collectWindowsPersistence(ctx, run)));
+  else if (ctx.platform === 'darwin') out.push(...(await collectLaunchd(ctx, run)));
+  else await collectLinuxPersistence(ctx, out);
+  return out;
 }
 
 /** Null when nothing about the entry is suspicious. Any ld.so.preload entry is: it is how rootkits hide processes. */
@@ -133,5 +139,39 @@ export function publicEntry(e: CollectedEntry): PersistenceEntry {
     command: e.command,
     location: e.location,
     runAs: e.runAs,
+  };
+}
+
+/**
+ * A persistence place the scan could not read as the text file it should be: a FIFO, a device, a
+ * link to one, a file far too large, a folder of too many entries. Its contents are unknown (it may
+ * hide an entry, or be there to stop scanners), so it is a finding to look at, never auto-removed.
+ */
+export function oddPlaceFinding(o: OddPlace): NewFinding {
+  return {
+    key: o.path,
+    rule: 'persistence',
+    severity: 'medium',
+    title: `${kindLabel(o.kind)}: ${o.path} ${o.what}`,
+    evidence: [
+      `${o.path} ${o.what}`,
+      'a place that starts programs should hold small text files; what this one would start could not be checked',
+    ],
+    persistence: {
+      kind: o.kind,
+      file: o.path,
+      line: null,
+      text: '',
+      command: '',
+      location: null,
+      runAs: null,
+      fileState: null,
+    },
+    actions: [
+      {
+        kind: 'manual',
+        text: `Look at ${o.path} (ls -l, stat): find out what made it so, and replace it with what belongs there, or remove it`,
+      },
+    ],
   };
 }

@@ -3,9 +3,37 @@
  * file-system calls, and the list of things that could not be read (reported, never fatal).
  */
 import { join } from 'node:path';
-import type { ScanProblem, ScanStepId } from '../../../shared/scan.js';
+import type { PersistenceKind, ScanProblem, ScanStepId } from '../../../shared/scan.js';
 import type { Platform } from '../../../shared/trace.js';
-import { errCode, readFailure, type ScanFs } from './scan-fs.js';
+import { isReadRefusal } from './safe-read.js';
+import { errCode, readFailure, type ScanDirName, type ScanFileData, type ScanFs } from './scan-fs.js';
+
+/** Biggest file a check reads: config files, crontabs and unit files are a few KB. */
+export const MAX_TEXT_FILE = 1024 * 1024;
+
+/**
+ * Most entries of one folder that are checked. Real autostart and cron folders hold tens; a folder
+ * of millions would otherwise hold the scan for as long as the attacker likes.
+ */
+export const MAX_DIR_ENTRIES = 10_000;
+
+/**
+ * A persistence place that is not what it should be: a crontab that is a FIFO, a .bashrc linked to
+ * /dev/zero, a 2 GB unit file, a cron folder of 100,000 entries. The scan cannot say what it would
+ * run, which is itself worth a look, so each becomes a finding rather than a line under problems.
+ */
+export interface OddPlace {
+  kind: PersistenceKind;
+  /** As shown (a name that is not valid UTF-8 has U+FFFD in place of its bad bytes). */
+  path: string;
+  /** "is a named pipe (FIFO), not a file": the rest of the sentence after the path. */
+  what: string;
+}
+
+/** How a path is shown in the report. */
+export function shownPath(path: string | Buffer): string {
+  return typeof path === 'string' ? path : path.toString('utf8');
+}
 
 /** The error a cancelled scan rejects with: `name === 'AbortError'`, like fetch and timers/promises. */
 export function abortError(): Error {
@@ -49,7 +77,8 @@ export async function yieldToLoop(signal: AbortSignal | undefined): Promise<void
 }
 
 export class ScanContext {
-  readonly problems: ScanProblem[] = [];
+  readonly problems: ScanProblem[];
+  readonly oddPlaces: OddPlace[];
 
   constructor(
     readonly platform: Platform,
@@ -57,7 +86,22 @@ export class ScanContext {
     readonly root: string,
     readonly fs: ScanFs,
     readonly signal: AbortSignal | undefined,
-  ) {}
+    shared?: { problems: ScanProblem[]; oddPlaces: OddPlace[] },
+  ) {
+    this.problems = shared?.problems ?? [];
+    this.oddPlaces = shared?.oddPlaces ?? [];
+  }
+
+  /**
+   * The same context under another signal (a step's, which also fires when the step runs out of
+   * time), reporting into the same lists.
+   */
+  withSignal(signal: AbortSignal | undefined): ScanContext {
+    return new ScanContext(this.platform, this.root, this.fs, signal, {
+      problems: this.problems,
+      oddPlaces: this.oddPlaces,
+    });
+  }
 
   /** A system path (`/etc/crontab`) as it lies under the scanned root. */
   resolve(path: string): string {
@@ -65,44 +109,102 @@ export class ScanContext {
     return join(this.root, path);
   }
 
-  problem(step: ScanStepId, path: string | null, message: string): void {
+  problem(step: ScanStepId, path: string | Buffer | null, message: string): void {
     // Bounded: a broken machine can fail thousands of reads, and the report must stay readable.
-    if (this.problems.length < 500) this.problems.push({ step, path, message });
+    if (this.problems.length < 500) this.problems.push({ step, path: path === null ? null : shownPath(path), message });
+  }
+
+  /** A persistence place that is not what it should be; bounded like problems. */
+  oddPlace(place: OddPlace): void {
+    if (this.oddPlaces.length < 500) this.oddPlaces.push(place);
   }
 
   /**
    * Records a failed read, unless the thing simply is not there: most checked paths are optional.
-   * A symlink whose target is missing is reported, since something put it there.
+   * A symlink whose target is missing is reported, since something put it there. Where `kind` says
+   * the path is a persistence place, a FIFO, device, socket or oversized file there is an odd place.
    */
-  async readProblem(step: ScanStepId, path: string, e: unknown): Promise<void> {
+  async readProblem(step: ScanStepId, path: string | Buffer, e: unknown, kind?: PersistenceKind): Promise<void> {
+    const shown = shownPath(path);
     if (errCode(e) === 'ENOENT') {
-      const link = await this.fs.lstat(path).catch(() => null);
+      const link = await abortable(this.fs.lstat(path), this.signal).catch(() => null);
       if (link?.kind !== 'link') return;
-      const target = await this.fs.readlink(path).catch(() => '?');
-      this.problem(step, path, `cannot read ${path}: a symbolic link to ${target}, which does not exist`);
+      const target = await abortable(this.fs.readlink(path), this.signal).catch(() => '?');
+      this.problem(step, path, `cannot read ${shown}: a symbolic link to ${target}, which does not exist`);
       return;
     }
-    this.problem(step, path, `cannot read ${path}: ${readFailure(e)}`);
+    if (kind && isReadRefusal(e) && (e.code === 'ENOTREG' || e.code === 'EFBIG')) {
+      this.oddPlace({ kind, path: shown, what: e.what });
+      return;
+    }
+    this.problem(step, path, `cannot read ${shown}: ${readFailure(e)}`);
   }
 
-  /** A folder's entry names, sorted; null (and a problem when it is not just absent) when unreadable. */
-  async listDir(step: ScanStepId, path: string): Promise<string[] | null> {
+  /**
+   * A folder's entries, sorted, at most MAX_DIR_ENTRIES of them; null (and a problem when it is not
+   * just absent) when unreadable. A fuller folder is an odd place where `kind` says it is a
+   * persistence folder, else a problem.
+   */
+  async listEntries(step: ScanStepId, path: string, kind?: PersistenceKind): Promise<ScanDirName[] | null> {
+    let names: ScanDirName[];
     try {
-      return (await this.fs.readdir(path)).sort();
+      names = await abortable(this.fs.readdir(path, MAX_DIR_ENTRIES), this.signal);
     } catch (e) {
+      if (isAbortError(e)) throw e;
       await this.readProblem(step, path, e);
+      return null;
+    }
+    if (names.length > MAX_DIR_ENTRIES) {
+      names = names.slice(0, MAX_DIR_ENTRIES);
+      const what = `holds more than ${MAX_DIR_ENTRIES.toLocaleString('en-US')} entries; only ${MAX_DIR_ENTRIES.toLocaleString('en-US')} were checked`;
+      if (kind) this.oddPlace({ kind, path, what });
+      else this.problem(step, path, `${path} ${what}`);
+    }
+    return names.sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
+  }
+
+  /**
+   * A folder's entry names as text, sorted. Names that are not valid UTF-8 cannot be opened by
+   * their text: they are reported, not silently skipped. Use listEntries to read such files.
+   */
+  async listDir(step: ScanStepId, path: string, kind?: PersistenceKind): Promise<string[] | null> {
+    const entries = await this.listEntries(step, path, kind);
+    if (!entries) return null;
+    const out: string[] = [];
+    for (const e of entries) {
+      if (e.raw === null) out.push(e.text);
+      else this.problem(step, join(path, e.text), `${join(path, e.text)}: a name that is not valid UTF-8; not checked`);
+    }
+    return out;
+  }
+
+  /**
+   * A regular file of at most `maxBytes` and the mtime of what was read, or null (and a problem,
+   * or an odd place where `kind` says it is a persistence place, when it is not just absent).
+   */
+  async readFile(
+    step: ScanStepId,
+    path: string | Buffer,
+    maxBytes = MAX_TEXT_FILE,
+    kind?: PersistenceKind,
+  ): Promise<ScanFileData | null> {
+    try {
+      return await abortable(this.fs.readFile(path, maxBytes), this.signal);
+    } catch (e) {
+      if (isAbortError(e)) throw e;
+      await this.readProblem(step, path, e, kind);
       return null;
     }
   }
 
   /** A small text file, or null (and a problem when it is not just absent). */
-  async readText(step: ScanStepId, path: string, maxBytes = 1024 * 1024): Promise<Buffer | null> {
-    try {
-      return await this.fs.readFile(path, maxBytes);
-    } catch (e) {
-      await this.readProblem(step, path, e);
-      return null;
-    }
+  async readText(
+    step: ScanStepId,
+    path: string | Buffer,
+    maxBytes = MAX_TEXT_FILE,
+    kind?: PersistenceKind,
+  ): Promise<Buffer | null> {
+    return (await this.readFile(step, path, maxBytes, kind))?.data ?? null;
   }
 
   checkAbort(): void {

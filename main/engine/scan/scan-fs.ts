@@ -1,8 +1,11 @@
 /**
  * The file reads the scan's file-based checks make (persistence entries, miner config files),
  * behind an interface so tests can inject failures and a `--root` folder can stand in for `/`.
+ * Every file read goes through safe-read.ts: regular files only, never blocking, never more than
+ * the limit.
  */
-import { lstat, readdir, readFile, readlink, stat } from 'node:fs/promises';
+import { lstat, opendir, readlink, stat } from 'node:fs/promises';
+import { isReadRefusal, safeReadFile } from './safe-read.js';
 
 export interface ScanFileStat {
   kind: 'file' | 'dir' | 'link' | 'other';
@@ -12,16 +15,33 @@ export interface ScanFileStat {
   uid: number;
 }
 
+/** A file's bytes and the modification time of exactly what was read (fstat of the opened file). */
+export interface ScanFileData {
+  data: Buffer;
+  mtimeMs: number;
+}
+
+/** One name in a folder. */
+export interface ScanDirName {
+  /** The name as text; a name that is not valid UTF-8 shows U+FFFD for each bad byte. */
+  text: string;
+  /** The name's bytes, only when `text` cannot name the file (not valid UTF-8); null otherwise. */
+  raw: Buffer | null;
+}
+
 export interface ScanFs {
-  /** Reads at most `maxBytes` (a larger file throws EFBIG: config files and crontabs are small). */
-  readFile(path: string, maxBytes: number): Promise<Buffer>;
-  /** Entry names of a folder. */
-  readdir(path: string): Promise<string[]>;
+  /**
+   * A regular file of at most `maxBytes`; anything else throws (a ReadRefusal for a folder, FIFO,
+   * device, socket, oversized or swapped file; the system's error for a missing or unreadable one).
+   */
+  readFile(path: string | Buffer, maxBytes: number): Promise<ScanFileData>;
+  /** At most `limit` + 1 names of a folder (one more than the limit tells that there are more), unsorted. */
+  readdir(path: string, limit?: number): Promise<ScanDirName[]>;
   /** Does not follow a final symlink. */
-  lstat(path: string): Promise<ScanFileStat>;
+  lstat(path: string | Buffer): Promise<ScanFileStat>;
   /** Follows symlinks. */
-  stat(path: string): Promise<ScanFileStat>;
-  readlink(path: string): Promise<string>;
+  stat(path: string | Buffer): Promise<ScanFileStat>;
+  readlink(path: string | Buffer): Promise<string>;
 }
 
 function kindOf(s: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): ScanFileStat['kind'] {
@@ -31,16 +51,34 @@ function kindOf(s: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink()
   return 'other';
 }
 
+/** Folder listings stop here unless asked otherwise; see MAX_DIR_ENTRIES in scan-context.ts. */
+const DEFAULT_LIMIT = 10_000;
+
 export const nodeScanFs: ScanFs = {
   async readFile(path, maxBytes) {
-    const s = await stat(path);
-    if (s.size > maxBytes) {
-      throw Object.assign(new Error(`${path} is larger than ${maxBytes} bytes`), { code: 'EFBIG' });
-    }
-    const buf = await readFile(path);
-    return buf.length > maxBytes ? buf.subarray(0, maxBytes) : buf;
+    const f = await safeReadFile(path, { maxBytes });
+    return { data: f.data, mtimeMs: f.mtimeMs };
   },
-  readdir: (path) => readdir(path),
+  async readdir(path, limit = DEFAULT_LIMIT) {
+    // Streamed, and as bytes: a folder of millions of entries is not listed whole, and a name that is
+    // not valid UTF-8 can still be opened (decoded to text, it would name a file that is not there).
+    // The typings allow only text encodings here; Node also takes 'buffer' and then names are Buffers.
+    const dir = await opendir(path, { encoding: 'buffer' as unknown as BufferEncoding, bufferSize: 256 });
+    const names: ScanDirName[] = [];
+    try {
+      for (;;) {
+        const ent = await dir.read();
+        if (ent === null) break;
+        const raw = ent.name as unknown as Buffer;
+        const text = raw.toString('utf8');
+        names.push({ text, raw: Buffer.from(text, 'utf8').equals(raw) ? null : Buffer.from(raw) });
+        if (names.length > limit) break;
+      }
+    } finally {
+      await dir.close().catch(() => {});
+    }
+    return names;
+  },
   async lstat(path) {
     const s = await lstat(path);
     return { kind: kindOf(s), size: s.size, mtimeMs: s.mtimeMs, mode: s.mode, uid: s.uid };
@@ -60,6 +98,11 @@ export function errCode(e: unknown): string | undefined {
 
 /** Short reason for a failed read, for the report: "not a folder", "permission denied". */
 export function readFailure(e: unknown): string {
+  if (isReadRefusal(e)) {
+    return e.code === 'EISDIR' && e.linkTarget === null
+      ? 'a folder where a file should be'
+      : e.what.replace(/^is /, '');
+  }
   switch (errCode(e)) {
     case 'ENOTDIR':
       return 'not a folder (a file is where a folder should be)';

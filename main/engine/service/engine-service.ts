@@ -21,8 +21,9 @@ import type { Settings } from '../../../shared/settings.js';
 import type { StoreProblem } from '../../../shared/storage.js';
 import { Monitor, type MonitorEvent, type MonitorOptions } from '../monitor.js';
 import { connectionsByPid, toTraceConn } from '../platform/linux/proc-net.js';
-import { type DeepScanOptions, runDeepScan } from '../scan/deep-scan.js';
+import type { DeepScanOptions } from '../scan/deep-scan.js';
 import { hashPath } from '../scan/exe-hashes.js';
+import { runDeepScanIsolated } from '../scan/scan-isolated.js';
 import { ensureDataDir } from '../store/data-dir.js';
 import { ReviewStore } from '../store/review-file.js';
 import { saveSettings } from '../store/settings-file.js';
@@ -31,7 +32,7 @@ import { awayLoad, connsOf, idleBands, parentChain, processSeries } from './proc
 import { type ScanFn, ScanRunner } from './scan-runner.js';
 
 export interface EngineServiceOptions extends MonitorOptions {
-  /** Replaces the deep scan (tests); default runDeepScan. */
+  /** Replaces the deep scan (tests); default runDeepScanIsolated (in a worker thread). */
   scan?: ScanFn;
   /** Extra options for every deep scan (a test root, a smaller hidden-process probe). */
   scanOptions?: Partial<DeepScanOptions>;
@@ -100,7 +101,8 @@ export class EngineService {
     this.monitor = monitor;
     for (const i of historic) this.historic.set(incidentKey(i), i);
     this.problems = problems;
-    const scan = opts.scan ?? runDeepScan;
+    // In a worker thread of its own, so that Cancel always ends it (see scan-isolated.ts).
+    const scan = opts.scan ?? runDeepScanIsolated;
     this.scan = new ScanRunner({
       // The scan looks at the machine now; the monitor adds what browsers did while the user was away.
       scan: async (o) => {

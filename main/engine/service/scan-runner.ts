@@ -1,10 +1,13 @@
 /**
  * One deep scan at a time, for the window and the tray: progress as it runs, cancel, the last
- * report kept (a cancelled or failed scan leaves the previous report as it was, never a partial one).
+ * report kept. A cancelled or failed scan keeps what it had done (its steps marked cancelled or not
+ * run) when it got that far, else the previous report stays. Cancel ends the scan as the app sees
+ * it within CANCEL_DEADLINE_MS whatever the scan is doing: a scan that does not settle by then is
+ * let go, so a stuck scan can never hold "one scan at a time" and refuse every later one.
  */
 import type { ScanState } from '../../../shared/ipc.js';
-import type { RemoveResult, ScanProgress, ScanReport } from '../../../shared/scan.js';
-import type { DeepScanOptions } from '../scan/deep-scan.js';
+import type { RemoveResult, ScanProgress, ScanReport, ScanStepId } from '../../../shared/scan.js';
+import { type DeepScanOptions, markStopped, partialReportOf } from '../scan/deep-scan.js';
 import { renderScanHtml } from '../scan/html-report.js';
 import { removePersistenceEntry } from '../scan/persistence-remove.js';
 
@@ -18,10 +21,24 @@ export interface ScanRunnerOptions {
   now?: () => number;
   /** Progress events closer together than this are merged (a scan of 1,000 processes reports often). */
   progressEveryMs?: number;
+  /** How long after Cancel the runner stops waiting for the scan; default CANCEL_DEADLINE_MS. */
+  cancelDeadlineMs?: number;
+}
+
+/** Cancel must end a scan within 2 s; the isolated scan itself is ended well before this. */
+export const CANCEL_DEADLINE_MS = 1500;
+
+interface Run {
+  abort: AbortController;
+  /** The report of the steps done so far, from the scan's onPartial. */
+  partial: ScanReport | null;
+  /** The step running now, from progress: it is the one a cancelled scan was in. */
+  step: ScanStepId | null;
+  deadline: NodeJS.Timeout | null;
 }
 
 export class ScanRunner {
-  private running: AbortController | null = null;
+  private running: Run | null = null;
   private progress: ScanProgress | null = null;
   private report: ScanReport | null = null;
   private finishedAt: number | null = null;
@@ -46,19 +63,26 @@ export class ScanRunner {
   /** Starts a scan; false (and nothing changes) when one is already running. */
   start(): boolean {
     if (this.running) return false;
-    const ac = new AbortController();
-    this.running = ac;
+    const run: Run = { abort: new AbortController(), partial: null, step: null, deadline: null };
+    this.running = run;
     this.error = null;
     this.progress = null;
     this.lastProgressAt = 0;
     this.emit();
-    void this.run(ac);
+    void this.run(run);
     return true;
   }
 
   cancel(): boolean {
-    if (!this.running) return false;
-    this.running.abort();
+    const run = this.running;
+    if (!run) return false;
+    if (run.abort.signal.aborted) return true;
+    run.abort.abort();
+    run.deadline = setTimeout(() => {
+      // The scan did not answer: it is let go (an isolated one has been ended by now), and what
+      // it had done is kept.
+      this.finish(run, { ok: false, error: 'cancelled', partial: null });
+    }, this.opts.cancelDeadlineMs ?? CANCEL_DEADLINE_MS);
     return true;
   }
 
@@ -84,23 +108,51 @@ export class ScanRunner {
     return removePersistenceEntry(finding, { confirm: true });
   }
 
-  private async run(ac: AbortController): Promise<void> {
+  private async run(run: Run): Promise<void> {
+    const signal = run.abort.signal;
     try {
       const report = await this.opts.scan({
         ...this.opts.options(),
-        signal: ac.signal,
-        onProgress: (p) => this.onProgress(p),
+        signal,
+        onProgress: (p) => {
+          if (this.running !== run) return;
+          run.step = p.phase === 'done' ? null : p.step;
+          this.onProgress(p);
+        },
+        onPartial: (r) => {
+          run.partial = r;
+        },
       });
-      if (ac.signal.aborted) throw new Error('cancelled');
-      this.report = report;
-      this.finishedAt = this.now();
+      if (signal.aborted) this.finish(run, { ok: false, error: 'cancelled', partial: null });
+      else this.finish(run, { ok: true, report });
     } catch (e) {
-      this.error = ac.signal.aborted ? 'cancelled' : e instanceof Error ? e.message : String(e);
-    } finally {
-      this.running = null;
-      this.progress = null;
-      this.emit();
+      const error = signal.aborted ? 'cancelled' : e instanceof Error ? e.message : String(e);
+      this.finish(run, { ok: false, error, partial: partialReportOf(e) });
     }
+  }
+
+  /** Ends `run` once (the deadline and the scan itself may both try). */
+  private finish(
+    run: Run,
+    outcome: { ok: true; report: ScanReport } | { ok: false; error: string; partial: ScanReport | null },
+  ): void {
+    if (this.running !== run) return;
+    if (run.deadline) clearTimeout(run.deadline);
+    this.running = null;
+    this.progress = null;
+    if (outcome.ok) {
+      this.report = outcome.report;
+      this.finishedAt = this.now();
+    } else {
+      this.error = outcome.error;
+      const partial = outcome.partial ?? run.partial;
+      if (partial) {
+        const why = outcome.error === 'cancelled' ? 'the scan was cancelled' : `the scan failed (${outcome.error})`;
+        this.report = markStopped(partial, run.step, why);
+        this.finishedAt = this.now();
+      }
+    }
+    this.emit();
   }
 
   private onProgress(p: ScanProgress): void {
