@@ -7,7 +7,7 @@ import { APP_ID, PRODUCT_NAME } from '../main/app/app-info.js';
 const REPO = resolve(import.meta.dirname, '..');
 const yml = readFileSync(resolve(REPO, 'electron-builder.yml'), 'utf8');
 const build = readFileSync(resolve(REPO, 'scripts/build.mjs'), 'utf8');
-const mainTs = readFileSync(resolve(REPO, 'main/app/main.ts'), 'utf8');
+const pathsTs = readFileSync(resolve(REPO, 'main/app/paths.ts'), 'utf8');
 
 /** The list items under a top-level (or two-space-indented) key. */
 function list(key: string): string[] {
@@ -30,9 +30,9 @@ describe('packaging', () => {
     for (const dir of ['main', 'engine', 'preload', 'renderer']) expect(files).toContain(`out/${dir}/**`);
     expect(files).toContain('assets/tray/**');
     expect(list('asarUnpack')).toContain('assets/tray/**');
-    // Paths main.ts loads are those build.mjs writes.
-    expect(mainTs).toContain("join(out, 'engine', 'index.js')");
-    expect(mainTs).toContain("join(out, 'preload', 'index.cjs')");
+    // Paths the shell loads (paths.ts) are those build.mjs writes; app-startup.test.ts loads them.
+    expect(pathsTs).toContain("join(out, 'engine', 'index.js')");
+    expect(pathsTs).toContain("join(out, 'preload', 'index.cjs')");
     expect(build).toMatch(
       /engine: \(\) => build\(nodeTarget\(\{ entry: 'main\/app\/engine-process\.ts', outDir: 'engine', fileName: 'index\.js' \}\)\)/,
     );

@@ -1,11 +1,15 @@
 // One ipcMain.handle per invoke channel of the contract: every request passes guardInvoke (our
 // window, our app:// origin, valid arguments) before it is forwarded to the engine process.
-import { ipcMain } from 'electron';
 import type { EngineClient } from '../engine/host/engine-client.js';
 import { API_INVOKE } from '../../shared/ipc.js';
+import type { ShellIpcMain } from './electron-api.js';
 import { guardInvoke } from './ipc-guard.js';
 
-export function registerIpc(client: EngineClient, ourWebContentsId: () => number | null): void {
+export function setupIpc(
+  ipcMain: ShellIpcMain,
+  client: Pick<EngineClient, 'invoke'>,
+  ourWebContentsId: () => number | null,
+): void {
   for (const channel of Object.values(API_INVOKE)) {
     ipcMain.handle(channel, (event, ...args: unknown[]) => {
       const valid = guardInvoke(

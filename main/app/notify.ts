@@ -1,16 +1,28 @@
 // Desktop notifications for the engine's alerts. Each Notification stays referenced until it is
 // clicked, closed or fails (otherwise it can be garbage-collected and its click lost).
-import { Notification } from 'electron';
+import type { EngineClient } from '../engine/host/engine-client.js';
 import type { HostNotification } from '../engine/host/protocol.js';
+import type { ElectronApi, ShellNotification } from './electron-api.js';
 import { notificationText } from './notify-text.js';
 
 /** At most this many notifications are kept for their clicks; older ones are let go. */
 const KEEP = 20;
 
+/** The engine's notifications, shown by the OS; a click opens the window on the incident. */
+export function setupNotifications(
+  Notification: ElectronApi['Notification'],
+  client: Pick<EngineClient, 'onNotify'>,
+  opts: { platform: NodeJS.Platform; icon: string; onClick: (incidentKey: string | null) => void },
+): void {
+  const notifier = new Notifier(Notification, opts);
+  client.onNotify((n) => notifier.show(n));
+}
+
 export class Notifier {
-  private readonly live = new Set<Notification>();
+  private readonly live = new Set<ShellNotification>();
 
   constructor(
+    private readonly Notification: ElectronApi['Notification'],
     private readonly opts: {
       platform: NodeJS.Platform;
       icon?: string;
@@ -24,9 +36,9 @@ export class Notifier {
    * notifications setting, the cooldown and grouping, so nothing is filtered here.
    */
   show(n: HostNotification): void {
-    if (!Notification.isSupported()) return;
+    if (!this.Notification.isSupported()) return;
     const { title, body } = notificationText(n, this.opts.platform);
-    const notification = new Notification({
+    const notification = new this.Notification({
       title,
       body,
       urgency: n.severity === 'high' ? 'critical' : 'normal',

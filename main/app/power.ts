@@ -1,12 +1,16 @@
 // Forwards the OS's power events and Electron's idle readings to the engine process. The engine
 // cannot call powerMonitor (it is a main-process module), so the reading is pushed every second.
-import { powerMonitor } from 'electron';
 import type { EngineClient } from '../engine/host/engine-client.js';
 import type { PowerEvent } from '../engine/host/protocol.js';
+import type { ShellPowerMonitor } from './electron-api.js';
 
 export const IDLE_PUSH_MS = 1000;
 
-export function wirePower(client: EngineClient): () => void {
+/** Returns the unwiring (quitting stops the pushes before the engine stops). */
+export function setupPower(
+  powerMonitor: ShellPowerMonitor,
+  client: Pick<EngineClient, 'sendPower' | 'sendIdle'>,
+): () => void {
   const forward = (event: PowerEvent) => () => client.sendPower(event);
   const onSuspend = forward('suspend');
   const onResume = forward('resume');

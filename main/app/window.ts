@@ -1,7 +1,8 @@
 // The window: created on demand, hidden (not closed) by its close button so the engine and the tray
 // keep running, and destroyed after five minutes hidden so no renderer sits in memory for nothing.
-import { BrowserWindow } from 'electron';
 import type { EventChannel, EventContract } from '../../shared/ipc.js';
+import type { ElectronApi, ShellApp, ShellWindow } from './electron-api.js';
+import { APP_ORIGIN } from './ipc-guard.js';
 import { HiddenWindowReaper } from './window-reaper.js';
 
 export interface AppWindowOptions {
@@ -13,20 +14,37 @@ export interface AppWindowOptions {
 
 type Navigate = EventContract['app:navigate'];
 
+/** The window, not shown yet: the shell shows it once the rest is wired, unless started hidden. */
+export function setupWindow(
+  electron: Pick<ElectronApi, 'BrowserWindow'> & { app: Pick<ShellApp, 'on'> },
+  preload: string,
+  quitting: () => boolean,
+): AppWindow {
+  const window = new AppWindow(electron.BrowserWindow, { preload, url: `${APP_ORIGIN}/index.html`, quitting });
+  // macOS: a click on the dock icon.
+  electron.app.on('activate', () => window.show());
+  // The tray keeps the app alive: closing (or reaping) the window does not quit.
+  electron.app.on('window-all-closed', () => undefined);
+  return window;
+}
+
 export class AppWindow {
-  private win: BrowserWindow | null = null;
+  private win: ShellWindow | null = null;
   private loaded = false;
   private pendingNav: Navigate | null = null;
   private readonly reaper = new HiddenWindowReaper(() => this.destroy());
 
-  constructor(private readonly opts: AppWindowOptions) {}
+  constructor(
+    private readonly BrowserWindow: ElectronApi['BrowserWindow'],
+    private readonly opts: AppWindowOptions,
+  ) {}
 
   /** The window's web contents id: the only sender the IPC guard accepts. */
   get webContentsId(): number | null {
     return this.win && !this.win.isDestroyed() ? this.win.webContents.id : null;
   }
 
-  get native(): BrowserWindow | null {
+  get native(): ShellWindow | null {
     return this.win;
   }
 
@@ -58,8 +76,8 @@ export class AppWindow {
     if (win && !win.isDestroyed()) win.destroy();
   }
 
-  private create(): BrowserWindow {
-    const win = new BrowserWindow({
+  private create(): ShellWindow {
+    const win = new this.BrowserWindow({
       width: 1100,
       height: 760,
       minWidth: 720,
