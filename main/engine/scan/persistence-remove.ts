@@ -3,12 +3,18 @@
  * entry): only after the user confirmed, only if the file is byte-for-byte what the scan read,
  * with a backup next to the file first, and by an atomic rename so cron, systemd or the dynamic
  * loader never see a half-written file.
+ *
+ * The file may have been replaced since the scan by anything (a FIFO, a link to /dev/zero, a huge
+ * file): it is read only through safe-read, after its links are resolved, and as a file that is
+ * not a link; the backup is written from those verified bytes, never copied through the path; and
+ * just before the swap the path must still resolve to the same file with the same bytes.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { chmod, copyFile, open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { open, realpath, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { PersistenceKind, RemoveResult, ScanFinding } from '../../../shared/scan.js';
+import { isReadRefusal, type SafeFile, safeReadFile } from './safe-read.js';
+import { MAX_TEXT_FILE } from './scan-context.js';
 
 /** Kinds whose entries are lines of a file that can go without breaking the rest of the file. */
 export const REMOVABLE_KINDS: ReadonlySet<PersistenceKind> = new Set([
@@ -61,19 +67,20 @@ export async function removePersistenceEntry(finding: ScanFinding, opts: RemoveO
   } catch (e) {
     return { ok: false, code: 'changed', reason: `${p.file} is no longer there (${(e as Error).message})` };
   }
-  let before: Buffer;
-  let mode: number;
-  let uid: number;
-  let gid: number;
+  let read: SafeFile;
   try {
-    const st = await stat(file);
-    before = await readFile(file);
-    mode = st.mode & 0o7777;
-    uid = st.uid;
-    gid = st.gid;
+    // Links resolved above: a link here is one swapped in since, and is not followed.
+    read = await safeReadFile(file, { maxBytes: MAX_TEXT_FILE, noFollow: true });
   } catch (e) {
+    if (isReadRefusal(e)) {
+      const what = file === p.file ? e.message : `${p.file} leads to ${file}, which ${e.what}`;
+      return { ok: false, code: 'changed', reason: `${what}; nothing was removed` };
+    }
     return { ok: false, code: 'failed', reason: `cannot read ${file}: ${(e as Error).message}` };
   }
+  const before = read.data;
+  const mode = read.mode & 0o7777;
+  const { uid, gid } = read;
   const sha = createHash('sha256').update(before).digest('hex');
   if (sha !== fileState.sha256 || before.length !== fileState.size) {
     return {
@@ -96,8 +103,15 @@ export async function removePersistenceEntry(finding: ScanFinding, opts: RemoveO
   const at = (opts.now ?? (() => new Date()))();
   const backup = join(dirname(file), `.${basename(file)}.idlewatch-backup-${stamp(at)}`);
   try {
-    await copyFile(file, backup, constants.COPYFILE_EXCL);
-    await chmod(backup, 0o600);
+    // From the bytes just checked, not copied through the path (which could be swapped by now);
+    // 'wx' creates a new file and never follows a link someone put at the backup's name.
+    const fh = await open(backup, 'wx', 0o600);
+    try {
+      await fh.writeFile(before);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
   } catch (e) {
     await unlink(backup).catch(() => {});
     return {
@@ -120,9 +134,12 @@ export async function removePersistenceEntry(finding: ScanFinding, opts: RemoveO
     } finally {
       await fh.close();
     }
-    // Last look before the swap: a write since the check above would be lost by the rename.
-    const now = await readFile(file);
-    if (!now.equals(before)) {
+    // Last look before the swap: a write since the check above would be lost by the rename, and
+    // a link swapped into the path since it was resolved would send the edit somewhere else.
+    const still = await realpath(file).catch(() => null);
+    const now =
+      still === file ? await safeReadFile(file, { maxBytes: MAX_TEXT_FILE, noFollow: true }).catch(() => null) : null;
+    if (!now || now.dev !== read.dev || now.ino !== read.ino || !now.data.equals(before)) {
       await unlink(tmp).catch(() => {});
       return {
         ok: false,
