@@ -62,8 +62,11 @@ function main<Image extends ShellImage, Menu>(electron: ElectronApi<Image, Menu>
   });
   setupEngineEvents(client, { state, window, tray, launchAtLogin });
   setupIpc(electron.ipcMain, client, () => window.webContentsId);
-  const unwirePower = setupPower(electron.powerMonitor, client);
   startEngine(client, { state, tray, launchAtLogin });
+  // Once the engine process exists: the first idle reading, pushed at once, then reaches it before its
+  // first sample. Pushed with no process it was dropped, the engine's first probe found no reading,
+  // and its idle monitor did not try the app's readings again for a minute.
+  const unwirePower = setupPower(electron.powerMonitor, client);
 
   if (!startedHidden(app)) window.show();
   setupSingleInstance(app, window);
