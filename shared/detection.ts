@@ -1,6 +1,6 @@
 /**
  * Detection results as the CLI (`replay --json`), the app and the renderer see them.
- * `ReplayOutput` is exactly the replay output of `../shared/trace-format.md`.
+ * `ReplayOutput` is the replay output described in `docs/trace-format.md`.
  */
 
 export type Severity = 'low' | 'medium' | 'high';
@@ -27,6 +27,18 @@ export interface Reason {
   detail: string;
 }
 
+/**
+ * What a process was before it replaced its program (exec): same pid and start time, another
+ * name, executable and arguments. `until` is when the change was seen, in the incident's clock.
+ */
+export interface PriorIdentity {
+  name: string;
+  exe: string | null;
+  cmdline: string;
+  user: string | null;
+  until: number;
+}
+
 export interface Incident {
   pid: number;
   /** Process start time in trace ms (with pid: the process identity). */
@@ -48,6 +60,11 @@ export interface Incident {
   idleCpuSec: number;
   /** True when an allowlist entry covers the process: recorded, never alerted. */
   allowlisted: boolean;
+  /**
+   * The identities the process had before the one this incident names, oldest first; absent when it
+   * never replaced its program. The incident names the program that did the work it reports.
+   */
+  was?: PriorIdentity[];
 }
 
 /** One incident in the replay output (the shared format's fields, in its order). */
@@ -60,6 +77,8 @@ export interface ReplayIncident {
   firstAt: number;
   lastAt: number;
   reasons: Reason[];
+  /** Only when the process replaced its program: what it was before (name, exe, until). */
+  was?: { name: string; exe: string | null; until: number }[];
 }
 
 export interface ReplayOutput {

@@ -1,5 +1,5 @@
 /**
- * Types of the trace format v1 (`../shared/trace-format.md` is the binding spec).
+ * Types of the trace format v1 (described in `docs/trace-format.md`).
  * Shared by the recorder, the replayer, the sampler and the renderer.
  */
 

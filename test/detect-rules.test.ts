@@ -481,3 +481,89 @@ describe('gaps the clock cannot show', () => {
     expect(bridged!.idleGpuSec - marked!.idleGpuSec).toBeLessThan(62);
   });
 });
+
+describe('a process that replaces its program (exec)', () => {
+  const leave = 120_000;
+  /** A launcher script that waits until the user has been gone 90 s, then execs the miner. */
+  const launcher = (execs: SimProc['execs'], load: SimProc['load']): SimProc => ({
+    pid: 5150,
+    name: 'update-check.sh',
+    exe: '/usr/bin/bash',
+    cmdline: '/bin/bash /home/ana/.config/update-check.sh',
+    execs,
+    load,
+  });
+  const mining = (c: { awayMs: number | null; t: number }): { cpu: number } => ({
+    cpu: c.awayMs !== null && c.awayMs >= 90_000 ? 390 + wobble(c.t, 7) * 4 : 0,
+  });
+
+  it('names the miner the script became, with the hidden-folder evidence, and what it was before', () => {
+    const { header, samples } = buildStream({
+      session: leaveAndReturn,
+      procs: [
+        shell,
+        launcher(
+          [{ at: leave + 90_000, name: 'kworkerds', exe: '/home/ana/.cache/.x/kworkerds', cmdline: './kworkerds -B' }],
+          mining,
+        ),
+      ],
+    });
+    const inc = byPid(detectSamples(header, samples), 5150);
+    expect(inc?.name).toBe('kworkerds');
+    expect(inc?.exe).toBe('/home/ana/.cache/.x/kworkerds');
+    expect(inc?.severity).toBe('high');
+    expect(rules(inc)).toEqual(expect.arrayContaining(['temp-folder-executable', 'cpu-while-idle']));
+    expect(inc?.was).toEqual([
+      {
+        name: 'update-check.sh',
+        exe: '/usr/bin/bash',
+        cmdline: '/bin/bash /home/ana/.config/update-check.sh',
+        user: 'ana',
+        until: leave + 90_000,
+      },
+    ]);
+  });
+
+  it('keeps the miner’s name when the miner later execs into something harmless', () => {
+    const { header, samples } = buildStream({
+      session: leaveAndReturn,
+      procs: [
+        shell,
+        launcher(
+          [
+            { at: leave + 90_000, name: 'kworkerds', exe: '/tmp/.x/kworkerds' },
+            { at: leave + 600_000 + 5_000, name: 'sleep', exe: '/usr/bin/sleep', cmdline: 'sleep 3600' },
+          ],
+          mining,
+        ),
+      ],
+    });
+    const inc = byPid(detectSamples(header, samples), 5150);
+    expect(inc?.name).toBe('kworkerds');
+    expect(inc?.exe).toBe('/tmp/.x/kworkerds');
+    expect(inc?.was?.map((w) => w.name)).toEqual(['update-check.sh']);
+  });
+
+  it('drops the excuse a benign program earned once it becomes another program', () => {
+    // Starts as Steam's shader pre-compiler (a known benign idle-time worker), then execs a miner
+    // from a world-writable folder that keeps working while the user is away.
+    const { header, samples } = buildStream({
+      session: leaveAndReturn,
+      procs: [
+        shell,
+        {
+          pid: 6100,
+          name: 'fossilize_repla',
+          exe: '/home/ana/.local/share/Steam/ubuntu12_64/fossilize_replay',
+          cmdline: '/home/ana/.local/share/Steam/ubuntu12_64/fossilize_replay --master-process',
+          execs: [{ at: leave + 90_000, name: 'xmr-stak', exe: '/dev/shm/xmr-stak', cmdline: '/dev/shm/xmr-stak' }],
+          load: mining,
+        },
+      ],
+    });
+    const inc = byPid(detectSamples(header, samples), 6100);
+    expect(inc?.name).toBe('xmr-stak');
+    expect(inc?.severity).toBe('high');
+    expect(rules(inc)).not.toContain('benign-idle-work');
+  });
+});

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -124,6 +124,38 @@ describe.skipIf(!linux)('LinuxProcsCollector on the real /proc', () => {
     const after = (await c.sample(Date.now())).procs.find((p) => p.pid === child.pid);
     expect(after?.cmdline).toBe('sleep 30');
     expect(after?.exe).toMatch(/sleep$/);
+    await c.stop();
+  });
+
+  it('notices an exec that keeps the name (a launcher script named like its miner) once it is busy', async () => {
+    // `busy` (a #!/bin/sh script, so comm "busy", exe /usr/bin/dash) waits for a line, then execs
+    // bin/busy (a copy of dash, so comm "busy" again) that burns a core: only the exe link moves.
+    const dir = join(tmp, 'samename');
+    mkdirSync(join(dir, 'bin'), { recursive: true });
+    copyFileSync('/bin/dash', join(dir, 'bin', 'busy'));
+    chmodSync(join(dir, 'bin', 'busy'), 0o755);
+    const script = join(dir, 'busy');
+    writeFileSync(script, `#!/bin/sh\nread go\nexec ${join(dir, 'bin', 'busy')} -c 'while :; do :; done'\n`, {
+      mode: 0o755,
+    });
+    const child = spawn(script, [], { stdio: ['pipe', 'ignore', 'ignore'] });
+    children.push(child);
+    const c = new LinuxProcsCollector();
+    await c.start();
+    await sleep(200);
+    const before = (await c.sample(Date.now())).procs.find((p) => p.pid === child.pid);
+    expect(before?.name).toBe('busy');
+    expect(before?.exe).not.toContain(dir);
+    child.stdin?.write('go\n');
+    await waitFor(
+      async () => (await c.sample(Date.now())).procs.find((p) => p.pid === child.pid)?.exe === join(dir, 'bin', 'busy'),
+      10_000,
+      'the exe change to show',
+    );
+    const after = (await c.sample(Date.now())).procs.find((p) => p.pid === child.pid);
+    expect(after?.name).toBe('busy');
+    expect(after?.cmdline).toContain('while :; do :; done');
+    expect(after?.startTimeMs).toBe(before?.startTimeMs);
     await c.stop();
   });
 });

@@ -68,6 +68,26 @@ describe('TraceEncoder', () => {
     // A clock step backwards never makes t decrease.
     expect(enc.sample(sample(T0 + 500, [])).t).toBe(1000);
   });
+
+  it('repeats name, exe, cmdline and user on the first sample after an exec, and only then', () => {
+    const enc = new TraceEncoder(opts);
+    const script = { ...proc(77, T0 - 2000), name: 'away.sh', exe: '/usr/bin/bash', cmdline: 'bash away.sh' };
+    enc.sample(sample(T0, [script]));
+    // The same row object again (the sampler reuses it for a quiet process): nothing to send.
+    expect(enc.sample(sample(T0 + 1000, [script])).procs[0]).toEqual({ pid: 77 });
+    // A rebuilt row with the same identity: still nothing.
+    expect(enc.sample(sample(T0 + 2000, [{ ...script }])).procs[0]).toEqual({ pid: 77 });
+    const miner = { ...script, name: 'kworkerds', exe: '/tmp/.x/kworkerds', cmdline: './kworkerds -B', cpu: 390 };
+    expect(enc.sample(sample(T0 + 3000, [miner])).procs[0]).toEqual({
+      pid: 77,
+      name: 'kworkerds',
+      exe: '/tmp/.x/kworkerds',
+      cmdline: './kworkerds -B',
+      user: 'ana',
+      cpu: 390,
+    });
+    expect(enc.sample(sample(T0 + 4000, [{ ...miner }])).procs[0]).toEqual({ pid: 77, cpu: 390 });
+  });
 });
 
 async function collect(file: string) {

@@ -255,7 +255,9 @@ export class Monitor {
 
   private toEpoch(i: Incident): Incident {
     const base = this.startedAtMs;
-    return { ...i, startT: i.startT + base, firstAt: i.firstAt + base, lastAt: i.lastAt + base };
+    const out: Incident = { ...i, startT: i.startT + base, firstAt: i.firstAt + base, lastAt: i.lastAt + base };
+    if (i.was) out.was = i.was.map((w) => ({ ...w, until: w.until + base }));
+    return out;
   }
 
   private async warmAllowlistHashes(): Promise<void> {

@@ -7,9 +7,16 @@
  * per named rule (see scoring.ts for the weights). The live app and `idlewatch replay` feed it the
  * same TraceSamples, so both see the same incidents.
  */
-import type { AwaySummary, Incident, RuleId, Severity } from '../../../shared/detection.js';
+import type { AwaySummary, Incident, PriorIdentity, RuleId, Severity } from '../../../shared/detection.js';
 import type { Sensitivity } from '../../../shared/settings.js';
 import type { Platform, TraceConn, TraceHeader, TraceProc, TraceSample } from '../../../shared/trace.js';
+import {
+  carriedIdentityEvidence,
+  execedIdentity,
+  IDENTITY_RULES,
+  priorIdentity,
+  pushPrior,
+} from './exec-identity.js';
 import { hostileIdentity, type IdentityFindings, identityFindings, type TraceIdentity } from './identity.js';
 import { type Notification, type NotifyCandidate, NotifyPolicy } from './notify-policy.js';
 import { baseName, plainName } from './provenance.js';
@@ -142,6 +149,13 @@ interface Track {
   /** parent pid + executable: processes of one program started by one parent (a build's compilers). */
   program: string;
   id: TraceIdentity;
+  /** Identities before the current one (exec), oldest first, bounded. */
+  was: PriorIdentity[];
+  /**
+   * Which identity did the latest work: an index into `was`, or `was.length` for the current one;
+   * null before any load. The incident names that one.
+   */
+  workedAs: number | null;
   findings: IdentityFindings;
   hostile: boolean;
   allowlisted: boolean;
@@ -301,6 +315,10 @@ export class Detector {
       }
       if (tr?.stamp === stamp) continue;
       if (!tr) tr = this.create(p, t);
+      else if (p.name !== undefined || p.exe !== undefined || p.cmdline !== undefined) {
+        const next = execedIdentity(tr.id, p);
+        if (next) this.reidentify(tr, next, t);
+      }
       tr.stamp = stamp;
       tr.lastT = t;
       if (tr.incident) tr.incident.lastAt = t;
@@ -308,6 +326,11 @@ export class Detector {
       const cpuRaw = clampNum(p.cpu, this.maxCpu);
       const gpuBusy = tr.gpu.update(gpuRaw, t, dt, away);
       const cpuBusy = tr.cpu.update(cpuRaw, t, dt, away);
+      // Work is load this sample, not a busy run still winding down after an exec into `sleep`.
+      if (((gpuBusy && gpuRaw > 0) || (cpuBusy && cpuRaw > 0)) && tr.workedAs !== tr.was.length) {
+        tr.workedAs = tr.was.length;
+        this.markDirty(tr); // the incident is renamed after the program now doing the work
+      }
       if (away && (gpuRaw > 0 || cpuRaw > 0 || gpuBusy || cpuBusy))
         this.account(tr, gpuRaw, cpuRaw, dt, gpuBusy || cpuBusy);
       if (p.conns) this.checkConns(tr, p.conns);
@@ -352,7 +375,7 @@ export class Detector {
   incidents(): Incident[] {
     for (const tr of this.tracks.values()) if (tr.incident) syncCounters(tr);
     return [...this.incidentByKey.values()]
-      .map((i) => ({ ...i, reasons: i.reasons.map((r) => ({ ...r })) }))
+      .map(copy)
       .sort((a, b) => a.firstAt - b.firstAt || a.pid - b.pid || a.startT - b.startT);
   }
 
@@ -510,6 +533,8 @@ export class Detector {
       key: `${id.pid}:${id.startT}`,
       program: `${id.ppid ?? 0}|${id.exe ?? id.name}`,
       id,
+      was: [],
+      workedAs: null,
       findings,
       hostile: hostileIdentity(findings),
       allowlisted:
@@ -545,6 +570,38 @@ export class Detector {
     this.identityEvidence(tr);
     this.tracks.set(id.pid, tr);
     return tr;
+  }
+
+  /**
+   * The process replaced its program (exec): same pid and start time, a new identity. Everything the
+   * identity alone decides is decided again, the old program's excuses do not carry over, and its
+   * hostile evidence stays (said of the old name). Load evidence belongs to the process and stays.
+   */
+  private reidentify(tr: Track, next: TraceIdentity, t: number): void {
+    const old = tr.id;
+    const dropped = pushPrior(tr.was, priorIdentity(old, t));
+    if (dropped > 0 && tr.workedAs !== null && tr.workedAs > 1) tr.workedAs -= dropped;
+    tr.id = next;
+    tr.program = `${next.ppid ?? 0}|${next.exe ?? next.name}`;
+    for (const rule of IDENTITY_RULES) {
+      const e = tr.evidence.get(rule);
+      if (!e) continue;
+      const carried = carriedIdentityEvidence(rule, e.detail, old);
+      if (carried === null) tr.evidence.delete(rule);
+      else tr.evidence.set(rule, { points: e.points, detail: carried });
+    }
+    tr.findings = identityFindings(next, this.platform);
+    // Hostility is sticky: a miner that execs into a harmless-looking program is still the miner.
+    tr.hostile = tr.hostile || hostileIdentity(tr.findings);
+    tr.allowlisted =
+      this.allowlist?.({ pid: next.pid, exe: next.exe, cmdline: next.cmdline, name: next.name, user: next.user }) ===
+      true;
+    tr.browserRole = tr.findings.browserRole ?? this.inheritedBrowserRole(next);
+    tr.benignCap = false;
+    tr.media = null;
+    tr.inhibitorKey = null;
+    this.identityEvidence(tr);
+    this.markDirty(tr);
   }
 
   /** Children of a browser that carry Chromium's --type flag are its renderers and helpers. */
@@ -971,6 +1028,7 @@ export class Detector {
         idleCpuSec: 0,
         allowlisted: tr.allowlisted,
       };
+      nameIncident(inc, tr);
       tr.incident = inc;
       this.incidentByKey.set(tr.key, inc);
       if (severityRank(severity) >= 1) tr.firstMediumAt = at;
@@ -979,7 +1037,10 @@ export class Detector {
       events.push({ type: 'incident-raised', t, incident: copy(inc) });
     } else {
       const before = inc.severity;
-      const changed = before !== severity || inc.score !== a.score || !sameReasons(inc.reasons, a.reasons);
+      const renamed = nameIncident(inc, tr);
+      inc.allowlisted = tr.allowlisted;
+      const changed =
+        renamed || before !== severity || inc.score !== a.score || !sameReasons(inc.reasons, a.reasons);
       inc.severity = severity;
       inc.score = a.score;
       inc.reasons = a.reasons;
@@ -1006,7 +1067,7 @@ export class Detector {
     const candidate: NotifyCandidate = {
       key: tr.key,
       pid: tr.id.pid,
-      name: tr.id.name,
+      name: inc.name,
       severity: inc.severity,
       headline: strongest ? strongest[1].detail : '',
       episode,
@@ -1025,12 +1086,13 @@ function worthSummary(busyMs: number, gpuSec: number, cpuSec: number): boolean {
 }
 
 function summaryRow(tr: Track): PendingSummary['rows'][number] {
+  const named = workingIdentity(tr);
   return {
     key: tr.key,
     pid: tr.id.pid,
     startT: tr.id.startT,
-    name: tr.id.name,
-    exe: tr.id.exe,
+    name: named.name,
+    exe: named.exe,
     busySec: Math.round(tr.epBusyMs / 1000),
     gpuSec: round1(tr.epGpuSec),
     cpuSec: round1(tr.epCpuSec),
@@ -1041,6 +1103,34 @@ function round1(v: number): number {
   return Math.round(v * 10) / 10;
 }
 
+/** The identity that did the latest work (the current one before any load), and those before it. */
+function workingIdentity(tr: Track): { name: string; exe: string | null; cmdline: string; user: string | null; was: PriorIdentity[] } {
+  const i = tr.workedAs;
+  if (i === null || i >= tr.was.length) return { ...tr.id, was: tr.was };
+  const p = tr.was[i]!;
+  return { name: p.name, exe: p.exe, cmdline: p.cmdline, user: p.user, was: tr.was.slice(0, i) };
+}
+
+/** Gives the incident the identity of the program that did the work; true when that changed it. */
+function nameIncident(inc: Incident, tr: Track): boolean {
+  const named = workingIdentity(tr);
+  const prior = inc.was?.length ?? 0;
+  const changed =
+    inc.name !== named.name ||
+    inc.exe !== named.exe ||
+    inc.cmdline !== named.cmdline ||
+    inc.user !== named.user ||
+    prior !== named.was.length;
+  if (!changed) return false;
+  inc.name = named.name;
+  inc.exe = named.exe;
+  inc.cmdline = named.cmdline;
+  inc.user = named.user;
+  if (named.was.length > 0) inc.was = named.was.map((w) => ({ ...w }));
+  else delete inc.was;
+  return true;
+}
+
 function syncCounters(tr: Track): void {
   if (!tr.incident) return;
   tr.incident.idleGpuSec = round1(tr.idleGpuSec);
@@ -1048,7 +1138,9 @@ function syncCounters(tr: Track): void {
 }
 
 function copy(i: Incident): Incident {
-  return { ...i, reasons: i.reasons.map((r) => ({ ...r })) };
+  const c: Incident = { ...i, reasons: i.reasons.map((r) => ({ ...r })) };
+  if (i.was) c.was = i.was.map((w) => ({ ...w }));
+  return c;
 }
 
 function sameReasons(a: Incident['reasons'], b: Incident['reasons']): boolean {

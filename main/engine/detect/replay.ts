@@ -33,6 +33,7 @@ export function toReplayIncident(i: Incident): ReplayIncident {
     firstAt: i.firstAt,
     lastAt: i.lastAt,
     reasons: i.reasons.map((r) => ({ rule: r.rule, detail: r.detail })),
+    ...(i.was ? { was: i.was.map((w) => ({ name: w.name, exe: w.exe, until: w.until })) } : {}),
   };
 }
 

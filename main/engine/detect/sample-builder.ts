@@ -45,6 +45,8 @@ export interface SimProc {
   to?: number;
   load?: (c: LoadContext) => { cpu?: number; gpu?: number | null };
   conns?: TraceConn[];
+  /** The process replaces its program at these times (trace ms): same pid and start, new identity. */
+  execs?: { at: number; name: string; exe: string | null; cmdline?: string }[];
 }
 
 export interface StreamOptions {
@@ -137,6 +139,14 @@ export function buildStream(o: StreamOptions): Stream {
         entry.user = p.user === undefined ? 'ana' : p.user;
         entry.startT = p.startT ?? (Number.isFinite(from) ? from : -3_600_000);
         if (p.conns) entry.conns = p.conns;
+      }
+      // As the recorder does: the new identity goes out on the first sample after the exec.
+      const ex = p.execs?.find((e) => e.at <= t && e.at > t - intervalMs && entry.name === undefined);
+      if (ex) {
+        entry.name = ex.name;
+        entry.exe = ex.exe;
+        entry.cmdline = ex.cmdline ?? ex.exe ?? '';
+        entry.user = p.user === undefined ? 'ana' : p.user;
       }
       const l = p.load?.(ctx);
       if (l?.cpu) entry.cpu = l.cpu;

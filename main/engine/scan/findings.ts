@@ -4,6 +4,7 @@
  * signs on one process are worse than any one of them).
  */
 import type { Severity } from '../../../shared/detection.js';
+import { identityOf, processKey } from '../../../shared/identity.js';
 import type { ScanAction, ScanFinding, ScanProcessRef, ScanRule } from '../../../shared/scan.js';
 import { isDeleted } from '../detect/provenance.js';
 import type { ScanProc } from './proc-snapshot.js';
@@ -31,17 +32,7 @@ export function parentChain(p: ScanProc, byPid: ReadonlyMap<number, ScanProc>): 
 }
 
 export function processRef(p: ScanProc, byPid: ReadonlyMap<number, ScanProc>): ScanProcessRef {
-  return {
-    pid: p.pid,
-    ppid: p.ppid,
-    name: p.name,
-    exe: p.exe,
-    cmdline: p.cmdline,
-    user: p.user,
-    startTimeMs: p.startTimeMs,
-    sha256: null,
-    chain: parentChain(p, byPid),
-  };
+  return { ...identityOf(p), sha256: null, chain: parentChain(p, byPid) };
 }
 
 /** Kill first (identity-checked by pid + start time), then allowlisting when the file can be pinned. */
@@ -95,7 +86,7 @@ export class FindingSet {
     const byProc = new Map<string, ScanFinding[]>();
     for (const f of this.list) {
       if (!f.process || f.rule === 'hidden-process') continue;
-      const k = `${f.process.pid}@${f.process.startTimeMs}`;
+      const k = processKey(f.process);
       const group = byProc.get(k);
       if (group) group.push(f);
       else byProc.set(k, [f]);

@@ -1,4 +1,4 @@
-import type { Incident, Reason, RuleId, Severity } from '../../../shared/detection.js';
+import type { Incident, PriorIdentity, Reason, RuleId, Severity } from '../../../shared/detection.js';
 import { FieldReader, isRecord, shown, type Validation } from './validate.js';
 
 const SEVERITIES: readonly Severity[] = ['low', 'medium', 'high'];
@@ -7,6 +7,8 @@ const NON_NEGATIVE = { min: 0, max: Number.MAX_VALUE };
 /** Command lines are read capped at 256 KiB; anything longer did not come from us. */
 const MAX_TEXT = 256 * 1024;
 const MAX_REASONS = 64;
+/** The detector keeps at most MAX_PRIOR_IDENTITIES; a little room for later releases. */
+const MAX_PRIOR = 32;
 
 /** Checks one stored Incident field by field (`where` prefixes the messages, e.g. "incident"). */
 export function validateIncident(v: unknown, where = 'incident'): Validation<Incident> {
@@ -28,7 +30,31 @@ export function validateIncident(v: unknown, where = 'incident'): Validation<Inc
     idleCpuSec: f.number('idleCpuSec', NON_NEGATIVE),
     allowlisted: f.bool('allowlisted'),
   };
+  if (v.was !== undefined) incident.was = priorIdentities(v.was, `${where}.was`, f.errors);
   return f.result(incident);
+}
+
+function priorIdentities(v: unknown, where: string, errors: string[]): PriorIdentity[] {
+  if (!Array.isArray(v) || v.length > MAX_PRIOR) {
+    errors.push(`${where} must be a list of at most ${MAX_PRIOR} earlier identities, got ${shown(v)}`);
+    return [];
+  }
+  return v.map((p, i) => {
+    if (!isRecord(p)) {
+      errors.push(`${where}[${i}] must be an object, got ${shown(p)}`);
+      return { name: '', exe: null, cmdline: '', user: null, until: 0 };
+    }
+    const f = new FieldReader(p, `${where}[${i}]`);
+    const out: PriorIdentity = {
+      name: f.text('name', 4096),
+      exe: f.textOrNull('exe', 4096),
+      cmdline: f.text('cmdline', MAX_TEXT),
+      user: f.textOrNull('user', 1024),
+      until: f.number('until', ANY_NUMBER),
+    };
+    errors.push(...f.errors);
+    return out;
+  });
 }
 
 function reasons(v: unknown, where: string, errors: string[]): Reason[] {

@@ -1,4 +1,5 @@
 import type { EngineSample } from '../../../shared/engine-types.js';
+import { identityChanged } from '../../../shared/identity.js';
 import { sameConns } from '../platform/conns.js';
 import {
   type Platform,
@@ -21,12 +22,15 @@ export interface EncoderOptions {
 /**
  * Turns engine samples into trace v1 lines (`docs/trace-format.md`). Identity fields go out
  * the first time a process (pid + start time) appears, and again when a pid is reused by a new
- * process; idle processes shrink to `{"pid":N}`. `conns` goes out only when a process's list
+ * process. A process that replaces its program (exec: same pid and start time, new name, exe or
+ * command line) gets its name, exe, cmdline and user again on the first sample after the change,
+ * as the format requires, so a replay names the program that did the work. Idle processes shrink to `{"pid":N}`. `conns` goes out only when a process's list
  * differs from the last one written for it (the spec: "when present it replaces the last list").
  */
 export class TraceEncoder {
   private lastT = 0;
-  private seen = new Map<number, number>();
+  /** The identity last written per live pid (the engine's own row object: no copy per tick). */
+  private seen = new Map<number, EngineSample['procs'][number]>();
   /** The last `conns` list written per live pid (of the process `seen` names). */
   private connsSent = new Map<number, TraceConn[]>();
 
@@ -50,14 +54,23 @@ export class TraceEncoder {
   sample(s: EngineSample): TraceSample {
     const t = Math.max(this.lastT, Math.round(s.at - this.opts.startedAtMs));
     this.lastT = t;
-    const next = new Map<number, number>();
+    const next = new Map<number, EngineSample['procs'][number]>();
     const procs: TraceProc[] = new Array(s.procs.length);
     for (let i = 0; i < s.procs.length; i++) {
       const p = s.procs[i]!;
-      next.set(p.pid, p.startTimeMs);
+      const sent = this.seen.get(p.pid);
       const entry: TraceProc = { pid: p.pid };
-      const isNew = this.seen.get(p.pid) !== p.startTimeMs;
-      if (isNew) {
+      const isNew = sent === undefined || sent.startTimeMs !== p.startTimeMs;
+      // Quiet processes keep their row object from tick to tick, so the string compares run only
+      // for rows the sampler rebuilt (and are pointer compares when nothing changed).
+      const execed = !isNew && sent !== p && identityChanged(sent, p);
+      next.set(p.pid, p);
+      if (execed) {
+        entry.name = p.name;
+        entry.exe = p.exe;
+        entry.cmdline = p.cmdline;
+        entry.user = p.user;
+      } else if (isNew) {
         // Collectors always know the parent of a live process; 0 is the kernel's own "none".
         entry.ppid = p.ppid ?? 0;
         entry.name = p.name;

@@ -10,6 +10,7 @@ import { closeDetails, useUi } from '../stores/ui.js';
 import { Dialog } from './Dialog.js';
 import { ProcessActions } from './ProcessActions.js';
 import { EvidenceChips, SeverityBadge } from './Severity.js';
+import { PriorIdentities } from './PriorIdentities.js';
 
 const SERIES = [CPU_LINE, GPU_LINE];
 
@@ -98,6 +99,17 @@ function Body({ d, paused }: { d: Details; paused: boolean }) {
 
       <h3>Command line</h3>
       <pre className="code">{d.cmdline || '(none)'}</pre>
+
+      {inc?.was && inc.was.length > 0 ? (
+        <>
+          <h3>Replaced its program</h3>
+          <p className="muted">
+            Same process (pid and start time), another program: it was started as something else and then became{' '}
+            {inc.name}.
+          </p>
+          <PriorIdentities was={inc.was} />
+        </>
+      ) : null}
 
       <h3>Parents</h3>
       {d.parents.length === 0 ? (

@@ -10,6 +10,7 @@ import { awaySummaryText } from '../lib/banner.js';
 import { dateTime } from '../lib/format.js';
 import { TIME_RANGES, type TimeRange } from '../lib/incidents.js';
 import { SEVERITY_ORDER } from '../lib/severity.js';
+import { PriorIdentities } from '../components/PriorIdentities.js';
 import {
   loadIncidentHistory,
   reviewIncident,
@@ -104,6 +105,7 @@ function IncidentRow({ i }: { i: IncidentView }) {
           pid {i.pid}
         </span>
         <div className="path">{i.exe ?? '(unknown)'}</div>
+        <PriorIdentities was={i.was} compact />
         {i.allowlisted ? <span className="tag">allowlisted</span> : null}
       </td>
       <td>{dateTime(i.firstAt)}</td>

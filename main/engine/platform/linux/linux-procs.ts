@@ -39,7 +39,7 @@ const MAX_PASS_GAP_MS = 60_000;
  *
  * Cost model: one small read of /proc/PID/stat per process per tick. Identity (exe link, command
  * line, owner) is read once per process, keyed by pid + start time, and again only if the
- * process execs (its comm changes). Processes that exit mid-read are skipped silently.
+ * process execs (its comm changes, or for a busy process its exe link). Processes that exit mid-read are skipped silently.
  */
 export class LinuxProcsCollector implements ProcsCollector {
   readonly id = 'procs.linux';
@@ -229,8 +229,10 @@ export class LinuxProcsCollector implements ProcsCollector {
       const dtSec = (nowMs - t.atMs) / 1000;
       // A clock step backwards (dtSec <= 0) yields 0, never a negative or infinite rate.
       if (dtSec > 0) cpu = Math.max(0, ((ticks - t.ticks) / this.clkTck / dtSec) * 100);
-      if (t.comm !== st.comm) {
-        // Same process, new program (execve): identity must be read again.
+      if (t.comm !== st.comm || (cpu >= this.hotCpu && this.exeMoved(t, entry))) {
+        // Same process, new program (execve): identity must be read again. comm changes with
+        // the program's file name, for free (stat is read anyway); a miner exec'd under the same
+        // name as its launcher changes only the exe link, which is checked for busy processes.
         const fresh = this.readIdentity(pid, entry, st, nowMs);
         if (!fresh) return null;
         t.reading = fresh.reading;
@@ -267,6 +269,16 @@ export class LinuxProcsCollector implements ProcsCollector {
     if (r.cpu >= this.hotCpu) t.hotUntilMs = nowMs + HOT_STICKY_MS;
     r.rssKiB = st.rssPages * 4;
     return t;
+  }
+
+  /** The exe link no longer says what it said when the identity was read. */
+  private exeMoved(t: Tracked, entry: string): boolean {
+    if (t.reading.exe === null) return false;
+    try {
+      return readlinkSync(`${this.root}/${entry}/exe`) !== t.reading.exe;
+    } catch {
+      return false; // exited, or unreadable as before
+    }
   }
 
   private readIdentity(
