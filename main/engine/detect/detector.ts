@@ -10,13 +10,7 @@
 import type { AwaySummary, Incident, PriorIdentity, RuleId, Severity } from '../../../shared/detection.js';
 import type { Sensitivity } from '../../../shared/settings.js';
 import type { Platform, TraceConn, TraceHeader, TraceProc, TraceSample } from '../../../shared/trace.js';
-import {
-  carriedIdentityEvidence,
-  execedIdentity,
-  IDENTITY_RULES,
-  priorIdentity,
-  pushPrior,
-} from './exec-identity.js';
+import { carriedIdentityEvidence, execedIdentity, IDENTITY_RULES, priorIdentity, pushPrior } from './exec-identity.js';
 import { hostileIdentity, type IdentityFindings, identityFindings, type TraceIdentity } from './identity.js';
 import { type Notification, type NotifyCandidate, NotifyPolicy } from './notify-policy.js';
 import { baseName, plainName } from './provenance.js';
@@ -1039,8 +1033,7 @@ export class Detector {
       const before = inc.severity;
       const renamed = nameIncident(inc, tr);
       inc.allowlisted = tr.allowlisted;
-      const changed =
-        renamed || before !== severity || inc.score !== a.score || !sameReasons(inc.reasons, a.reasons);
+      const changed = renamed || before !== severity || inc.score !== a.score || !sameReasons(inc.reasons, a.reasons);
       inc.severity = severity;
       inc.score = a.score;
       inc.reasons = a.reasons;
@@ -1104,7 +1097,13 @@ function round1(v: number): number {
 }
 
 /** The identity that did the latest work (the current one before any load), and those before it. */
-function workingIdentity(tr: Track): { name: string; exe: string | null; cmdline: string; user: string | null; was: PriorIdentity[] } {
+function workingIdentity(tr: Track): {
+  name: string;
+  exe: string | null;
+  cmdline: string;
+  user: string | null;
+  was: PriorIdentity[];
+} {
   const i = tr.workedAs;
   if (i === null || i >= tr.was.length) return { ...tr.id, was: tr.was };
   const p = tr.was[i]!;
