@@ -321,8 +321,9 @@ describe('the tray menu in each state', () => {
     degraded: { ...base, status: { ...base.status!, error: 'disk full' } },
   };
 
-  it.each(TRAY_STATES)('%s: icon, tooltip and a menu whose items do what the model says', (state) => {
+  it.each(TRAY_STATES)('%s: icon, tooltip and a menu whose items do what the model says', async (state) => {
     const fake = createFakeElectron({ appPath: REPO });
+    await fake.app.whenReady();
     const actions: [TrayAction, string | undefined][] = [];
     const checks: boolean[] = [];
     const tray = new AppTray(fake.api, join(REPO, 'assets'), {

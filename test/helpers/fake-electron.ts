@@ -4,10 +4,11 @@
 // shell breaks the build on one side or the other.
 //
 // The fake keeps Electron's documented rules where breaking them would go unnoticed under Node:
-// protocol schemes are registered before ready, protocol handlers, the default session, the power
-// monitor and utility processes only after; ipcMain.handle refuses a second handler for a channel;
-// quitting asks the windows to close, and a prevented close or before-quit cancels it. The
-// utility process is a real Node child of the entry given, with `process.parentPort` shimmed in.
+// protocol schemes are registered before ready; windows, trays, protocol handlers, the default
+// session, the power monitor and utility processes only after; ipcMain.handle refuses a second
+// handler for a channel; quitting asks the windows to close, and a prevented close or before-quit
+// cancels it. The utility process is a real Node child of the entry given, with
+// `process.parentPort` shimmed in.
 import { type ChildProcess, fork, type Serializable } from 'node:child_process';
 import { constants } from 'node:os';
 import { resolve } from 'node:path';
@@ -223,6 +224,7 @@ export function createFakeElectron(opts: FakeElectronOptions) {
 
     constructor(readonly options: Electron.BrowserWindowConstructorOptions) {
       super();
+      afterReady('new BrowserWindow');
       windows.push(this);
       // Electron announces every web contents as it is created.
       app.emit('web-contents-created', new FakeEvent(), this.webContents);
@@ -282,6 +284,7 @@ export function createFakeElectron(opts: FakeElectronOptions) {
     destroyed = false;
     constructor(public image: FakeImage) {
       super();
+      afterReady('new Tray');
       trays.push(this);
     }
     setImage(image: FakeImage): void {
