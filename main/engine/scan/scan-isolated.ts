@@ -107,10 +107,14 @@ interface Host {
   kill(): void;
 }
 
-function cancelled(report: ScanReport | null): Error {
-  const e = abortError();
+/** The error a scan ends with, carrying what it had done (see partialReportOf). */
+function withPartial(e: Error, report: ScanReport | null): Error {
   if (report) Object.defineProperty(e, 'partialReport', { value: report, enumerable: false });
   return e;
+}
+
+function cancelled(report: ScanReport | null): Error {
+  return withPartial(abortError(), report);
 }
 
 /**
@@ -141,8 +145,8 @@ export function runDeepScanIsolated(opts: DeepScanOptions = {}, how: IsolationOp
       host.kill();
       f();
     };
-    const kept = (): ScanReport | null =>
-      partial === null ? null : markStopped(partial, running, 'the scan was cancelled');
+    const kept = (why = 'the scan was cancelled'): ScanReport | null =>
+      partial === null ? null : markStopped(partial, running, why);
     const onMessage = (m: ScanWorkerMessage): void => {
       switch (m.type) {
         case 'progress':
@@ -160,12 +164,16 @@ export function runDeepScanIsolated(opts: DeepScanOptions = {}, how: IsolationOp
           settle(() => reject(cancelled(m.report ?? kept())));
           break;
         case 'failed':
-          settle(() => reject(new Error(m.message)));
+          settle(() => reject(withPartial(new Error(m.message), kept(`the scan failed (${m.message})`))));
           break;
       }
     };
     const onGone = (why: string): void =>
-      settle(() => (signal?.aborted ? reject(cancelled(kept())) : reject(new Error(`the scan ${why}`))));
+      settle(() =>
+        signal?.aborted
+          ? reject(cancelled(kept()))
+          : reject(withPartial(new Error(`the scan ${why}`), kept(`the scan ${why}`))),
+      );
     function onAbort(): void {
       host.send({ type: 'cancel' });
       graceTimer = setTimeout(() => settle(() => reject(cancelled(kept()))), grace);

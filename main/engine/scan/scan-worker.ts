@@ -29,6 +29,9 @@ function channel(): Channel | null {
   if (send) {
     // Started by a host that went away (killed, crashed): no one is left to read the report.
     process.on('disconnect', () => process.exit(0));
+    // Ctrl-C in a terminal reaches the whole process group: the host cancels this scan and keeps
+    // what it found, which it could not if the signal killed this process first.
+    process.on('SIGINT', () => {});
     return {
       // Resolved once the message is handed to the system, so the last one is not lost at exit.
       send: (m) => new Promise((resolve) => send(m, undefined, undefined, () => resolve())),
