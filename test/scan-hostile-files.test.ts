@@ -192,7 +192,7 @@ describe.skipIf(!linux)('idlewatch scan --root against hostile files', () => {
       truncateSync(join(root, 'etc/cron.d/big'), 2 * 1024 ** 3);
       const report = reportOf(await scan('2 GB sparse file', root));
       expect(byFile(report, bashrc).map((f) => f.title)).toEqual([
-        `Shell start-up file: ${bashrc} is 2.0 GB, too large to check (at most 1 MB is read)`,
+        `Shell start-up file: ${bashrc} is 2.0 GB, too large to check (the limit is 1 MB)`,
       ]);
       expect(byFile(report, join(root, 'etc/cron.d/big'))).toHaveLength(1);
       expectControls(report, root);

@@ -66,12 +66,12 @@ export function describeKind(kind: FileKind): string {
   }
 }
 
-/** "2.0 GB", "1 MB", "512 bytes". */
+/** "2.0 GB", "1 MB", "64 KB"; exact below 10 KB, where rounding would make a size equal its limit. */
 export function formatBytes(n: number): string {
   if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(1)} GB`;
   if (n >= 1024 ** 2) return `${Number.isInteger(n / 1024 ** 2) ? n / 1024 ** 2 : (n / 1024 ** 2).toFixed(1)} MB`;
-  if (n >= 1024) return `${Math.round(n / 1024)} KB`;
-  return `${n} bytes`;
+  if (n >= 10 * 1024) return `${Math.round(n / 1024)} KB`;
+  return `${n.toLocaleString('en-US')} bytes`;
 }
 
 /**
@@ -98,7 +98,7 @@ export class ReadRefusal extends Error {
 
   /**
    * "is a link to /dev/zero, a character device, not a file", "is 2.0 GB, too large to check
-   * (at most 1 MB is read)": the part of a sentence after the path.
+   * (the limit is 1 MB)": the part of a sentence after the path.
    */
   get what(): string {
     const link = this.linkTarget !== null ? `a link to ${this.linkTarget}, ` : '';
@@ -108,7 +108,7 @@ export class ReadRefusal extends Error {
       case 'ENOTREG':
         return `is ${link}${describeKind(this.kind)}, not a file`;
       case 'EFBIG':
-        return `is ${link ? `${link}which is ` : ''}${formatBytes(this.size ?? 0)}, too large to check (at most ${formatBytes(this.maxBytes)} is read)`;
+        return `is ${link ? `${link}which is ` : ''}${formatBytes(this.size ?? 0)}, too large to check (the limit is ${formatBytes(this.maxBytes)})`;
       case 'ELOOP':
         return `is a link${this.linkTarget !== null ? ` to ${this.linkTarget}` : ''} where a file that is not a link was expected`;
       default:
