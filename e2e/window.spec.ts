@@ -82,7 +82,9 @@ test.describe('a stealth miner while the user is away', () => {
       samplingIntervalMs: 1000,
     });
     app = await openEngineWindow(browser, serviceOptions);
-    miner = spawnMiner(tmp, { waitSec: 15 });
+    // Launched as miners usually are: a script that execs the miner once the user is away. The
+    // window must name the miner (same pid and start time as the script), not the script.
+    miner = spawnMiner(tmp, { waitSec: 15, launcher: 'update-check.sh' });
     page = app.win.page;
   });
 
@@ -136,6 +138,10 @@ test.describe('a stealth miner while the user is away', () => {
     const row = awayRow();
     await expect(row).toBeVisible({ timeout: 60_000 });
     await expect(row.getByRole('cell', { name: miner.exe, exact: true })).toBeVisible();
+    await expect(row.getByText(miner.name, { exact: true })).toBeVisible();
+    await expect(row.getByText('update-check.sh', { exact: true })).toHaveCount(0);
+    // What it was before, as context: "was /bin/sh …/update-check.sh … until HH:MM".
+    await expect(row.locator('.was')).toContainText('update-check.sh');
     // The load rules need 20 s of sustained load while away; provenance may come first.
     for (const rule of ['cpu-while-idle', 'onset-after-idle', 'temp-folder-executable']) {
       await expect(chip(row, rule)).toBeVisible({ timeout: 60_000 });
@@ -145,6 +151,9 @@ test.describe('a stealth miner while the user is away', () => {
     // Every reason the engine gave is shown in the engine's own words.
     const incident = await engineIncident();
     expect(incident).toBeDefined();
+    expect(incident!.name).toBe(miner.name);
+    expect(incident!.exe).toBe(miner.exe);
+    expect(incident!.was?.[0]?.name).toBe('update-check.sh');
     incidentKey = incident!.key;
     for (const r of incident!.reasons) await expect(chip(row, r.rule)).toContainText(r.detail);
     await expectBannerAsEngine();
@@ -162,6 +171,10 @@ test.describe('a stealth miner while the user is away', () => {
     await expect(details.getByRole('heading', { name: miner.name, exact: true })).toBeVisible();
     await expect(details.getByText(miner.exe, { exact: true })).toBeVisible();
     await expect(details).toContainText(`pid ${miner.pid}`);
+    await expect(details.getByRole('heading', { name: 'Replaced its program' })).toBeVisible();
+    await expect(details.getByRole('list', { name: 'Earlier programs of this process' })).toContainText(
+      'update-check.sh',
+    );
     await expect(details).toContainText('running: CPU');
     await expect(chip(details, 'cpu-while-idle')).toBeVisible();
     // The engine's verdict, in its words.

@@ -8,6 +8,7 @@ import { type GridColumn, GridTable } from './GridTable.js';
 import { LoadError } from './LoadError.js';
 import { ProcessActions } from './ProcessActions.js';
 import { EvidenceChips, SeverityBadge } from './Severity.js';
+import { PriorIdentities } from './PriorIdentities.js';
 
 export const NO_INCIDENTS =
   'No incidents yet. Idlewatch records processes that use your GPU or CPU while you are away.';
@@ -51,6 +52,7 @@ const AwayRow = memo(function AwayRow({
           {paused ? <span className="tag tag-paused">paused</span> : null}
           {i.allowlisted ? <span className="tag">allowlisted</span> : null}
         </div>
+        <PriorIdentities was={i.was} compact />
       </td>
       <td className="path">{i.exe ?? '(unknown)'}</td>
       <td className="num">{gpuNow === undefined ? '—' : pct(gpuNow)}</td>
