@@ -52,6 +52,7 @@ import {
   publicEntry,
 } from './persistence-checks.js';
 import type { CollectedEntry } from './persistence-types.js';
+import { hiddenProbeText } from './report-text.js';
 import { type ProcSnapshot, type ScanProc, snapshotLinuxProcesses, snapshotOtherProcesses } from './proc-snapshot.js';
 import {
   executableIssues,
@@ -376,7 +377,7 @@ export async function runDeepScan(opts: DeepScanOptions = {}): Promise<ScanRepor
       if (snapshot.unreadable > 0) {
         return {
           status: 'partial',
-          detail: `${plural(n, 'process', 'processes')}; ${plural(snapshot.unreadable, 'process', 'processes')} could not be fully read (other users'; run as root to see them)`,
+          detail: `${plural(n, 'process', 'processes')}; ${unreadableDetail(snapshot, ctx)}`,
         };
       }
       return { status: 'ok', detail: plural(n, 'process', 'processes') };
@@ -581,12 +582,9 @@ export async function runDeepScan(opts: DeepScanOptions = {}): Promise<ScanRepor
           });
         }
       }
-      const range = r.complete
-        ? `all ${plural(r.maxPid - 1, 'pid')}`
-        : `${plural(r.probed, 'pid')} of ${r.maxPid - 1} within the time limit`;
       return {
         status: r.complete ? 'ok' : 'partial',
-        detail: `probed ${range}; ${plural(r.hidden.length, 'hidden process', 'hidden processes')}`,
+        detail: `${hiddenProbeText(r)}; ${plural(r.hidden.length, 'hidden process', 'hidden processes')}`,
       };
     });
 
@@ -706,4 +704,30 @@ function allowlistedNow(
     return allowlist.matchesSync({ exe: program, cmdline: f.persistence.command }, () => null) !== null;
   }
   return false;
+}
+
+/**
+ * Which processes could not be fully read, and why: another user's (a reason to run as root) or,
+ * when running as root already, the kernel's refusal (a process of another namespace, or one a
+ * security module such as Yama, AppArmor or SELinux guards), where running as root would not help.
+ * Each is also a problem in the report.
+ */
+function unreadableDetail(snapshot: ProcSnapshot, ctx: ScanContext): string {
+  const asRoot = process.getuid?.() === 0;
+  const denied = snapshot.denied ?? [];
+  for (const d of denied) {
+    ctx.problem(
+      'processes',
+      `/proc/${d.pid}`,
+      `pid ${d.pid} (${d.name}): ${d.parts.join(', ')} could not be read: permission denied${asRoot ? ' even as root' : ''}`,
+    );
+  }
+  const named = denied.slice(0, 3).map((d) => `pid ${d.pid} ${d.name}`);
+  const rest = snapshot.unreadable - named.length;
+  const who = named.length === 0 ? '' : ` (${named.join(', ')}${rest > 0 ? `, and ${plural(rest, 'other')}` : ''})`;
+  const count = plural(snapshot.unreadable, 'process', 'processes');
+  if (asRoot) {
+    return `${count} could not be fully read even as root${who}: the kernel refuses it for processes of another namespace or guarded by a security module (Yama, AppArmor, SELinux)`;
+  }
+  return `${count} could not be fully read${who}: other users' processes; run as root to see them`;
 }

@@ -4,6 +4,7 @@
  * may carry markup), and a Content-Security-Policy that allows no script backs that up.
  */
 import type { ScanAction, ScanFinding, ScanReport } from '../../../shared/scan.js';
+import { hiddenProbeText, localTime } from './report-text.js';
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -22,7 +23,7 @@ const e = escapeHtml;
 function actionText(a: ScanAction): string {
   switch (a.kind) {
     case 'kill':
-      return `End process ${a.pid} (started ${new Date(a.startTimeMs).toISOString()})`;
+      return `End process ${a.pid} (started ${localTime(a.startTimeMs)})`;
     case 'remove-persistence':
       return `Remove line ${a.line} of ${a.file} (Idlewatch backs the file up first)`;
     case 'allowlist':
@@ -53,8 +54,9 @@ function findingRow(f: ScanFinding): string {
 </tr>`;
 }
 
-function table(headers: string[], rows: string[][]): string {
-  if (rows.length === 0) return '<p class="small">none</p>';
+/** A table, or when there are no rows the sentence that says so (a bare "none" under a heading reads as an error). */
+function table(headers: string[], rows: string[][], empty: string): string {
+  if (rows.length === 0) return `<p class="small">${e(empty)}</p>`;
   return `<table><thead><tr>${headers.map((h) => `<th>${e(h)}</th>`).join('')}</tr></thead><tbody>${rows
     .map((r) => `<tr>${r.map((c) => `<td>${e(c)}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
@@ -71,14 +73,16 @@ tr.high .sev{color:#b00020}tr.medium .sev{color:#b35c00}tr.low .sev{color:#555}t
 /** The whole report as an HTML document. */
 export function renderScanHtml(r: ScanReport): string {
   const s = r.summary;
+  const started = localTime(Date.parse(r.startedAt));
+  const partialSteps = r.steps.filter((st) => st.status === 'partial').length;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <meta name="referrer" content="no-referrer">
-<title>Idlewatch deep scan ${e(r.startedAt)}</title><style>${STYLE}</style></head>
+<title>Idlewatch deep scan ${e(started)}</title><style>${STYLE}</style></head>
 <body>
 <h1>Idlewatch deep scan</h1>
-<p>${e(r.startedAt)} · ${e(r.platform)} · ${e(r.processes.length)} processes · ${e((r.durationMs / 1000).toFixed(1))} s${r.root !== '/' ? ` · files checked under <span class="mono">${e(r.root)}</span>` : ''}</p>
+<p>${e(started)} · ${e(r.platform)} · ${e(r.processes.length)} processes · ${e((r.durationMs / 1000).toFixed(1))} s${r.root !== '/' ? ` · files checked under <span class="mono">${e(r.root)}</span>` : ''}</p>
 <p class="summary"><span><b>${e(s.high)}</b> high</span><span><b>${e(s.medium)}</b> medium</span><span><b>${e(s.low)}</b> low</span><span><b>${e(s.allowlisted)}</b> allowlisted</span></p>
 <h2>Findings</h2>
 ${r.findings.length === 0 ? '<p>Nothing suspicious was found.</p>' : `<table><thead><tr><th>Severity</th><th>Finding</th><th>Process or entry</th><th>Suggested action</th></tr></thead><tbody>${r.findings.map(findingRow).join('\n')}</tbody></table>`}
@@ -86,16 +90,21 @@ ${r.findings.length === 0 ? '<p>Nothing suspicious was found.</p>' : `<table><th
 ${table(
   ['Step', 'Status', 'Result', 'Time'],
   r.steps.map((st) => [st.label, st.status, st.detail, `${st.durationMs} ms`]),
+  'No step ran.',
 )}
 <h2>Could not be read</h2>
 ${table(
   ['Step', 'What'],
   r.problems.map((p) => [p.step, p.message]),
+  partialSteps > 0
+    ? 'No single place is named: see the steps marked partial above for what they could not see.'
+    : 'Everything the scan looked at could be read.',
 )}
 <h2>GPUs</h2>
 ${table(
   ['Tool', 'Works', 'Detail'],
   r.gpu.tools.map((t) => [t.tool, t.ok ? 'yes' : 'no', t.detail]),
+  'No GPU tool was tried.',
 )}
 ${table(
   ['GPU', 'Vendor', 'Driver', 'Memory (MiB)', 'Source'],
@@ -106,10 +115,12 @@ ${table(
     d.memoryMiB === null ? '' : String(Math.round(d.memoryMiB)),
     d.source,
   ]),
+  r.gpu.tools.some((t) => t.ok) ? 'No GPU was found.' : 'No GPU could be listed: no GPU tool works here (see above).',
 )}
 ${table(
   ['Pid', 'Process using a GPU', 'Memory (MiB)', 'Seen by'],
   r.gpu.processes.map((p) => [String(p.pid), p.name, p.memoryMiB === null ? '' : String(p.memoryMiB), p.source]),
+  'No process was seen using a GPU.',
 )}
 <h2>Browsers</h2>
 ${table(
@@ -125,6 +136,7 @@ ${table(
       ? `CPU ${b.whileAway.cpuSec} s, GPU ${b.whileAway.gpuSec} s (last ${Math.round(b.whileAway.overSec / 60)} min)`
       : 'not watched (CLI scan)',
   ]),
+  'No browser was running.',
 )}
 <h2>Autostart and scheduled entries</h2>
 ${table(
@@ -135,13 +147,15 @@ ${table(
     p.runAs ?? '',
     p.command,
   ]),
+  'No autostart or scheduled entries were found.',
 )}
 <h2>Network connections</h2>
 ${table(
   ['Pid', 'Proto', 'Local', 'Remote', 'State'],
   r.connections.map((c) => [String(c.pid), c.proto, c.local, c.remote, c.state]),
+  r.platform === 'linux' ? 'No TCP or UDP socket was open.' : 'Connections are read on Linux only.',
 )}
-<p class="small">Mining-domain list: ${e(r.domainList.source)} (${e(r.domainList.count)} names).${r.hidden ? ` Hidden-process probe: ${e(r.hidden.probed)} pids of ${e(r.hidden.maxPid - 1)}${r.hidden.complete ? '' : ' (cut short by its time limit)'}.` : ''}</p>
+<p class="small">Mining-domain list: ${e(r.domainList.source)} (${e(r.domainList.count)} names).${r.hidden ? ` Hidden-process probe: ${e(hiddenProbeText(r.hidden))}.` : ''}</p>
 </body></html>
 `;
 }

@@ -42,7 +42,20 @@ export interface ProcSnapshot {
   listed: Set<number>;
   /** Processes whose identity or fd table could not be read (other users', without privilege). */
   unreadable: number;
+  /** Which they were and what of each could not be read; the first MAX_DENIALS of them. */
+  denied?: ProcDenial[];
 }
+
+export interface ProcDenial {
+  pid: number;
+  name: string;
+  uid: number | null;
+  /** "its executable", "its command line", "its open files". */
+  parts: string[];
+}
+
+/** Denials named one by one; the rest are counted. */
+const MAX_DENIALS = 20;
 
 /** The kernel marks its own threads with this task flag (include/linux/sched.h). */
 const PF_KTHREAD = 0x00200000;
@@ -91,6 +104,7 @@ export async function snapshotLinuxProcesses(opts: LinuxSnapshotOptions = {}): P
   const now = Date.now();
   const procs: ScanProc[] = [];
   let unreadable = 0;
+  const denials: ProcDenial[] = [];
   let i = 0;
   for (const pid of listed) {
     if (++i % 256 === 0) {
@@ -112,19 +126,19 @@ export async function snapshotLinuxProcesses(opts: LinuxSnapshotOptions = {}): P
     } catch {
       continue;
     }
-    let denied = false;
+    const parts: string[] = [];
     let exe: string | null = null;
     try {
       exe = readlinkSync(`${dir}/exe`);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EACCES' || code === 'EPERM') denied = true;
+      if (code === 'EACCES' || code === 'EPERM') parts.push('its executable');
     }
     let rawCmd = '';
     try {
       rawCmd = reader.readUtf8(`${dir}/cmdline`);
     } catch {
-      denied = true;
+      parts.push('its command line');
     }
     const argv = argvOf(rawCmd);
     const kernelThread = (statFlags(statText) & PF_KTHREAD) !== 0;
@@ -134,7 +148,7 @@ export async function snapshotLinuxProcesses(opts: LinuxSnapshotOptions = {}): P
       const links = readFdLinks(procRoot, pid);
       if (links === null) {
         sockets = null;
-        denied = true;
+        parts.push('its open files');
       } else {
         for (const l of links) {
           const inode = socketInode(l);
@@ -143,7 +157,10 @@ export async function snapshotLinuxProcesses(opts: LinuxSnapshotOptions = {}): P
         }
       }
     }
-    if (denied) unreadable++;
+    if (parts.length > 0) {
+      unreadable++;
+      if (denials.length < MAX_DENIALS) denials.push({ pid, name: st.comm, uid, parts });
+    }
     procs.push({
       pid,
       ppid: st.ppid,
@@ -162,7 +179,7 @@ export async function snapshotLinuxProcesses(opts: LinuxSnapshotOptions = {}): P
     });
   }
   opts.onProgress?.(1);
-  return { procs, listed, unreadable };
+  return { procs, listed, unreadable, denied: denials };
 }
 
 function argvOf(raw: string): string[] {
