@@ -1,0 +1,25 @@
+/**
+ * The engine's public surface: everything the CLI (main/cli/) and the Electron shell (main/app/)
+ * may use. They import from here and nowhere deeper (biome.json enforces it), so what lies behind
+ * this file can be moved and split without touching them. The engine itself never imports electron.
+ */
+export { Allowlist } from './allowlist/allowlist.js';
+export { DELETED_SUFFIX } from './allowlist/exe-path.js';
+export { replayFile } from './detect/replay.js';
+export { currentPlatform, Engine } from './engine.js';
+export { type EngineChild, EngineClient } from './host/engine-client.js';
+export { type EnginePort, reportCrashes, runEngineHost } from './host/engine-host.js';
+export type { EngineToMain, HostNotification, PowerEvent } from './host/protocol.js';
+export { firstReadable, PushedIdleSource } from './idle/pushed-idle.js';
+export { Monitor } from './monitor.js';
+export { desktopIdleSources } from './platform/select.js';
+export type { DeepScanOptions } from './scan/deep-scan.js';
+export { renderScanHtml } from './scan/html-report.js';
+export { isAbortError } from './scan/scan-context.js';
+export { runDeepScanIsolated } from './scan/scan-isolated.js';
+export { EngineService } from './service/engine-service.js';
+export { writeFileAtomic } from './store/atomic-write.js';
+export { defaultDataDir } from './store/data-dir.js';
+export { TraceEncoder } from './trace/trace-encoder.js';
+export { TraceFileWriter } from './trace/trace-file-writer.js';
+export { TraceError } from './trace/trace-reader.js';
