@@ -183,7 +183,7 @@ describe.skipIf(!linux)('deep scan: live processes', () => {
     const cache = new HashCache();
     const report = await runDeepScan({ dataDir, hashCache: cache, hiddenProbe: { budgetMs: 5000 } });
     const deleted = forPid(report, pid).find((f) => f.rule === 'deleted-executable');
-    expect(deleted?.title).toBe(`Its executable was deleted after it started: ${gone} (deleted)`);
+    expect(deleted?.title).toBe(`Its program file was deleted after it started: ${gone} (deleted)`);
     expect(deleted?.process?.sha256).toBe(createHash('sha256').update(readFileSync('/bin/sleep')).digest('hex'));
     // A deleted file cannot be pinned, so no allowlist action is offered.
     expect(deleted?.actions.map((a) => a.kind)).toEqual(['kill']);

@@ -170,8 +170,8 @@ describe('executables and processes', () => {
     const issues = executableIssues(proc({ exe: '/srv/drop/x' }), 'linux', dirs);
     expect(issues.map((i) => i.title)).toEqual(['Runs from a folder every user can write: /srv/drop']);
     expect(executableIssues(proc({ exe: '/srv/drop/y (deleted)' }), 'linux', dirs).map((i) => i.rule)).toEqual([
-      'deleted-executable',
       'world-writable-folder',
+      'deleted-executable',
     ]);
     expect(executableIssues(proc({ exe: '/srv/app/x' }), 'linux', dirs)).toEqual([]);
     // One look per folder.
@@ -181,13 +181,15 @@ describe('executables and processes', () => {
   it('tells deleted, memory-only, impostor and kernel-thread processes apart', () => {
     const rules = (p: Partial<ScanProc>) =>
       executableIssues(proc(p), 'linux', null).map((i) => `${i.rule}:${i.severity}`);
-    expect(rules({ exe: '/usr/sbin/cupsd (deleted)' })).toEqual(['deleted-executable:low']);
-    expect(rules({ exe: '/home/u/build/app (deleted)' })).toEqual(['deleted-executable:medium']);
-    expect(rules({ exe: '/memfd:x (deleted)' })).toEqual(['deleted-executable:high']);
+    // Severities are the detector's (detect/provenance-evidence.ts): the same process, the same
+    // severity in the monitor and here. An update replacing an installed program is no finding alone.
+    expect(rules({ exe: '/usr/sbin/cupsd (deleted)' })).toEqual([]);
+    expect(rules({ exe: '/home/u/build/app (deleted)' })).toEqual(['deleted-executable:low']);
+    expect(rules({ exe: '/memfd:x (deleted)' })).toEqual(['deleted-executable:low']);
     expect(rules({ name: 'kworker/0:1', exe: '/var/lib/k', cmdline: '[kworker/0:1]' })).toEqual([
-      'kernel-thread-impostor:high',
+      'kernel-thread-impostor:medium',
     ]);
-    expect(rules({ name: 'sshd', exe: '/home/u/sshd' })).toEqual(['system-name-impostor:high']);
+    expect(rules({ name: 'sshd', exe: '/home/u/sshd' })).toEqual(['system-name-impostor:medium']);
     expect(rules({ name: 'kworker/0:1', exe: null, cmdline: '', kernelThread: true, ppid: 2 })).toEqual([]);
   });
 

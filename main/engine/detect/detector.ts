@@ -14,6 +14,7 @@ import { carriedIdentityEvidence, execedIdentity, IDENTITY_RULES, priorIdentity,
 import { hostileIdentity, type IdentityFindings, identityFindings, type TraceIdentity } from './identity.js';
 import { type Notification, type NotifyCandidate, NotifyPolicy } from './notify-policy.js';
 import { baseName, plainName } from './provenance.js';
+import { provenanceEvidence } from './provenance-evidence.js';
 import { assess, type Evidence, severityRank, WEIGHTS } from './scoring.js';
 import { LoadChannel } from './signals/load.js';
 import { classifyOnset, ONSET_GAP_MS, type OnsetClass, onsetDetail } from './signals/onset.js';
@@ -678,7 +679,6 @@ export class Detector {
   /** Evidence from the identity alone: signatures, where it runs from, impostor names, benign work. */
   private identityEvidence(tr: Track): void {
     const f = tr.findings;
-    const exe = tr.id.exe ?? '';
     if (f.signature) {
       const s = f.signature;
       const points = s.both
@@ -690,23 +690,6 @@ export class Detector {
             : WEIGHTS.signatureWeak;
       this.setEvidence(tr, 'miner-signature', points, s.detail);
     }
-    if (f.kernelImpostor) {
-      this.setEvidence(
-        tr,
-        'kernel-thread-impostor',
-        WEIGHTS.kernelImpostor,
-        `named like the Linux kernel thread ${f.kernelImpostor.posedAs}, but ${f.kernelImpostor.evidence}; kernel threads have neither`,
-      );
-    }
-    if (f.systemImpostor) {
-      const si = f.systemImpostor;
-      this.setEvidence(
-        tr,
-        'system-name-impostor',
-        si.typo ? WEIGHTS.typoImpostor : WEIGHTS.systemImpostor,
-        `named like the system program ${si.posedAs}, but runs from ${exe}; the real one lives in ${si.expected}`,
-      );
-    }
     this.locationEvidence(tr);
     if (f.benign && !tr.hostile && f.benign.entry.effect === 'cap') {
       tr.benignCap = true;
@@ -714,41 +697,12 @@ export class Detector {
     }
   }
 
+  /** Impostor names, where it runs from, a missing file: weighed by the one table the scan reads too. */
   private locationEvidence(tr: Track): void {
-    const f = tr.findings;
-    const exe = tr.id.exe ?? '';
-    if (f.locations.length > 0) {
-      const where = f.locations.map((l) => l.where).join(' and ');
-      this.setEvidence(
-        tr,
-        'temp-folder-executable',
-        tr.sustained ? WEIGHTS.locationLoaded : WEIGHTS.location,
-        `runs from ${where}: ${exe}`,
-      );
-    }
-    if (f.deleted) {
-      if (f.deleted.memfd) {
-        this.setEvidence(
-          tr,
-          'deleted-executable',
-          WEIGHTS.fileless,
-          `runs from memory (${exe}) with no program file on disk, as fileless malware does`,
-        );
-      } else if (f.deleted.packaged) {
-        this.setEvidence(
-          tr,
-          'deleted-executable',
-          WEIGHTS.deletedPackaged,
-          `its program file was replaced while it ran (an update?): ${exe}`,
-        );
-      } else {
-        this.setEvidence(
-          tr,
-          'deleted-executable',
-          tr.sustained ? WEIGHTS.deletedLoaded : WEIGHTS.deleted,
-          `its program file was deleted after it started: ${exe}`,
-        );
-      }
+    for (const item of provenanceEvidence({ exe: tr.id.exe, ...tr.findings }, tr.sustained)) {
+      // A trace does not say who may write a folder; that rule is the scan's alone.
+      if (item.rule === 'world-writable-folder') continue;
+      this.setEvidence(tr, item.rule, item.points, item.detail);
     }
   }
 

@@ -8,14 +8,13 @@ import type { TraceIdentity } from '../../../shared/identity.js';
 import { type BenignMatch, matchBenign } from './benign.js';
 import {
   baseName,
-  inInstalledFolder,
-  isDeleted,
   kernelThreadImpostor,
   type PathFinding,
   plainName,
   suspiciousLocation,
   systemNameImpostor,
 } from './provenance.js';
+import { deletedFinding } from './provenance-evidence.js';
 import { BROWSER_NAMES, CMDLINE_MARKS, MINER_NAMES, POOL_ARG, POOL_DOMAINS, POOL_PORTS, WALLET } from './signatures.js';
 
 export type { TraceIdentity } from '../../../shared/identity.js';
@@ -137,9 +136,7 @@ export function browserRole(id: Pick<TraceIdentity, 'name' | 'exe' | 'cmdline'>,
 
 export function identityFindings(id: TraceIdentity, platform: Platform): IdentityFindings {
   // memfd_create: a program run from memory with no file on disk ("fileless").
-  const memfd = platform === 'linux' && id.exe !== null && id.exe.startsWith('/memfd:');
-  const deleted =
-    isDeleted(id.exe) || memfd ? { packaged: !memfd && inInstalledFolder(id.exe, platform), memfd } : null;
+  const deleted = deletedFinding(id.exe, platform);
   return {
     signature: minerSignature(id, platform),
     locations: suspiciousLocation(id.exe, platform),

@@ -7,7 +7,8 @@ import type { Severity } from '../../../shared/detection.js';
 import type { ScanRule } from '../../../shared/scan.js';
 import type { Platform } from '../../../shared/trace.js';
 import { minerSignature } from '../detect/identity.js';
-import { inInstalledFolder, isDeleted, kernelThreadImpostor, systemNameImpostor } from '../detect/provenance.js';
+import { kernelThreadImpostor, systemNameImpostor } from '../detect/provenance.js';
+import { deletedFinding, provenanceEvidence } from '../detect/provenance-evidence.js';
 import { POOL_PORTS } from '../detect/signatures.js';
 import { formatEndpoint, type ProcConnection } from '../platform/linux/proc-net.js';
 import { locationFindings, type WorldWritableDirs } from './path-rules.js';
@@ -20,81 +21,38 @@ export interface ProcIssue {
   evidence: string[];
 }
 
-/** Step 1: where the program runs from and what it calls itself. */
+/**
+ * Step 1: where the program runs from and what it calls itself, weighed by the detector's own
+ * table (detect/provenance-evidence.ts): the monitor, replay and the scan give one process one
+ * severity. A kind worth less than an incident on its own (an installed program an update
+ * replaced) is no finding here either, as it raises no incident in the monitor.
+ */
 export function executableIssues(p: ScanProc, platform: Platform, writable: WorldWritableDirs | null): ProcIssue[] {
   if (p.kernelThread) return [];
-  const out: ProcIssue[] = [];
   const exe = p.exe;
-  if (exe && isDeleted(exe)) {
-    if (exe.startsWith('/memfd:')) {
-      out.push({
-        rule: 'deleted-executable',
-        severity: 'high',
-        title: `Runs from memory only, with no file on disk (${exe})`,
-        evidence: [
-          'its executable is an anonymous memory file (memfd): a way to run a program that leaves no file to find',
-        ],
-      });
-    } else if (inInstalledFolder(exe, platform)) {
-      out.push({
-        rule: 'deleted-executable',
-        severity: 'low',
-        title: `Its executable was replaced or removed since it started: ${exe}`,
-        evidence: [
-          'the file lived in a system or install folder, so an update most likely replaced it; restarting the program clears this',
-        ],
-      });
-    } else {
-      out.push({
-        rule: 'deleted-executable',
-        severity: 'medium',
-        title: `Its executable was deleted after it started: ${exe}`,
-        evidence: ['programs that delete their own file after starting are hiding from file scans'],
-      });
-    }
-  }
-  const places = locationFindings(exe, platform);
-  for (const f of places) {
-    out.push({
-      rule: 'temp-folder-executable',
-      severity: f.kind === 'cache' ? 'low' : 'medium',
-      title: `Runs from ${f.where}: ${exe}`,
-      evidence: [
-        `executable: ${exe}`,
-        'installed software does not run from temporary, cache or hidden folders; droppers do',
-      ],
-    });
-  }
-  if (places.length === 0 && writable) {
-    const dir = writable.check(exe);
-    if (dir) {
-      out.push({
-        rule: 'world-writable-folder',
-        severity: 'medium',
-        title: `Runs from a folder every user can write: ${dir}`,
-        evidence: [`executable: ${exe}`, 'anyone on this machine could have replaced it'],
-      });
-    }
-  }
-  const kthread = kernelThreadImpostor(
-    { pid: p.pid, ppid: p.ppid, name: p.name, exe: p.exe, cmdline: p.cmdline },
-    platform,
+  const locations = locationFindings(exe, platform);
+  const items = provenanceEvidence(
+    {
+      exe,
+      locations,
+      deleted: deletedFinding(exe, platform),
+      kernelImpostor: kernelThreadImpostor(
+        { pid: p.pid, ppid: p.ppid, name: p.name, exe: p.exe, cmdline: p.cmdline },
+        platform,
+      ),
+      systemImpostor: systemNameImpostor({ name: p.name, exe: p.exe }, platform),
+      worldWritableDir: locations.length === 0 && writable ? writable.check(exe) : null,
+    },
+    false,
   );
-  if (kthread) {
+  const out: ProcIssue[] = [];
+  for (const item of items) {
+    if (item.severity === null) continue;
     out.push({
-      rule: 'kernel-thread-impostor',
-      severity: 'high',
-      title: `Calls itself a kernel thread (${kthread.posedAs}) but ${kthread.evidence}`,
-      evidence: ['kernel threads have no program file and no command line; miners borrow their names to look harmless'],
-    });
-  }
-  const sys = systemNameImpostor({ name: p.name, exe: p.exe }, platform);
-  if (sys) {
-    out.push({
-      rule: 'system-name-impostor',
-      severity: 'high',
-      title: `Named like the system program ${sys.posedAs} but runs from ${exe}`,
-      evidence: [`the real one lives in ${sys.expected}`],
+      rule: item.rule,
+      severity: item.severity,
+      title: item.detail.charAt(0).toUpperCase() + item.detail.slice(1),
+      evidence: exe && item.rule !== 'deleted-executable' ? [`executable: ${exe}`, item.why] : [item.why],
     });
   }
   return out;
