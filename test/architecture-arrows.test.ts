@@ -45,6 +45,12 @@ describe('forbidden import directions fail the lint', () => {
     ['shared', "import { probe } from '../main/engine/engine.js';", /contract \(shared\/\) depends on nothing/],
     ['shared', "import { readFileSync as probe } from 'node:fs';", /contract \(shared\/\) depends on nothing/],
     ['shared', "import probe from 'zustand';", /contract \(shared\/\) depends on nothing/],
+    ['main/cli', "import { Engine as probe } from '../engine/engine.js';", /Deep import into the engine/],
+    [
+      'main/app',
+      "import { EngineClient as probe } from '../engine/host/engine-client.js';",
+      /Deep import into the engine/,
+    ],
   ])('%s: %s', (where, source, message) => {
     const r = lint(where, source);
     expect(r.status).not.toBe(0);

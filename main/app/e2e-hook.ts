@@ -1,6 +1,6 @@
 // Read by e2e/electron.spec.ts through electronApp.evaluate (main process only), and only when
 // IDLEWATCH_E2E=1: the tray has no DOM for Playwright to look at.
-import type { EngineClient } from '../engine/host/engine-client.js';
+import type { EngineClient } from '../engine/index.js';
 import type { ShellTrayHandle } from './tray.js';
 
 export function setupE2eHook(

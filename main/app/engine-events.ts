@@ -1,6 +1,6 @@
 // Where the engine's events go in the shell: ShellState (the tray's inputs, the launch-at-login
 // setting), the window, the tray.
-import type { EngineClient } from '../engine/host/engine-client.js';
+import type { EngineClient } from '../engine/index.js';
 import type { EventChannel, EventContract } from '../../shared/ipc.js';
 import type { ShellTrayHandle } from './tray.js';
 import type { ShellState } from './tray-model.js';

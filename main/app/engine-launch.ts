@@ -1,6 +1,6 @@
 // Starts the engine in an Electron utility process: a Node process of its own, so sampling,
 // detection and deep scans never run on the main process that draws the tray and menus.
-import { type EngineChild, EngineClient } from '../engine/host/engine-client.js';
+import { type EngineChild, EngineClient } from '../engine/index.js';
 import type { ElectronApi } from './electron-api.js';
 
 /** Forks the built engine entry (out/engine/index.js). */

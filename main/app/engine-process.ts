@@ -2,13 +2,18 @@
 // service off the main process, so sampling, detection and scans never block the tray or the window.
 // It imports nothing from electron; it talks to the app over process.parentPort with the protocol of
 // main/engine/host/.
-import type { EngineToMain } from '../engine/host/protocol.js';
-import { type EnginePort, reportCrashes, runEngineHost } from '../engine/host/engine-host.js';
-import { firstReadable, PushedIdleSource } from '../engine/idle/pushed-idle.js';
-import { desktopIdleSources } from '../engine/platform/select.js';
-import { currentPlatform } from '../engine/engine.js';
-import { EngineService } from '../engine/service/engine-service.js';
-import { defaultDataDir } from '../engine/store/data-dir.js';
+import {
+  currentPlatform,
+  defaultDataDir,
+  desktopIdleSources,
+  type EnginePort,
+  EngineService,
+  type EngineToMain,
+  firstReadable,
+  PushedIdleSource,
+  reportCrashes,
+  runEngineHost,
+} from '../engine/index.js';
 
 const parent = process.parentPort;
 if (!parent) {

@@ -1,6 +1,6 @@
 // One ipcMain.handle per invoke channel of the contract: every request passes guardInvoke (our
 // window, our app:// origin, valid arguments) before it is forwarded to the engine process.
-import type { EngineClient } from '../engine/host/engine-client.js';
+import type { EngineClient } from '../engine/index.js';
 import { API_INVOKE } from '../../shared/ipc.js';
 import type { ShellIpcMain } from './electron-api.js';
 import { guardInvoke } from './ipc-guard.js';

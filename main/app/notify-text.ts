@@ -3,7 +3,7 @@
  * hostile process names are unit-tested: the engine's title names the process and its body gives
  * the evidence, and both carry whatever the process called itself.
  */
-import type { HostNotification } from '../engine/host/protocol.js';
+import type { HostNotification } from '../engine/index.js';
 import { cleanLine, truncate, truncateMiddle } from './sanitize.js';
 
 /** Windows toasts show about this much of a title; longer ones are cut mid-name, keeping the end. */

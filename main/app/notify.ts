@@ -1,7 +1,6 @@
 // Desktop notifications for the engine's alerts. Each Notification stays referenced until it is
 // clicked, closed or fails (otherwise it can be garbage-collected and its click lost).
-import type { EngineClient } from '../engine/host/engine-client.js';
-import type { HostNotification } from '../engine/host/protocol.js';
+import type { EngineClient, HostNotification } from '../engine/index.js';
 import type { ElectronApi, ShellNotification } from './electron-api.js';
 import { notificationText } from './notify-text.js';
 

@@ -1,7 +1,6 @@
 // Forwards the OS's power events and Electron's idle readings to the engine process. The engine
 // cannot call powerMonitor (it is a main-process module), so the reading is pushed every second.
-import type { EngineClient } from '../engine/host/engine-client.js';
-import type { PowerEvent } from '../engine/host/protocol.js';
+import type { EngineClient, PowerEvent } from '../engine/index.js';
 import type { ShellPowerMonitor } from './electron-api.js';
 
 export const IDLE_PUSH_MS = 1000;

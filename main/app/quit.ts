@@ -1,6 +1,6 @@
 // Quitting waits for the engine to stop (it flushes its store): the first before-quit is held back
 // until the engine process has exited, then the app quits for real.
-import type { EngineClient } from '../engine/host/engine-client.js';
+import type { EngineClient } from '../engine/index.js';
 import type { ShellApp } from './electron-api.js';
 import type { ShellTrayHandle } from './tray.js';
 

@@ -5,7 +5,7 @@
 // puts them in order. Electron comes in as one object (electron-api.ts): main.ts passes the real
 // module, test/app-startup.test.ts a fake, so the start-up runs under plain Node too.
 import { join } from 'node:path';
-import { defaultDataDir } from '../engine/store/data-dir.js';
+import { defaultDataDir } from '../engine/index.js';
 import { setupAppId } from './app-info.js';
 import type { ElectronApi, ShellImage } from './electron-api.js';
 import { setupEngine } from './engine-launch.js';

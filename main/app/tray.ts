@@ -3,7 +3,7 @@
 // whenever the model changes (Linux trays often ignore clicks and show the menu only, so every
 // action is in it).
 import { join } from 'node:path';
-import type { EngineClient } from '../engine/host/engine-client.js';
+import type { EngineClient } from '../engine/index.js';
 import type { ElectronApi, ShellApp, ShellImage, ShellMenuItemOptions, ShellTray } from './electron-api.js';
 import type { AppWindow } from './window.js';
 import { type ShellState, type TrayAction, type TrayMenuItem, type TrayModel, trayModel } from './tray-model.js';

@@ -1,5 +1,5 @@
 import type { EngineProc, SourceStatus } from '../../shared/engine-types.js';
-import { DELETED_SUFFIX } from '../engine/allowlist/exe-path.js';
+import { DELETED_SUFFIX } from '../engine/index.js';
 
 /** Control characters in attacker-controlled names would move the cursor or recolour the terminal. */
 export function safeText(s: string, max: number): string {

@@ -1,7 +1,5 @@
 import { version } from '../../package.json';
-import { Engine } from '../engine/engine.js';
-import { Monitor } from '../engine/monitor.js';
-import { defaultDataDir } from '../engine/store/data-dir.js';
+import { defaultDataDir, Engine, Monitor } from '../engine/index.js';
 import { asksForHelp, parseArgs, UsageError } from './args.js';
 import { runProbe } from './probe.js';
 import { runRecord } from './record.js';

@@ -1,4 +1,4 @@
-import type { Engine } from '../engine/engine.js';
+import type { Engine } from '../engine/index.js';
 import { pad } from './format.js';
 
 /** `idlewatch probe`: which sources work here and, for each that does not, why. */

@@ -1,7 +1,5 @@
 import { resolve } from 'node:path';
-import type { Engine } from '../engine/engine.js';
-import { TraceEncoder } from '../engine/trace/trace-encoder.js';
-import { TraceFileWriter } from '../engine/trace/trace-file-writer.js';
+import { type Engine, TraceEncoder, TraceFileWriter } from '../engine/index.js';
 import { safeText } from './format.js';
 import { fsReason, outputPathProblem } from './output-path.js';
 

@@ -1,7 +1,6 @@
 import type { Incident, Severity } from '../../shared/detection.js';
 import type { Sensitivity } from '../../shared/settings.js';
-import { replayFile } from '../engine/detect/replay.js';
-import { TraceError } from '../engine/trace/trace-reader.js';
+import { replayFile, TraceError } from '../engine/index.js';
 import { displayName, pad, safeText } from './format.js';
 
 export interface ReplayCliOptions {

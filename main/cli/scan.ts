@@ -1,13 +1,15 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { ScanFinding, ScanProgress, ScanReport } from '../../shared/scan.js';
-import { Allowlist } from '../engine/allowlist/allowlist.js';
-import type { DeepScanOptions } from '../engine/scan/deep-scan.js';
-import { renderScanHtml } from '../engine/scan/html-report.js';
-import { isAbortError } from '../engine/scan/scan-context.js';
-import { runDeepScanIsolated } from '../engine/scan/scan-isolated.js';
-import { writeFileAtomic } from '../engine/store/atomic-write.js';
-import { defaultDataDir } from '../engine/store/data-dir.js';
+import {
+  Allowlist,
+  type DeepScanOptions,
+  defaultDataDir,
+  isAbortError,
+  renderScanHtml,
+  runDeepScanIsolated,
+  writeFileAtomic,
+} from '../engine/index.js';
 import { parseArgs, UsageError } from './args.js';
 import { displayName, pad, safeText } from './format.js';
 import { outputPathProblem } from './output-path.js';

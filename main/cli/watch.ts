@@ -1,6 +1,6 @@
 import type { Incident } from '../../shared/detection.js';
 import type { EngineSample, SourceStatus } from '../../shared/engine-types.js';
-import type { Monitor } from '../engine/monitor.js';
+import type { Monitor } from '../engine/index.js';
 import { byGpuThenCpu, displayName, duration, healthMark, pad, pct, safeText } from './format.js';
 
 export interface WatchOptions {
