@@ -241,13 +241,7 @@ export async function runDeepScan(opts: DeepScanOptions = {}): Promise<ScanRepor
     }
     const gpuPids = new Set(gpu.processes.map((p) => p.pid));
     const processes: ScanProcess[] = snapshot.procs.map((p) => ({
-      pid: p.pid,
-      ppid: p.ppid,
-      name: p.name,
-      exe: p.exe,
-      cmdline: p.cmdline,
-      user: p.user,
-      startTimeMs: p.startTimeMs,
+      ...identityOf(p),
       kernelThread: p.kernelThread,
       cpuSec: p.cpuSec,
       gpu: gpuPids.has(p.pid),
