@@ -33,7 +33,10 @@ const steps = [
 ];
 
 const rel = (p) => String(p).replace(`${process.cwd()}/`, '');
-const firstLine = (s) => String(s ?? '').split('\n')[0].slice(0, 300);
+const firstLine = (s) =>
+  String(s ?? '')
+    .split('\n')[0]
+    .slice(0, 300);
 
 /** Vitest's JSON report → counts, failed tests with their first error line, skipped tests. */
 function vitestCounts() {
@@ -115,7 +118,11 @@ for (const step of steps) {
 console.log('\n=== summary');
 for (const r of results) {
   const c = r.counts;
-  const tally = c ? `: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped` : r.countsError ? `: ${r.countsError}` : '';
+  const tally = c
+    ? `: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`
+    : r.countsError
+      ? `: ${r.countsError}`
+      : '';
   console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name}${tally} (${r.sec} s)`);
   for (const s of c?.skips ?? []) console.log(`       skipped: ${s}`);
   for (const f of c?.failures ?? []) console.log(`       failed: ${f}`);
