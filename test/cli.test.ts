@@ -248,3 +248,43 @@ describe.skipIf(!linux)('idlewatch probe', () => {
     expect(readFileSync(CLI, 'utf8').startsWith('#!/usr/bin/env node')).toBe(true);
   });
 });
+
+describe('idlewatch output through a pipe', () => {
+  it('replay --json of many incidents reaches the reader whole (stdout drains before exit)', () => {
+    // 400 processes in a hidden /tmp folder: 400 incidents, well over a pipe's 64 KiB buffer.
+    const header = {
+      format: 'idlewatch-trace',
+      version: 1,
+      startedAt: '2026-11-26T21:00:00.000Z',
+      intervalMs: 1000,
+      idleThresholdSec: 60,
+      host: { platform: 'linux', cpuCores: 8, gpus: [] },
+    };
+    const lines = [JSON.stringify(header)];
+    for (let t = 0; t < 30; t++) {
+      const procs = Array.from({ length: 400 }, (_, i) =>
+        t === 0
+          ? {
+              pid: 1000 + i,
+              ppid: 1,
+              name: `x${i}`,
+              exe: `/tmp/.h/x${i}`,
+              cmdline: `/tmp/.h/x${i} --arg ${'a'.repeat(200)}`,
+              user: 'ana',
+              startT: -1000,
+            }
+          : { pid: 1000 + i },
+      );
+      lines.push(
+        JSON.stringify({ t: t * 1000, user: { state: 'active', idleSec: 0 }, system: { cpu: 1, gpus: [] }, procs }),
+      );
+    }
+    const file = join(dir, 'many.jsonl');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const r = spawnSync(process.execPath, [CLI, 'replay', file, '--json'], { env, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(0);
+    expect(r.stdout.length).toBeGreaterThan(65_536);
+    const out = JSON.parse(r.stdout) as { incidents: unknown[] };
+    expect(out.incidents).toHaveLength(400);
+  });
+});

@@ -210,13 +210,28 @@ export async function main(argv: string[]): Promise<number> {
   return command.run(rest);
 }
 
+/** Resolves once everything written to stdout and stderr has been handed to the OS. */
+function drained(): Promise<void> {
+  const flush = (s: NodeJS.WriteStream) =>
+    new Promise<void>((resolve) => {
+      if (!s.writableNeedDrain) resolve();
+      else {
+        s.once('drain', () => resolve());
+        s.once('error', () => resolve());
+      }
+    });
+  return Promise.all([flush(process.stdout), flush(process.stderr)]).then(() => undefined);
+}
+
 const argv = process.argv.slice(2);
 main(argv).then(
   (code) => {
     process.exitCode = code;
     // Long-lived children and timers are stopped by each command; exit explicitly so a stray
-    // handle (a D-Bus call in flight) cannot keep the CLI alive.
-    setImmediate(() => process.exit(code));
+    // handle (a D-Bus call in flight) cannot keep the CLI alive. But only once stdout and stderr
+    // have drained: to a pipe they are asynchronous, and exiting at once cut `replay --json | …`
+    // off at 64 KiB.
+    void drained().then(() => process.exit(code));
   },
   (e: unknown) => {
     if (e instanceof UsageError) {
