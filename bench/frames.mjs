@@ -237,6 +237,7 @@ function installFakeApi({ procs: n }) {
     getScan: async () => scan,
     getScanHtml: async () => null,
     removePersistence: async () => ({ ok: false, reason: 'no report', backup: null }),
+    setWindowVisible: async (visible) => visible,
     onSample: on('engine:sample'),
     onStatus: on('engine:status'),
     onIncident: on('incident:changed'),

@@ -19,6 +19,7 @@ export type RuleId =
   | 'kernel-thread-impostor'
   | 'system-name-impostor'
   | 'browser-idle-load'
+  | 'hides-when-watched'
   | 'benign-idle-work';
 
 export interface Reason {

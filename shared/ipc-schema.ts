@@ -85,6 +85,7 @@ export const INVOKE_ARG_SCHEMAS = {
   'scan:state': none,
   'scan:html': none,
   'scan:removePersistence': v.strictTuple([v.pipe(shortText(256), v.minLength(1))]),
+  'window:visibility': v.strictTuple([v.boolean()]),
 } as const satisfies {
   [C in InvokeChannel]: v.GenericSchema<unknown, InvokeContract[C]['args']>;
 };

@@ -118,6 +118,12 @@ export interface ScanState {
 export interface AllowlistImportResult {
   added: number;
   skipped: number;
+  /** One line per entry refused (an interpreter without an argument pattern); the others were kept. */
+  refused: string[];
+  /** Entries pinned to the file's SHA-256 on this machine (import pins by default). */
+  pinned: number;
+  /** "path: why" for each added entry left unpinned. */
+  notPinned: string[];
   entries: AllowlistEntry[];
 }
 
@@ -153,6 +159,11 @@ export interface InvokeContract {
   'scan:html': { args: []; result: string | null };
   /** Removes one persistence finding's line of the last report (the user confirmed), backup first. */
   'scan:removePersistence': { args: [findingId: string]; result: RemoveResult };
+  /**
+   * The window was shown (true) or hidden (false). Stealth miners pause while someone looks: load
+   * that drops when the window opens and comes back after it closes is evidence (hides-when-watched).
+   */
+  'window:visibility': { args: [visible: boolean]; result: boolean };
 }
 
 /** Engine → renderer events. */
@@ -195,6 +206,7 @@ export const API_INVOKE = {
   getScan: 'scan:state',
   getScanHtml: 'scan:html',
   removePersistence: 'scan:removePersistence',
+  setWindowVisible: 'window:visibility',
 } as const satisfies Record<string, InvokeChannel>;
 
 /** Which API method subscribes to which event channel. */

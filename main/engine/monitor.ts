@@ -53,6 +53,8 @@ export class Monitor {
   private unsubscribe: (() => void) | null = null;
   private warmTimer: NodeJS.Timeout | null = null;
   private suspended = false;
+  /** Whether Idlewatch's window is shown; the detector hears of every change. */
+  private windowVisible = false;
 
   private constructor(
     engine: Engine,
@@ -128,6 +130,16 @@ export class Monitor {
     await this.engine.start();
   }
 
+  /**
+   * The window was shown or hidden. A miner that watches for it hides while it is open: the
+   * detector's hides-when-watched rule. Only a change is passed on (the renderer may repeat itself).
+   */
+  setWindowVisible(visible: boolean): void {
+    if (visible === this.windowVisible) return;
+    this.windowVisible = visible;
+    this.detector?.markWatched(visible);
+  }
+
   get isSuspended(): boolean {
     return this.suspended;
   }
@@ -199,6 +211,8 @@ export class Monitor {
         fullscreen: this.opts.fullscreen,
         allowlisted: (p) => this.allowlist.matchesSync({ exe: p.exe, cmdline: p.cmdline }) !== null,
       });
+      // Shown before the first sample: the window was already open, not opened now.
+      if (this.windowVisible) this.detector.markWatched(true);
     }
     this.emit({ type: 'sample', sample: s });
     let events: DetectorEvent[];

@@ -28,6 +28,7 @@ import {
   stopDetail,
 } from './signals/stop-watch.js';
 import { kindName, load, seconds } from './signals/text.js';
+import { armHide, type HideCheck, hideDetail, stepHide, watchToolLabel } from './signals/watched.js';
 
 /** What the allowlist sees of a process. */
 export interface AllowlistProbe {
@@ -189,6 +190,10 @@ interface Watch extends StopWatch {
   track: Track;
 }
 
+interface Hide extends HideCheck {
+  track: Track;
+}
+
 interface PendingSummary {
   due: number;
   from: number;
@@ -230,6 +235,13 @@ export class Detector {
   private watches: Watch[] = [];
   private pendingSummary: PendingSummary | null = null;
   private samples = 0;
+  /** Process-monitor tools running now (pid -> start time and label): the hides-when-watched rule. */
+  private readonly watchers = new Map<number, { startT: number; label: string }>();
+  private windowOpen = false;
+  private windowChange: boolean | null = null;
+  private hides: Hide[] = [];
+  /** Per process: how many watches it hid from, and the start of the last one counted. */
+  private readonly hidCount = new Map<Track, { n: number; lastStart: number }>();
 
   constructor(header: TraceHeader, options: DetectorOptions = {}) {
     this.header = header;
@@ -296,6 +308,7 @@ export class Detector {
     this.samples++;
     const phase = this.updateUser(sample, t, dt, events);
     const away = phase === 'away';
+    this.noteWatchers(sample, prevT === null);
     const stamp = ++this.stamp;
 
     for (const p of sample.procs) {
@@ -338,6 +351,7 @@ export class Detector {
     }
     if (away && this.awayBusy.size > 0) this.checkInhibitors(sample);
     this.processWatches(t);
+    this.processHides(t);
     this.rescoreDirty(t, events);
     if (this.pendingSummary && t >= this.pendingSummary.due) this.emitSummary(t, events);
     for (const n of this.policy.tick(t, this.fullscreen())) events.push({ type: 'notify', t, notification: n });
@@ -351,6 +365,14 @@ export class Detector {
    */
   markGap(): void {
     this.gapMarked = true;
+  }
+
+  /**
+   * Idlewatch's own window was shown (true) or hidden (false). The trace format has no field for
+   * it, so only the live monitor knows; the change applies from the next sample.
+   */
+  markWatched(open: boolean): void {
+    this.windowChange = open;
   }
 
   /** Ends the stream: resolves checks still waiting for samples, sends held notifications. */
@@ -631,6 +653,7 @@ export class Detector {
 
   private exit(tr: Track, t: number, events: DetectorEvent[]): void {
     tr.gone = true;
+    this.hideExit(tr);
     // A process that quits right after the user returns stopped on activity, too.
     const remaining: Watch[] = [];
     for (const w of this.watches) {
@@ -921,7 +944,8 @@ export class Detector {
       es.cls !== 'continuing' ||
       tr.evidence.has('stops-on-activity') ||
       tr.hostile ||
-      tr.evidence.has('pool-connection')
+      tr.evidence.has('pool-connection') ||
+      tr.evidence.has('hides-when-watched')
     )
       return;
     // Nor for GPU work that runs on its own as hashing does: renders and games feed the GPU from a CPU core.
@@ -938,6 +962,86 @@ export class Detector {
       Math.min(WEIGHTS.keptGoing, (existing?.points ?? 0) + WEIGHTS.keptGoing),
       `was already busy before you left and kept going after you came back: ${label}`,
     );
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Hides when watched (signals/watched.ts).
+
+  private watchedNow(): boolean {
+    return this.windowOpen || this.watchers.size > 0;
+  }
+
+  /**
+   * Before the sample's readings apply: notes the window and the monitor tools that appeared, and
+   * when a watch begins arms a check on every load at work (their last readings are from before).
+   */
+  private noteWatchers(s: TraceSample, first: boolean): void {
+    const before = this.watchedNow();
+    let label: string | null = null;
+    if (this.windowChange !== null) {
+      if (this.windowChange && !this.windowOpen) label = 'the Idlewatch window';
+      this.windowOpen = this.windowChange;
+      this.windowChange = null;
+    }
+    for (const p of s.procs) {
+      if (p.name === undefined && p.exe === undefined) continue;
+      const known = this.watchers.get(p.pid);
+      if (known && (p.startT === undefined || p.startT === known.startT)) continue;
+      const tr = this.tracks.get(p.pid);
+      const name = p.name ?? tr?.id.name ?? '';
+      const exe = p.exe !== undefined ? p.exe : (tr?.id.exe ?? null);
+      const tool = watchToolLabel(name, typeof exe === 'string' && exe !== '' ? exe : null, this.platform);
+      if (tool === null) {
+        if (known) this.watchers.delete(p.pid);
+        continue;
+      }
+      this.watchers.set(p.pid, { startT: p.startT ?? tr?.id.startT ?? s.t, label: tool });
+      label ??= tool;
+    }
+    // Tools already open when monitoring began were opened at a time nobody knows; a fullscreen
+    // game losing the screen to the tool pauses for that reason, not to hide.
+    if (before || first || label === null || !this.watchedNow() || this.fullscreen()) return;
+    for (const tr of this.tracks.values()) {
+      for (const kind of ['gpu', 'cpu'] as const) {
+        if (this.hides.some((h) => h.track === tr && h.kind === kind)) continue;
+        const h = armHide(kind, tr[kind], label, s.t);
+        if (h) this.hides.push({ ...h, track: tr });
+      }
+    }
+  }
+
+  private processHides(t: number): void {
+    if (this.hides.length === 0) return;
+    const watched = this.watchedNow();
+    const keep: Hide[] = [];
+    for (const h of this.hides) {
+      const ch = h.track[h.kind];
+      const step = stepHide(h, ch.raw, t, watched, ch.thr.off, this.header.intervalMs);
+      if (step === 'waiting') keep.push(h);
+      else if (step === 'hid') this.hideEvidence(h, t);
+    }
+    this.hides = keep;
+  }
+
+  private hideEvidence(h: Hide, t: number): void {
+    const tr = h.track;
+    const c = this.hidCount.get(tr) ?? { n: 0, lastStart: Number.NEGATIVE_INFINITY };
+    // GPU and CPU hiding from the same watch are one act.
+    if (c.lastStart !== h.startT) {
+      c.n++;
+      c.lastStart = h.startT;
+    }
+    this.hidCount.set(tr, c);
+    this.setEvidence(tr, 'hides-when-watched', c.n >= 2 ? WEIGHTS.hidesTwice : WEIGHTS.hides, hideDetail(h, t, c.n));
+    // Backups, servers and renders have no reason to pause for an observer.
+    const b = tr.findings.benign;
+    if (tr.benignCap && b && !STOPS_BY_DESIGN.has(b.entry.kind)) this.voidBenign(tr);
+  }
+
+  private hideExit(tr: Track): void {
+    if (this.watchers.get(tr.id.pid)?.startT === tr.id.startT) this.watchers.delete(tr.id.pid);
+    if (this.hides.some((h) => h.track === tr)) this.hides = this.hides.filter((h) => h.track !== tr);
+    this.hidCount.delete(tr);
   }
 
   // -------------------------------------------------------------------------------------------

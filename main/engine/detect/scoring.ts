@@ -21,6 +21,9 @@
  *  - GPU and CPU both busy while away count once (the GPU rule): that is a game or a training
  *    run feeding its GPU, not two signs.
  *  - a pool port alone: 1.0, low (pools also listen on 443, and other software uses these ports).
+ *  - hid from a process monitor or Idlewatch's window: 1.2 once, 2.0 twice or more, low alone; with
+ *    a flat CPU load kept while you were away (0.8 + 0.3 + 0.8) it is medium, and it forfeits the
+ *    kept-going relief (a job you started does not pause for an observer).
  */
 import type { Reason, RuleId, Severity } from '../../../shared/detection.js';
 import type { Sensitivity } from '../../../shared/settings.js';
@@ -69,6 +72,13 @@ export const WEIGHTS = {
   systemImpostor: 2.5,
   /** A one-letter misspelling of a system name outside the system folder. */
   typoImpostor: 2.0,
+  /**
+   * Fell near zero when a process monitor (or Idlewatch's window) opened and came back after it
+   * closed. Alone it stays low: a game that pauses when it loses focus can do this once or twice.
+   */
+  hides: 1.2,
+  /** ... in two or more separate watches: chance no longer explains it. */
+  hidesTwice: 2.0,
   /** A browser process with the away-only pattern: labelled, and a little extra. */
   browserIdle: 0.5,
   /** A game or render whose load was already running before you left. */

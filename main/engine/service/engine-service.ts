@@ -87,6 +87,8 @@ export class EngineService {
   private unsubscribeMonitor: (() => void) | null = null;
   private restarting: Promise<void> = Promise.resolve();
   private lastRefreshAt = 0;
+  /** Whether the window is shown: a monitor started after a restart is told at once. */
+  private windowVisible = false;
   /** key → the figures last sent for it (so unchanged incidents are not re-sent). */
   private readonly sentFigures = new Map<string, string>();
 
@@ -257,6 +259,11 @@ export class EngineService {
       'scan:state': () => this.scan.state(),
       'scan:html': () => this.scan.html(),
       'scan:removePersistence': (id) => this.scan.removePersistence(id),
+      'window:visibility': (visible) => {
+        this.windowVisible = visible;
+        this.monitor.setWindowVisible(visible);
+        return visible;
+      },
     };
   }
 
@@ -264,6 +271,7 @@ export class EngineService {
 
   private async startMonitor(): Promise<void> {
     this.unsubscribeMonitor = this.monitor.on((e) => this.onMonitor(e));
+    this.monitor.setWindowVisible(this.windowVisible);
     try {
       await this.monitor.start();
       if (this.suspended || this.pausedUntil !== null) await this.monitor.suspendSampling();

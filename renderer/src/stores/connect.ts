@@ -35,6 +35,13 @@ export function connect(api: IdlewatchApi | undefined): void {
   api.onSettings(setSettings);
   api.onNavigate(({ route, incidentKey }) => navigateFromShell(route, incidentKey));
 
+  // The engine watches for load that hides while this window is open (hides-when-watched).
+  const visibility = (): void => {
+    api.setWindowVisible(document.visibilityState === 'visible').catch(() => undefined);
+  };
+  document.addEventListener('visibilitychange', visibility);
+  visibility();
+
   api.getSnapshot().then(liveSnapshot, (e: unknown) => liveFailed(`Could not reach the engine: ${errorMessage(e)}`));
   api.getStatus().then(setStatus, (e: unknown) => statusFailed(errorMessage(e)));
   void loadOpenIncidents();
