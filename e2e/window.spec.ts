@@ -276,7 +276,7 @@ test.describe('a stealth miner while the user is away', () => {
     const dialog = page.getByRole('dialog', { name: 'Add to allowlist' });
     await expect(dialog).toContainText(miner.exe);
     await dialog.getByLabel('Reason').fill('e2e: my own test miner');
-    await dialog.getByLabel('Also pin its SHA-256').check();
+    await expect(dialog.getByLabel('Pin this exact file (SHA-256)')).toBeChecked();
     await dialog.getByRole('button', { name: 'Add to allowlist' }).click();
     await expect(dialog).toBeHidden();
     await expect(okToast()).toContainText(`Added ${miner.exe} to the allowlist.`);

@@ -59,8 +59,16 @@ export interface Incident {
   /** Seconds of GPU-percent and CPU-percent time while the user was idle or locked (e.g. 95% for 10 s = 9.5 GPU·s). */
   idleGpuSec: number;
   idleCpuSec: number;
-  /** True when an allowlist entry covers the process: recorded, never alerted. */
+  /**
+   * True when an allowlist entry covers the process and silences it: recorded, never alerted.
+   * False when an entry covers it but hostile evidence overrides it (see allowlistedBut).
+   */
   allowlisted: boolean;
+  /**
+   * "allowlisted, but connected to …": an entry covers the process, and hostile evidence (a pool
+   * connection, miner marks) that no entry excuses was seen. Reported at its own severity.
+   */
+  allowlistedBut?: string;
   /**
    * The identities the process had before the one this incident names, oldest first; absent when it
    * never replaced its program. The incident names the program that did the work it reports.

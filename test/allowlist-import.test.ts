@@ -35,9 +35,9 @@ describe('allowlist export and import', () => {
     expect(doc).toMatchObject({ format: 'idlewatch-allowlist', version: 1, exportedAt: '2025-05-05T00:00:00.000Z' });
 
     const to = await Allowlist.load(b);
-    expect(await to.importJson(text)).toEqual({ added: 2, skipped: 0 });
+    expect(await to.importJson(text)).toMatchObject({ added: 2, skipped: 0, refused: [] });
     expect(to.list()).toEqual(from.list());
-    expect(await to.importJson(text)).toEqual({ added: 0, skipped: 2 });
+    expect(await to.importJson(text)).toMatchObject({ added: 0, skipped: 2, refused: [] });
     // Persisted: a restart sees them.
     expect((await Allowlist.load(b)).list()).toEqual(from.list());
   });
@@ -46,7 +46,7 @@ describe('allowlist export and import', () => {
     const from = await source();
     const to = await Allowlist.load(b);
     await to.add({ exe: '/opt/other/other' });
-    expect(await to.importJson(from.exportJson(), 'replace')).toEqual({ added: 2, skipped: 0 });
+    expect(await to.importJson(from.exportJson(), 'replace')).toMatchObject({ added: 2, skipped: 0 });
     expect(to.list().map((e) => e.exe)).toEqual(['/opt/blender/blender', '/usr/bin/python3.12']);
   });
 

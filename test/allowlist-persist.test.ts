@@ -58,13 +58,13 @@ describe('allowlist storage', () => {
   });
 
   it('a symlinked path is stored as the real file, the path the OS reports for the process', async () => {
-    const real = join(apps, 'python3.12');
+    const real = join(apps, 'blender-4.1');
     copyFileSync('/bin/sleep', real);
-    symlinkSync(real, join(apps, 'python3'));
+    symlinkSync(real, join(apps, 'blender'));
     const list = await Allowlist.load(dataDir);
-    const e = await list.add({ exe: join(apps, 'python3') });
+    const e = await list.add({ exe: join(apps, 'blender') });
     expect(e.exe).toBe(real);
-    expect(list.matchesSync({ exe: real, cmdline: 'python3' })?.id).toBe(e.id);
+    expect(list.matchesSync({ exe: real, cmdline: 'blender' })?.id).toBe(e.id);
   });
 
   it('a corrupt allowlist.json is moved aside and reported; the allowlist starts empty', async () => {

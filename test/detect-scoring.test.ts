@@ -184,24 +184,24 @@ describe('notifications from the detector', () => {
     expect(notes[0]?.items).toHaveLength(10);
   });
 
-  it('records allowlisted processes but never alerts on them', () => {
+  it('records allowlisted processes but never alerts on them (hostile evidence aside: allowlist-hostile.test.ts)', () => {
     const s = buildStream({
       session,
       procs: [
         {
           pid: 600,
-          name: 'xmrig',
-          exe: '/opt/mining/xmrig',
-          cmdline: '/opt/mining/xmrig -o stratum+tcp://pool.example.org:3333',
-          load: () => ({ cpu: 400 }),
+          name: 'farm-job',
+          exe: '/opt/render/farm-job',
+          cmdline: '/opt/render/farm-job --scene a',
+          load: (c) => ({ cpu: c.away ? 400 : 0 }),
         },
       ],
     });
-    const d = new Detector(s.header, { allowlisted: (p) => p.exe === '/opt/mining/xmrig' });
+    const d = new Detector(s.header, { allowlisted: (p) => p.exe === '/opt/render/farm-job' });
     const events = [...s.samples.flatMap((x) => d.push(x)), ...d.finish()];
     const inc = d.incidents().find((i) => i.pid === 600);
     expect(inc).toMatchObject({ allowlisted: true, severity: 'low' });
-    expect(inc?.reasons.some((r) => r.rule === 'miner-signature')).toBe(true);
+    expect(inc?.reasons.some((r) => r.rule === 'cpu-while-idle')).toBe(true);
     expect(events.filter((e) => e.type === 'notify')).toEqual([]);
   });
 

@@ -236,7 +236,9 @@ describe.skipIf(!linux)('EngineService', () => {
     const sh = realpathSync('/bin/sh');
     await new IncidentLog(dataDir).append(historicIncident({ exe: sh, cmdline: `${sh} -c work` }));
     const { service, of } = await open({ dataDir });
-    const entry = (await service.invoke('allowlist:add', [{ exe: '/bin/sh', reason: 'my build farm' }])) as {
+    const entry = (await service.invoke('allowlist:add', [
+      { exe: '/bin/sh', args: { kind: 'substring', pattern: '-c work' }, reason: 'my build farm' },
+    ])) as {
       id: string;
     };
     expect(

@@ -14,6 +14,7 @@ import type { StoreProblem } from '../../../shared/storage.js';
 import type { AtomicWriteFs } from '../store/atomic-write.js';
 import { isRecord, ValidationError } from '../store/validate.js';
 import { loadVersionedJson, saveVersionedJson } from '../store/versioned-json.js';
+import { entryProblem } from '../../../shared/interpreters.js';
 import { argPatternMatches, describeArgPattern, validateArgPattern } from './arg-pattern.js';
 import { MAX_NOTE_LENGTH, MAX_REASON_LENGTH, normaliseSha256, validateEntries } from './entry-validate.js';
 import { exePathKey, isDeletedExe, normaliseExePath } from './exe-path.js';
@@ -39,6 +40,18 @@ export interface AllowlistOptions {
   now?: () => number;
   /** Replaceable to simulate failing disks. */
   fs?: AtomicWriteFs;
+}
+
+/** What an import did: entries added and skipped (already present), refused, and hashes pinned. */
+export interface AllowlistImportReport {
+  added: number;
+  skipped: number;
+  /** One line per entry refused (an interpreter without an argument pattern). */
+  refused: string[];
+  /** Entries pinned to the file on this machine. */
+  pinned: number;
+  /** "path: why" for each added entry left unpinned. */
+  notPinned: string[];
 }
 
 /** Thrown by importJson when the file is not an Idlewatch allowlist export, naming every bad field. */
@@ -135,6 +148,10 @@ export class Allowlist {
       if (errors.length > 0 || !norm?.ok) throw new ValidationError('the allowlist entry', errors);
 
       const exe = await this.realPath(norm.path);
+      // The link and the file it resolves to: /usr/local/bin/myapp may be python3 under another name.
+      const problem =
+        entryProblem({ exe: norm.path, args }, this.platform) ?? entryProblem({ exe, args }, this.platform);
+      if (problem !== null) throw new ValidationError('the allowlist entry', [problem]);
       if (sha256 === null && input.pinHash) {
         sha256 = await this.hashCache.hashOf(exe);
         if (sha256 === null)
@@ -219,9 +236,18 @@ export class Allowlist {
   /**
    * Imports an export. Everything is validated first and nothing changes unless all of it is
    * valid (AllowlistImportError names every bad field). `merge` adds entries not already present;
-   * `replace` swaps the whole allowlist.
+   * `replace` swaps the whole allowlist. An entry that may not be added (an interpreter without
+   * an argument pattern) is refused alone and reported; the others are kept.
+   *
+   * Entries without a hash are pinned to the file as it is on this machine (`pinHashes`, default
+   * on): a path from another machine vouches for whatever sits there now, a pin for what the user
+   * has. Where the file cannot be read the entry is kept unpinned and the report says why.
    */
-  importJson(text: string, mode: 'merge' | 'replace' = 'merge'): Promise<{ added: number; skipped: number }> {
+  importJson(
+    text: string,
+    mode: 'merge' | 'replace' = 'merge',
+    opts: { pinHashes?: boolean } = {},
+  ): Promise<AllowlistImportReport> {
     return this.serial(async () => {
       let doc: unknown;
       try {
@@ -245,18 +271,30 @@ export class Allowlist {
       const v = validateEntries(doc.entries, 'entries', this.platform);
       if (!v.ok) throw new AllowlistImportError(v.errors);
       const base = mode === 'replace' ? [] : [...this.entries];
-      let added = 0;
-      let skipped = 0;
+      const report: AllowlistImportReport = { added: 0, skipped: 0, refused: [], pinned: 0, notPinned: [] };
       for (const e of v.value) {
-        if (base.some((b) => this.sameRule(b, e))) {
-          skipped++;
+        const problem = entryProblem(e, this.platform);
+        if (problem !== null) {
+          report.refused.push(problem);
           continue;
         }
-        base.push(base.some((b) => b.id === e.id) ? { ...e, id: randomUUID() } : e);
-        added++;
+        if (base.some((b) => this.sameRule(b, e))) {
+          report.skipped++;
+          continue;
+        }
+        let entry = base.some((b) => b.id === e.id) ? { ...e, id: randomUUID() } : e;
+        if (entry.sha256 === null && opts.pinHashes !== false) {
+          const pin = await this.pinNow(entry.exe);
+          if ('sha256' in pin) {
+            entry = { ...entry, sha256: pin.sha256 };
+            report.pinned++;
+          } else report.notPinned.push(`${entry.exe}: ${pin.why}`);
+        }
+        base.push(entry);
+        report.added++;
       }
       await this.commit(base);
-      return { added, skipped };
+      return report;
     });
   }
 
@@ -275,6 +313,19 @@ export class Allowlist {
     return { exe: norm.path, entries };
   }
 
+  /** Why an entry cannot apply as it stands (an interpreter without an argument pattern); null when it can. */
+  problemOf(e: Pick<AllowlistEntry, 'exe' | 'args'>): string | null {
+    return entryProblem(e, this.platform);
+  }
+
+  /** The SHA-256 of the file at `exe` on this machine now, or why it cannot be pinned. */
+  private async pinNow(exe: string): Promise<{ sha256: string } | { why: string }> {
+    if (this.platform !== process.platform)
+      return { why: 'a path for another system, so its file cannot be hashed here' };
+    const sha256 = await this.hashCache.hashOf(exe);
+    return sha256 !== null ? { sha256 } : { why: 'not found on this machine or cannot be read' };
+  }
+
   /** Null when the entry covers the process, else why not. */
   private mismatch(
     e: AllowlistEntry,
@@ -283,6 +334,9 @@ export class Allowlist {
     hash: string | null,
     noHash: 'unreadable' | 'not-hashed',
   ): string | null {
+    // Kept as the user saved it (their data), but an entry that breaks the rule covers nothing.
+    const problem = entryProblem(e, this.platform);
+    if (problem !== null) return `the entry for ${e.exe} no longer applies: ${problem}`;
     if (e.args && !argPatternMatches(e.args, cmdline))
       return `the entry for ${e.exe} requires ${describeArgPattern(e.args)}`;
     if (e.sha256 === null) return null;

@@ -7,11 +7,12 @@
  * per named rule (see scoring.ts for the weights). The live app and `idlewatch replay` feed it the
  * same TraceSamples, so both see the same incidents.
  */
-import type { AwaySummary, Incident, PriorIdentity, RuleId, Severity } from '../../../shared/detection.js';
+import type { AwaySummary, Incident, PriorIdentity, Reason, RuleId, Severity } from '../../../shared/detection.js';
 import type { Sensitivity } from '../../../shared/settings.js';
 import type { Platform, TraceConn, TraceHeader, TraceProc, TraceSample } from '../../../shared/trace.js';
 import { carriedIdentityEvidence, execedIdentity, IDENTITY_RULES, priorIdentity, pushPrior } from './exec-identity.js';
 import { hostileIdentity, type IdentityFindings, identityFindings, type TraceIdentity } from './identity.js';
+import { allowlistedBut } from './allowlist-override.js';
 import { type Notification, type NotifyCandidate, NotifyPolicy } from './notify-policy.js';
 import { baseName, plainName } from './provenance.js';
 import { provenanceEvidence } from './provenance-evidence.js';
@@ -1056,7 +1057,10 @@ export class Detector {
   private rescore(tr: Track, t: number, events: DetectorEvent[]): void {
     tr.dirty = false;
     const hostileNow = tr.hostile || tr.benignVoided || tr.evidence.has('pool-connection');
-    const cap = tr.allowlisted || (!hostileNow && (tr.benignCap || tr.media !== null));
+    // An entry vouches for the file, not for what the process does: hostile evidence lifts it.
+    const but = tr.allowlisted ? allowlistedBut(evidenceReasons(tr.evidence)) : null;
+    const silenced = tr.allowlisted && but === null;
+    const cap = silenced || (!hostileNow && (tr.benignCap || tr.media !== null));
     const a = assess(tr.evidence, this.sensitivity, cap);
     if (a.severity === null && !tr.incident) return;
     const severity: Severity = a.severity ?? 'low';
@@ -1078,8 +1082,9 @@ export class Detector {
         reasons: a.reasons,
         idleGpuSec: 0,
         idleCpuSec: 0,
-        allowlisted: tr.allowlisted,
+        allowlisted: silenced,
       };
+      if (but !== null) inc.allowlistedBut = but;
       nameIncident(inc, tr);
       tr.incident = inc;
       this.incidentByKey.set(tr.key, inc);
@@ -1090,8 +1095,12 @@ export class Detector {
     } else {
       const before = inc.severity;
       const renamed = nameIncident(inc, tr);
-      inc.allowlisted = tr.allowlisted;
-      const changed = renamed || before !== severity || inc.score !== a.score || !sameReasons(inc.reasons, a.reasons);
+      const butChanged = inc.allowlisted !== silenced || (inc.allowlistedBut ?? null) !== but;
+      inc.allowlisted = silenced;
+      if (but !== null) inc.allowlistedBut = but;
+      else delete inc.allowlistedBut;
+      const changed =
+        butChanged || renamed || before !== severity || inc.score !== a.score || !sameReasons(inc.reasons, a.reasons);
       inc.severity = severity;
       inc.score = a.score;
       inc.reasons = a.reasons;
@@ -1106,7 +1115,7 @@ export class Detector {
   }
 
   private maybeOffer(tr: Track, inc: Incident, t: number): void {
-    if (tr.allowlisted || severityRank(inc.severity) < 1) return;
+    if (inc.allowlisted || severityRank(inc.severity) < 1) return;
     const episode = this.episodeCounter;
     if (tr.offeredEpisode === episode) return;
     // Offered once when it first reaches medium, then again only when it trips in a later absence.
@@ -1125,6 +1134,10 @@ export class Detector {
     };
     this.policy.offer(candidate, t);
   }
+}
+
+function evidenceReasons(evidence: ReadonlyMap<RuleId, Evidence>): Reason[] {
+  return [...evidence].map(([rule, e]) => ({ rule, detail: e.detail }));
 }
 
 function clampNum(v: unknown, max: number): number {

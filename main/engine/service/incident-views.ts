@@ -1,5 +1,6 @@
 /** Pure functions from detector incidents (and the history file) to what the window lists. */
 import type { Incident, Severity } from '../../../shared/detection.js';
+import { allowlistedBut } from '../detect/allowlist-override.js';
 import type { EngineProc } from '../../../shared/engine-types.js';
 import type { IncidentQuery, IncidentView } from '../../../shared/ipc.js';
 import { processKey } from '../../../shared/identity.js';
@@ -24,16 +25,23 @@ export interface ViewContext {
 
 export function toView(i: Incident, live: boolean, ctx: ViewContext): IncidentView {
   const key = incidentKey(i);
-  return {
+  // An entry added after the incident was raised covers it now, but excuses no hostile evidence
+  // either: the same rule as the detector's, from the reasons the incident kept.
+  const covered = i.allowlisted || i.allowlistedBut !== undefined || ctx.allowlisted(i);
+  const but = covered ? (i.allowlistedBut ?? allowlistedBut(i.reasons)) : null;
+  const view: IncidentView = {
     ...i,
     reasons: i.reasons.map((r) => ({ ...r })),
-    allowlisted: i.allowlisted || ctx.allowlisted(i),
+    allowlisted: covered && but === null,
     key,
     reviewed: ctx.reviewed(key),
     live,
     running: live && ctx.running(i),
     paused: ctx.paused(key),
   };
+  if (but !== null) view.allowlistedBut = but;
+  else delete view.allowlistedBut;
+  return view;
 }
 
 export const DEFAULT_INCIDENT_LIMIT = 500;

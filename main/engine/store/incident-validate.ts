@@ -30,6 +30,7 @@ export function validateIncident(v: unknown, where = 'incident'): Validation<Inc
     idleCpuSec: f.number('idleCpuSec', NON_NEGATIVE),
     allowlisted: f.bool('allowlisted'),
   };
+  if (v.allowlistedBut !== undefined) incident.allowlistedBut = f.text('allowlistedBut', 8192);
   if (v.was !== undefined) incident.was = priorIdentities(v.was, `${where}.was`, f.errors);
   return f.result(incident);
 }

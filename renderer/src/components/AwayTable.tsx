@@ -51,6 +51,11 @@ const AwayRow = memo(function AwayRow({
           <span className={running ? 'tag tag-running' : 'tag'}>{running ? 'running' : 'exited'}</span>
           {paused ? <span className="tag tag-paused">paused</span> : null}
           {i.allowlisted ? <span className="tag">allowlisted</span> : null}
+          {i.allowlistedBut ? (
+            <span className="tag tag-allowlisted-but" data-testid="allowlisted-but">
+              {i.allowlistedBut}
+            </span>
+          ) : null}
         </div>
         <PriorIdentities was={i.was} compact />
       </td>

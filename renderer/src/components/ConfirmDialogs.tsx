@@ -1,4 +1,6 @@
 import { type ReactNode, useState } from 'react';
+import type { ArgPattern } from '../../../shared/allowlist.js';
+import { entryProblem, interpreterName, pathPlatform } from '../../../shared/interpreters.js';
 import { addAllowlist, removeAllowlist } from '../stores/allowlist.js';
 import { runProcessAction } from '../stores/process-actions.js';
 import { removePersistence } from '../stores/scan.js';
@@ -64,18 +66,30 @@ function KillDialog({ dialog }: { dialog: Extract<ConfirmDialog, { kind: 'kill' 
 }
 
 function AllowlistDialog({ dialog }: { dialog: Extract<ConfirmDialog, { kind: 'allowlist' }> }) {
-  const [pin, setPin] = useState(false);
+  // Pinning is the default: a path alone vouches for whatever file is put there later.
+  const [pin, setPin] = useState(true);
   const [reason, setReason] = useState('');
+  const [patternKind, setPatternKind] = useState<ArgPattern['kind']>('substring');
+  const [pattern, setPattern] = useState('');
   const [busy, setBusy] = useState(false);
+  const platform = pathPlatform(dialog.exe);
+  const interpreter = interpreterName(dialog.exe, platform);
+  const args: ArgPattern | null =
+    interpreter && pattern.trim() !== '' ? { kind: patternKind, pattern: pattern.trim() } : null;
+  // The engine refuses the same; saying it here first lets the user fix the pattern in place.
+  const problem = interpreter && args ? entryProblem({ exe: dialog.exe, args }, platform) : null;
+  const blocked = interpreter !== null && (args === null || problem !== null);
   return (
     <Dialog label="Add to allowlist" onClose={closeDialog} testId="allowlist-dialog">
       <form
         onSubmit={(e) => {
           e.preventDefault();
+          if (blocked) return;
           setBusy(true);
           void addAllowlist({
             exe: dialog.exe,
             ...(pin ? (dialog.sha256 ? { sha256: dialog.sha256 } : { pinHash: true }) : {}),
+            ...(args ? { args } : {}),
             reason: reason.trim(),
           }).then((ok) => {
             setBusy(false);
@@ -85,23 +99,63 @@ function AllowlistDialog({ dialog }: { dialog: Extract<ConfirmDialog, { kind: 'a
       >
         <h2>Add to allowlist</h2>
         <p className="dialog-question">
-          Trust {dialog.exe} from now on? Idlewatch will record but never alert about it.
+          Trust {dialog.exe} from now on? Idlewatch will record but not alert about it; a pool connection or miner marks
+          are reported all the same, marked "allowlisted, but".
         </p>
+        {interpreter ? (
+          <div className="interpreter-note" data-testid="interpreter-note">
+            <p>
+              {interpreter} is an interpreter: it runs whatever script it is given, a miner's too. It can be allowlisted
+              only with an argument pattern that names the script.
+            </p>
+            <div className="form-row">
+              <label className="field">
+                <span>Arguments</span>
+                <select value={patternKind} onChange={(e) => setPatternKind(e.target.value as ArgPattern['kind'])}>
+                  <option value="substring">contain</option>
+                  <option value="glob">match (glob: * any text, ? one character)</option>
+                </select>
+              </label>
+              <label className="field">
+                <span>Argument pattern</span>
+                <input
+                  type="text"
+                  value={pattern}
+                  required
+                  aria-invalid={problem !== null}
+                  aria-describedby="allow-pattern-hint"
+                  placeholder="/home/me/jobs/train.py"
+                  maxLength={512}
+                  onChange={(e) => setPattern(e.target.value)}
+                />
+              </label>
+            </div>
+            <p
+              id="allow-pattern-hint"
+              className={problem ? 'field-error' : 'hint'}
+              role={problem ? 'alert' : undefined}
+            >
+              {problem ?? 'Only command lines with this text (or matching this glob) are trusted.'}
+            </p>
+          </div>
+        ) : null}
         <label className="check">
           <input type="checkbox" checked={pin} onChange={(e) => setPin(e.target.checked)} data-autofocus />
-          Also pin its SHA-256
+          Pin this exact file (SHA-256)
         </label>
         <p className="hint">
-          {dialog.sha256
-            ? `Pins ${dialog.sha256}: a changed file is no longer trusted.`
-            : 'The file is hashed now: if it changes later, it is no longer trusted.'}
+          {pin
+            ? dialog.sha256
+              ? `Pins ${dialog.sha256}: a changed file is no longer trusted.`
+              : 'The file is hashed now: if it changes later, it is no longer trusted.'
+            : 'Not pinned: any file put at this path later is trusted too.'}
         </p>
         <label className="field">
           <span>Reason</span>
           <input type="text" value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500} />
         </label>
         <div className="dialog-buttons">
-          <button type="submit" className="primary" disabled={busy}>
+          <button type="submit" className="primary" disabled={busy || blocked}>
             Add to allowlist
           </button>
           <button type="button" onClick={closeDialog}>

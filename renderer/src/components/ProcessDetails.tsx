@@ -48,11 +48,15 @@ function DetailsChart({ d }: { d: Details }) {
 function Verdict({ d }: { d: Details }) {
   const v = d.allowlist;
   if (!v) return <p>Not on the allowlist.</p>;
+  const but = d.incident?.allowlistedBut;
   if (v.covered) {
     return (
-      <p>
+      <p data-testid="allowlist-verdict">
         Allowlisted: an entry for <span className="path">{v.entry.exe}</span> covers it
-        {v.entry.reason ? ` (${v.entry.reason})` : ''}. Idlewatch records it but never alerts.
+        {v.entry.reason ? ` (${v.entry.reason})` : ''}.{' '}
+        {but
+          ? `It is reported all the same: ${but}. An entry vouches for the file, never for a pool connection or miner marks.`
+          : 'Idlewatch records it but never alerts.'}
       </p>
     );
   }

@@ -16,13 +16,34 @@ export const FINDING_GROUPS: readonly { id: FindingGroupId; label: string }[] = 
   { id: 'allowlisted', label: 'Allowlisted' },
 ];
 
-/** Non-empty groups in order high, medium, low, then allowlisted (whatever their severity). */
+/**
+ * What an allowlist entry cannot excuse in a scan (as in the monitor: detect/allowlist-override.ts):
+ * an entry vouches for a file, not for a pool connection or miner marks seen now.
+ */
+const HOSTILE_SCAN_RULES: ReadonlySet<ScanFinding['rule']> = new Set<ScanFinding['rule']>([
+  'miner-signature',
+  'miner-config',
+  'pool-port-connection',
+  'mining-domain',
+]);
+
+/** "allowlisted, but <finding>" for hostile evidence about an allowlisted program; null otherwise. */
+export function scanAllowlistedBut(f: ScanFinding): string | null {
+  if (!f.allowlisted || !HOSTILE_SCAN_RULES.has(f.rule)) return null;
+  return `allowlisted, but ${f.title.charAt(0).toLowerCase()}${f.title.slice(1)}`;
+}
+
+/**
+ * Non-empty groups in order high, medium, low, then allowlisted (whatever their severity). Hostile
+ * findings of an allowlisted program stay in their severity group: the entry does not silence them.
+ */
 export function groupFindings(
   findings: readonly ScanFinding[],
 ): { id: FindingGroupId; label: string; findings: ScanFinding[] }[] {
+  const silenced = (f: ScanFinding): boolean => f.allowlisted && scanAllowlistedBut(f) === null;
   return FINDING_GROUPS.map((g) => ({
     ...g,
-    findings: findings.filter((f) => (g.id === 'allowlisted' ? f.allowlisted : !f.allowlisted && f.severity === g.id)),
+    findings: findings.filter((f) => (g.id === 'allowlisted' ? silenced(f) : !silenced(f) && f.severity === g.id)),
   })).filter((g) => g.findings.length > 0);
 }
 

@@ -1,4 +1,5 @@
 import type { AllowlistEntry } from '../../../shared/allowlist.js';
+import { entryProblem, pathPlatform } from '../../../shared/interpreters.js';
 import { type GridColumn, GridTable } from '../components/GridTable.js';
 import { LoadError } from '../components/LoadError.js';
 import { dateTime, errorMessage, shortHash } from '../lib/format.js';
@@ -17,6 +18,8 @@ const ENTRY_COLUMNS: GridColumn[] = [
 
 function EntryRow({ e }: { e: AllowlistEntry }) {
   const exeId = `allow-exe-${e.id}`;
+  // Entries saved before interpreters needed a pattern are kept (the user's data) but cover nothing.
+  const problem = entryProblem(e, pathPlatform(e.exe));
   return (
     <tr data-entry={e.id}>
       <td className="path" id={exeId}>
@@ -41,6 +44,11 @@ function EntryRow({ e }: { e: AllowlistEntry }) {
         ) : (
           <span className="muted">any</span>
         )}
+        {problem ? (
+          <div className="field-error" data-testid="entry-problem" title={problem}>
+            {e.args ? 'Pattern too broad' : 'Needs an argument pattern'}: this entry does not apply. {problem}.
+          </div>
+        ) : null}
       </td>
       <td>{dateTime(e.addedAt)}</td>
       <td>{e.reason || <span className="muted">—</span>}</td>
@@ -69,8 +77,10 @@ export function Allowlist() {
     <div className="screen" data-testid="allowlist-page">
       <h2 className="screen-title">Allowlist</h2>
       <p className="muted">
-        Idlewatch records allowlisted processes but never alerts about them. An entry pins a full executable path, and
-        optionally its SHA-256 and an argument pattern; never a bare name.
+        Idlewatch records allowlisted processes but does not alert about them, unless they show hostile evidence (a
+        mining-pool connection or miner marks in the command line), which is always reported as "allowlisted, but…". An
+        entry pins a full executable path, its SHA-256 by default, and optionally an argument pattern; never a bare
+        name. An interpreter (python, node, java, a shell, PowerShell…) needs an argument pattern naming the script.
       </p>
       <div className="toolbar">
         <button type="button" onClick={() => void exportAllowlist()}>

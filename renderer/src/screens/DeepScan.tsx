@@ -2,7 +2,7 @@ import { useId } from 'react';
 import type { ScanAction, ScanFinding } from '../../../shared/scan.js';
 import { SeverityBadge } from '../components/Severity.js';
 import { dateTime, plural } from '../lib/format.js';
-import { findingProcess, groupFindings, scanPercent } from '../lib/scan.js';
+import { findingProcess, groupFindings, scanAllowlistedBut, scanPercent } from '../lib/scan.js';
 import { cancelScan, exportScanHtml, startScan, useScan } from '../stores/scan.js';
 import { openDialog } from '../stores/ui.js';
 
@@ -90,7 +90,13 @@ function Finding({ f }: { f: ScanFinding }) {
     <li className={`finding sev-row-${f.severity}`} data-finding={f.id} data-rule={f.rule}>
       <div className="finding-head">
         <SeverityBadge severity={f.severity} />
-        {f.allowlisted ? <span className="tag">allowlisted</span> : null}
+        {f.allowlisted ? (
+          scanAllowlistedBut(f) ? (
+            <span className="tag tag-allowlisted-but">allowlisted, but reported: an entry never excuses this</span>
+          ) : (
+            <span className="tag">allowlisted</span>
+          )
+        ) : null}
         <h4 id={titleId}>{f.title}</h4>
       </div>
       {process ? (

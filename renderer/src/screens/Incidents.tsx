@@ -107,6 +107,11 @@ function IncidentRow({ i }: { i: IncidentView }) {
         <div className="path">{i.exe ?? '(unknown)'}</div>
         <PriorIdentities was={i.was} compact />
         {i.allowlisted ? <span className="tag">allowlisted</span> : null}
+        {i.allowlistedBut ? (
+          <div className="tag tag-allowlisted-but" data-testid="allowlisted-but">
+            {i.allowlistedBut}
+          </div>
+        ) : null}
       </td>
       <td>{dateTime(i.firstAt)}</td>
       <td>{dateTime(i.lastAt)}</td>

@@ -62,12 +62,12 @@ export async function exportAllowlist(): Promise<void> {
 export async function importAllowlist(text: string): Promise<void> {
   try {
     const r = await api().importAllowlist(text, 'merge');
-    useAllowlist.setState({
-      importResult: {
-        ok: true,
-        text: `Imported: ${plural(r.added, 'entry', 'entries')} added, ${r.skipped} skipped.`,
-      },
-    });
+    const parts = [`Imported: ${plural(r.added, 'entry', 'entries')} added, ${r.skipped} skipped.`];
+    if (r.pinned > 0)
+      parts.push(`${plural(r.pinned, 'entry', 'entries')} pinned to the file's SHA-256 on this machine.`);
+    for (const why of r.notPinned) parts.push(`Not pinned: ${why}.`);
+    for (const why of r.refused) parts.push(`Refused: ${why}.`);
+    useAllowlist.setState({ importResult: { ok: true, text: parts.join(' ') } });
   } catch (e) {
     useAllowlist.setState({ importResult: { ok: false, text: errorMessage(e) } });
   }
