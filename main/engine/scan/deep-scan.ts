@@ -4,18 +4,19 @@
  * scan rejects with an AbortError that carries the report of what it had done (partialReportOf),
  * and onPartial hands out that report after every step, for callers that run the scan in a worker
  * or a child process and may have to end it without its cooperation.
+ *
+ * Each step has the shape of steps/step.ts (processes already a module there); this is the runner: their order, their time limits,
+ * cancellation, and the report assembled from what they leave in the scan's state.
  */
 import { readlinkSync } from 'node:fs';
-import { identityOf, processKey } from '../../../shared/identity.js';
 import type { Severity } from '../../../shared/detection.js';
+import { identityOf } from '../../../shared/identity.js';
 import {
   SCAN_FORMAT,
   SCAN_STEPS,
   SCAN_VERSION,
-  type ScanBrowserProcess,
   type ScanConnection,
   type ScanFinding,
-  type ScanGpuInventory,
   type ScanProcess,
   type ScanProgress,
   type ScanReport,
@@ -26,15 +27,15 @@ import type { Platform } from '../../../shared/trace.js';
 import { readLinuxProcDetails } from '../actions/linux-proc-state.js';
 import type { Allowlist } from '../allowlist/allowlist.js';
 import { HashCache } from '../allowlist/file-hash.js';
-import { inSystemFolder } from '../detect/provenance.js';
 import { type DomainList, findListedHosts, loadMiningDomains } from '../detect/mining-domains.js';
+import { inSystemFolder } from '../detect/provenance.js';
 import { connectionsByPid, formatEndpoint, type ProcConnection } from '../platform/linux/proc-net.js';
 import { UserNames } from '../platform/linux/users.js';
 import { runFile } from '../util/exec.js';
 import { browserProcessInfo } from './browser-roles.js';
 import { hashExecutables } from './exe-hashes.js';
-import { FindingSet, type NewFinding, processActions, processRef } from './findings.js';
-import { gpuInventory, type NvidiaSmiXmlRunner } from './gpu-inventory.js';
+import { FindingSet } from './findings.js';
+import { gpuInventory } from './gpu-inventory.js';
 import { probeHiddenProcesses } from './hidden-procs.js';
 import {
   analyseMinerConfig,
@@ -43,7 +44,6 @@ import {
   isMinerConfig,
   type MinerConfigVerdict,
 } from './miner-config.js';
-import { WorldWritableDirs } from './path-rules.js';
 import {
   collectPersistence,
   judgeEntry,
@@ -52,20 +52,24 @@ import {
   publicEntry,
 } from './persistence-checks.js';
 import type { CollectedEntry } from './persistence-types.js';
+import type { ScanProc } from './proc-snapshot.js';
+import { poolPortConnections, poolPortIssue, signatureIssue } from './process-rules.js';
 import { hiddenProbeText } from './report-text.js';
-import { type ProcSnapshot, type ScanProc, snapshotLinuxProcesses, snapshotOtherProcesses } from './proc-snapshot.js';
-import {
-  executableIssues,
-  type ProcIssue,
-  poolPortConnections,
-  poolPortIssue,
-  signatureIssue,
-} from './process-rules.js';
 import { abortError, abortable, isAbortError, ScanContext, throwIfAborted } from './scan-context.js';
 import { nodeScanFs, type ScanFs } from './scan-fs.js';
+import { processesStep } from './steps/processes.js';
+import {
+  addProcFinding,
+  plural,
+  type ScanState,
+  type ScanStep,
+  type StepOptions,
+  type StepOutcome,
+  type StepScope,
+} from './steps/step.js';
 import type { ToolRunner } from './windows-persistence.js';
 
-export interface DeepScanOptions {
+export interface DeepScanOptions extends StepOptions {
   signal?: AbortSignal;
   onProgress?: (p: ScanProgress) => void;
   /** Whose rules apply; default this machine's. */
@@ -83,17 +87,10 @@ export interface DeepScanOptions {
   domains?: DomainList;
   domainsFile?: string | null;
   dataDir?: string | null;
-  nvidiaSmi?: NvidiaSmiXmlRunner;
-  gpuTimeoutMs?: number;
-  sysRoot?: string;
-  /** The hidden-process probe's limits, or false to skip it. */
-  hiddenProbe?: { budgetMs?: number; maxPid?: number } | false;
   /** Runs reg, schtasks, PowerShell and plutil; default runFile. */
   runTool?: ToolRunner;
   /** Only these steps; the others are reported as skipped. */
   steps?: readonly ScanStepId[];
-  /** Replaces the process listing (tests, or a host with its own). */
-  snapshot?: () => Promise<ProcSnapshot>;
   now?: () => number;
   /** Replaces STEP_BUDGET_MS for some steps (tests). */
   stepBudgetMs?: Partial<Record<ScanStepId, number>>;
@@ -119,9 +116,6 @@ export const STEP_BUDGET_MS: Readonly<Record<ScanStepId, number>> = {
   browsers: 10_000,
   hashes: 30_000,
 };
-
-/** Harmless persistence entries listed in a report at most (suspicious ones always are). */
-export const MAX_LISTED_ENTRIES = 2_000;
 
 /** A step that ignores its stop signal is abandoned this long after its limit. */
 const STEP_GRACE_MS = 2_000;
@@ -158,36 +152,16 @@ function hostPlatform(): Platform {
   return process.platform === 'win32' || process.platform === 'darwin' ? process.platform : 'linux';
 }
 
-const plural = (n: number, one: string, many = `${one}s`): string =>
-  `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
-
-interface StepOutcome {
-  status: ScanStepResult['status'];
-  detail: string;
-}
-
-/** What a step body gets: its own signal (fires on cancel and at its time limit) and context. */
-interface StepScope {
-  progress: (fraction: number) => void;
-  signal: AbortSignal;
-  ctx: ScanContext;
-  /** True once the step's time limit has passed (as opposed to the whole scan being cancelled). */
-  timedOut: () => boolean;
-}
-
 export async function runDeepScan(opts: DeepScanOptions = {}): Promise<ScanReport> {
   const signal = opts.signal;
   throwIfAborted(signal);
   const now = opts.now ?? Date.now;
   const platform = opts.platform ?? hostPlatform();
-  const procRoot = opts.procRoot ?? '/proc';
   const root = opts.root ?? '/';
   const ctx = new ScanContext(platform, root, opts.fs ?? nodeScanFs, signal);
   const startedMs = now();
   const wallStart = performance.now();
   const onlySteps = opts.steps ? new Set(opts.steps) : null;
-  const hashCache = opts.hashCache ?? new HashCache();
-  const runTool = opts.runTool ?? runFile;
 
   let domains = opts.domains;
   if (!domains) {
@@ -195,26 +169,31 @@ export async function runDeepScan(opts: DeepScanOptions = {}): Promise<ScanRepor
     domains = loaded.list;
     for (const p of loaded.problems) ctx.problem('network', null, p);
   }
-  const domainList = domains;
 
-  const findings = new FindingSet();
   const steps: ScanStepResult[] = [];
-  let snapshot: ProcSnapshot = { procs: [], listed: new Set(), unreadable: 0 };
-  let byPid = new Map<number, ScanProc>();
-  const configHosts = new Map<number, MinerConfigVerdict['hosts']>();
-  const connections: ScanConnection[] = [];
-  const persistence: ScanReport['persistence'] = [];
-  const persistencePrograms = new Map<ScanFinding, string>();
-  let gpu: ScanGpuInventory = { devices: [], processes: [], tools: [], driverVersion: null };
-  let hidden: ScanReport['hidden'] = null;
-  const browsers: ScanBrowserProcess[] = [];
-  const hashes = new Map<number, string | null>();
-
-  const addProcFinding = (p: ScanProc, issue: ProcIssue): ScanFinding => {
-    const ref = processRef(p, byPid);
-    const f: NewFinding = { key: processKey(p), ...issue, process: ref, actions: processActions(ref) };
-    return findings.add(f);
+  const scan: ScanState = {
+    platform,
+    procRoot: opts.procRoot ?? '/proc',
+    root,
+    options: opts,
+    now,
+    domains,
+    hashCache: opts.hashCache ?? new HashCache(),
+    runTool: opts.runTool ?? runFile,
+    findings: new FindingSet(),
+    steps,
+    snapshot: { procs: [], listed: new Set(), unreadable: 0 },
+    byPid: new Map(),
+    configHosts: new Map(),
+    connections: [],
+    persistence: [],
+    persistencePrograms: new Map(),
+    gpu: { devices: [], processes: [], tools: [], driverVersion: null },
+    hidden: null,
+    browsers: [],
+    hashes: new Map(),
   };
+  const { findings, hashes, persistencePrograms } = scan;
 
   /** The report as it stands; `final` adds what only a finished scan can (corroboration, hash-pinned allowlist entries). */
   const assemble = async (final: boolean): Promise<ScanReport> => {
@@ -239,8 +218,8 @@ export async function runDeepScan(opts: DeepScanOptions = {}): Promise<ScanRepor
         if (opts.allowlist) f.allowlisted = allowlistedNow(f, original, opts.allowlist, hashes, persistencePrograms);
       });
     }
-    const gpuPids = new Set(gpu.processes.map((p) => p.pid));
-    const processes: ScanProcess[] = snapshot.procs.map((p) => ({
+    const gpuPids = new Set(scan.gpu.processes.map((p) => p.pid));
+    const processes: ScanProcess[] = scan.snapshot.procs.map((p) => ({
       ...identityOf(p),
       kernelThread: p.kernelThread,
       cpuSec: p.cpuSec,
@@ -261,12 +240,12 @@ export async function runDeepScan(opts: DeepScanOptions = {}): Promise<ScanRepor
       root,
       findings: list,
       processes,
-      connections: [...connections],
-      persistence: [...persistence],
-      gpu: structuredClone(gpu),
-      browsers: [...browsers],
-      hidden: hidden === null ? null : structuredClone(hidden),
-      domainList: { source: domainList.source, count: domainList.size },
+      connections: [...scan.connections],
+      persistence: [...scan.persistence],
+      gpu: structuredClone(scan.gpu),
+      browsers: [...scan.browsers],
+      hidden: scan.hidden === null ? null : structuredClone(scan.hidden),
+      domainList: { source: scan.domains.source, count: scan.domains.size },
       steps: [...steps],
       problems: [...ctx.problems],
       summary,
@@ -275,7 +254,7 @@ export async function runDeepScan(opts: DeepScanOptions = {}): Promise<ScanRepor
 
   const total = SCAN_STEPS.length;
   let running: ScanStepId | null = null;
-  const step = async (id: ScanStepId, body: (scope: StepScope) => Promise<StepOutcome>): Promise<void> => {
+  const step = async (id: ScanStepId, body: ScanStep): Promise<void> => {
     const index = SCAN_STEPS.findIndex((s) => s.id === id) + 1;
     const label = SCAN_STEPS[index - 1]?.label ?? id;
     if (onlySteps && !onlySteps.has(id)) {
@@ -312,7 +291,7 @@ export async function runDeepScan(opts: DeepScanOptions = {}): Promise<ScanRepor
         ctx: ctx.withSignal(stepSignal),
         timedOut: () => budget.signal.aborted && !signal?.aborted,
       };
-      outcome = await abortable(Promise.race([body(scope), abandoned]), signal);
+      outcome = await abortable(Promise.race([body(scan, scope), abandoned]), signal);
     } catch (e) {
       if (signal?.aborted || !budget.signal.aborted || !isAbortError(e)) throw e;
       outcome = {
@@ -338,7 +317,7 @@ export async function runDeepScan(opts: DeepScanOptions = {}): Promise<ScanRepor
   };
 
   try {
-    await runSteps();
+    for (const [id, body] of STEPS) await step(id, body);
   } catch (e) {
     if (!isAbortError(e) || !signal?.aborted) throw e;
     // What was done is kept: the error carries it, and onPartial gets it last.
@@ -352,312 +331,6 @@ export async function runDeepScan(opts: DeepScanOptions = {}): Promise<ScanRepor
   const report = await assemble(true);
   throwIfAborted(signal);
   return report;
-
-  async function runSteps(): Promise<void> {
-    // 1. Processes and executables.
-    await step('processes', async ({ progress, signal }) => {
-      const take =
-        opts.snapshot ??
-        (() =>
-          platform === 'linux'
-            ? snapshotLinuxProcesses({ procRoot, signal, onProgress: progress })
-            : snapshotOtherProcesses());
-      snapshot = await take();
-      byPid = new Map(snapshot.procs.map((p) => [p.pid, p]));
-      const writable = platform === 'win32' ? null : new WorldWritableDirs();
-      for (const p of snapshot.procs)
-        for (const issue of executableIssues(p, platform, writable)) addProcFinding(p, issue);
-      const n = snapshot.procs.length;
-      if (snapshot.unreadable > 0) {
-        return {
-          status: 'partial',
-          detail: `${plural(n, 'process', 'processes')}; ${unreadableDetail(snapshot, ctx)}`,
-        };
-      }
-      return { status: 'ok', detail: plural(n, 'process', 'processes') };
-    });
-
-    // 2. Miner signatures in command lines and config files.
-    await step('signatures', async ({ progress, signal, ctx }) => {
-      const verdicts = new Map<string, MinerConfigVerdict | null>();
-      let configs = 0;
-      let i = 0;
-      for (const p of snapshot.procs) {
-        if (++i % 256 === 0) {
-          progress(i / snapshot.procs.length);
-          throwIfAborted(signal);
-        }
-        const sig = signatureIssue(p, platform);
-        if (sig) addProcFinding(p, sig);
-        if (p.kernelThread) continue;
-        const named = configArgs(p.argv).length > 0;
-        // Programs in the system folders are packaged, and /usr/bin/config.json is nobody's miner config.
-        if (!named && (p.exe === null || inSystemFolder(p.exe, platform))) continue;
-        const cwd = named && platform === 'linux' ? readCwd(procRoot, p.pid) : null;
-        for (const path of configCandidates(p.exe, p.argv, cwd, platform)) {
-          let v = verdicts.get(path);
-          if (v === undefined) {
-            const buf = await ctx.readText('signatures', ctx.resolve(path), 1024 * 1024);
-            v = buf === null ? null : analyseMinerConfig(buf.toString('utf8'));
-            if (buf !== null) configs++;
-            verdicts.set(path, v);
-          }
-          if (!v) continue;
-          configHosts.set(p.pid, [...(configHosts.get(p.pid) ?? []), ...v.hosts]);
-          if (!isMinerConfig(v)) continue;
-          addProcFinding(p, {
-            rule: 'miner-config',
-            severity: 'high',
-            title: `Uses a miner configuration file: ${path}`,
-            evidence: [`file: ${ctx.resolve(path)}`, ...v.marks],
-          });
-        }
-      }
-      progress(1);
-      return {
-        status: 'ok',
-        detail: `${plural(snapshot.procs.length, 'command line')}, ${plural(configs, 'config file')} read`,
-      };
-    });
-
-    // 3. Network: connections to pool ports, mining domains in command lines and configs.
-    await step('network', async () => {
-      let outcome: StepOutcome;
-      if (platform === 'linux') {
-        const inodes = new Map<number, number[]>();
-        for (const p of snapshot.procs) if (p.sockets && p.sockets.length > 0) inodes.set(p.pid, p.sockets);
-        const result = connectionsByPid({ procRoot, pids: inodes.keys(), socketInodes: inodes });
-        for (const e of result.errors) ctx.problem('network', null, e);
-        for (const [pid, conns] of result.byPid) {
-          for (const c of conns) connections.push(scanConnection(c));
-          const pool = poolPortIssue(poolPortConnections(conns));
-          const p = byPid.get(pid);
-          if (pool && p) addProcFinding(p, pool);
-        }
-        const held =
-          connections.length === 0
-            ? 'no TCP or UDP sockets open'
-            : `${plural(connections.length, 'socket')} held by ${plural(result.byPid.size, 'process', 'processes')}`;
-        outcome = {
-          status: result.errors.length > 0 ? 'partial' : 'ok',
-          detail: `${held}; ${domainList.size} mining domains from ${domainList.source}`,
-        };
-      } else {
-        outcome = {
-          status: 'partial',
-          detail: `connections are read on Linux only (/proc/net); mining domains in command lines were checked (${domainList.size} from ${domainList.source})`,
-        };
-      }
-      for (const p of snapshot.procs) {
-        if (p.kernelThread) continue;
-        const hits = findListedHosts(`${p.cmdline} ${(configHosts.get(p.pid) ?? []).join(' ')}`, domainList);
-        if (hits.length === 0) continue;
-        addProcFinding(p, {
-          rule: 'mining-domain',
-          severity: 'high',
-          title: `Names a mining domain: ${hits[0]?.host}`,
-          evidence: hits.map((h) => `${h.host} (on the mining-domain list as ${h.domain})`),
-        });
-      }
-      return outcome;
-    });
-
-    // 4. Persistence.
-    await step('persistence', async ({ ctx, timedOut }) => {
-      const entries: CollectedEntry[] = [];
-      let stopped = false;
-      try {
-        await collectPersistence(ctx, runTool, entries);
-      } catch (e) {
-        // At the time limit the entries read so far are still judged and reported.
-        if (!isAbortError(e) || !timedOut()) throw e;
-        stopped = true;
-      }
-      const odd = ctx.oddPlaces.length;
-      for (const o of ctx.oddPlaces) findings.add(oddPlaceFinding(o));
-      let flagged = 0;
-      let listed = 0;
-      let unlisted = 0;
-      for (const e of entries) {
-        const v = judgeEntry(e, platform, domainList);
-        if (!e.shellScript || v) {
-          // Suspicious entries are always listed (and are findings); harmless ones up to a bound,
-          // so a folder stuffed with thousands of jobs cannot swell the report without end.
-          if (v || persistence.length < MAX_LISTED_ENTRIES) persistence.push(publicEntry(e));
-          else unlisted++;
-          listed++;
-        }
-        if (!v) continue;
-        flagged++;
-        const f = findings.add(persistenceFinding(e, v));
-        if (v.program) persistencePrograms.set(f, v.program);
-      }
-      if (unlisted > 0) {
-        ctx.problem(
-          'persistence',
-          null,
-          `${plural(unlisted, 'harmless entry', 'harmless entries')} not listed in this report: it lists at most ${MAX_LISTED_ENTRIES.toLocaleString('en-US')}`,
-        );
-      }
-      const problems = ctx.problems.filter((p) => p.step === 'persistence').length;
-      const where = root === '/' ? '' : ` under ${root}`;
-      const cut = stopped ? '; stopped at its time limit' : '';
-      return {
-        status: problems > 0 || odd > 0 || stopped ? 'partial' : 'ok',
-        detail: `${plural(listed, 'entry', 'entries')}${where}, ${flagged + odd} suspicious${problems > 0 ? `; ${plural(problems, 'place')} could not be read` : ''}${cut}`,
-      };
-    });
-
-    // 5. Hidden processes.
-    await step('hidden', async ({ progress, signal }) => {
-      if (platform !== 'linux' || opts.hiddenProbe === false) {
-        return { status: 'unavailable', detail: platform !== 'linux' ? 'Linux only' : 'turned off' };
-      }
-      // Without the listing every live pid would look hidden.
-      if (!steps.some((s) => s.id === 'processes' && s.status !== 'skipped')) {
-        return { status: 'unavailable', detail: 'needs the process listing, which was not asked for' };
-      }
-      const r = await probeHiddenProcesses({
-        procRoot,
-        listed: snapshot.listed,
-        budgetMs: opts.hiddenProbe?.budgetMs,
-        maxPid: opts.hiddenProbe?.maxPid,
-        signal,
-        onProgress: progress,
-      });
-      hidden = { pids: r.hidden.map((h) => h.pid), probed: r.probed, maxPid: r.maxPid, complete: r.complete };
-      const users = new UserNames();
-      for (const h of r.hidden) {
-        const d = readLinuxProcDetails(h.pid, procRoot);
-        const how =
-          h.probe === 'lookup'
-            ? '/proc/PID answers a direct lookup'
-            : 'it answers a signal probe (kill 0) but has no /proc entry';
-        const evidence = [
-          `pid ${h.pid} exists (${how}) but is missing from the /proc listing`,
-          'something is filtering the process list: the mark of a rootkit',
-        ];
-        if (d) {
-          const p: ScanProc = {
-            pid: h.pid,
-            ppid: d.ppid,
-            name: d.comm,
-            state: d.state,
-            exe: d.exe,
-            cmdline: d.cmdline,
-            argv: d.cmdline.split(' '),
-            uid: d.uid,
-            user: d.uid === null ? null : users.name(d.uid, now()),
-            startTimeMs: d.startTimeMs,
-            kernelThread: d.kernelThread,
-            cpuSec: null,
-            sockets: null,
-            gpuDevices: [],
-          };
-          addProcFinding(p, {
-            rule: 'hidden-process',
-            severity: 'high',
-            title: `Process ${h.pid} (${d.comm}) is hidden from the process list`,
-            evidence,
-          });
-        } else {
-          findings.add({
-            key: String(h.pid),
-            rule: 'hidden-process',
-            severity: 'high',
-            title: `Process ${h.pid}${h.name ? ` (${h.name})` : ''} is hidden from the process list`,
-            evidence,
-            actions: [
-              {
-                kind: 'manual',
-                text: 'Its details cannot be read: check the machine for a rootkit from trusted boot media',
-              },
-            ],
-          });
-        }
-      }
-      return {
-        status: r.complete ? 'ok' : 'partial',
-        detail: `${hiddenProbeText(r)}; ${plural(r.hidden.length, 'hidden process', 'hidden processes')}`,
-      };
-    });
-
-    // 6. GPU inventory.
-    await step('gpu', async ({ signal }) => {
-      const deviceUsers = snapshot.procs
-        .filter((p) => p.gpuDevices.length > 0)
-        .map((p) => ({ pid: p.pid, name: p.name }));
-      gpu = await gpuInventory({
-        platform,
-        nvidiaSmi: opts.nvidiaSmi,
-        timeoutMs: opts.gpuTimeoutMs,
-        sysRoot: opts.sysRoot,
-        deviceUsers,
-        signal,
-      });
-      const working = gpu.tools.filter((t) => t.ok);
-      return {
-        status: working.length > 0 ? 'ok' : 'unavailable',
-        detail:
-          working.length > 0
-            ? `${plural(gpu.devices.length, 'GPU')}, ${plural(gpu.processes.length, 'process', 'processes')} using one`
-            : `no GPU tool works here: ${gpu.tools.map((t) => `${t.tool}: ${t.detail}`).join('; ')}`,
-      };
-    });
-
-    // 7. Browsers.
-    await step('browsers', async () => {
-      for (const p of snapshot.procs) {
-        const b = browserProcessInfo(p, platform);
-        if (b) browsers.push({ pid: p.pid, name: p.name, ...b, cpuSec: p.cpuSec });
-      }
-      const mains = browsers.filter((b) => b.role === 'browser').length;
-      return {
-        status: 'ok',
-        detail: `${plural(browsers.length, 'browser process', 'browser processes')} (${mains} main)`,
-      };
-    });
-
-    // 8. Hashes of suspicious and GPU-using executables (the allowlist is applied on them at the end).
-    await step('hashes', async ({ progress, signal }) => {
-      const gpuPids = new Set(gpu.processes.map((p) => p.pid));
-      const targets = new Map<number, { pid: number; exe: string | null }>();
-      for (const f of findings.all())
-        if (f.process) targets.set(f.process.pid, { pid: f.process.pid, exe: f.process.exe });
-      for (const pid of gpuPids) {
-        const p = byPid.get(pid);
-        if (p) targets.set(pid, { pid, exe: p.exe });
-      }
-      const got = await hashExecutables([...targets.values()], hashCache, {
-        platform,
-        procRoot,
-        signal,
-        onProgress: progress,
-      });
-      for (const [pid, h] of got) hashes.set(pid, h);
-      const hashed = [...got.values()].filter((h) => h !== null).length;
-      return { status: 'ok', detail: `${plural(hashed, 'executable')} hashed` };
-    });
-  }
-}
-
-function readCwd(procRoot: string, pid: number): string | null {
-  try {
-    return readlinkSync(`${procRoot}/${pid}/cwd`);
-  } catch {
-    return null;
-  }
-}
-
-function scanConnection(c: ProcConnection): ScanConnection {
-  return {
-    pid: c.pid,
-    proto: c.proto,
-    local: formatEndpoint(c.localAddress, c.localPort),
-    remote: formatEndpoint(c.remoteAddress, c.remotePort),
-    remotePort: c.remotePort,
-    state: c.state,
-  };
 }
 
 /** Marks findings whose executable (or, for an autostart entry, the program it starts) an allowlist entry covers. */
@@ -700,28 +373,301 @@ function allowlistedNow(
   return false;
 }
 
-/**
- * Which processes could not be fully read, and why: another user's (a reason to run as root) or,
- * when running as root already, the kernel's refusal (a process of another namespace, or one a
- * security module such as Yama, AppArmor or SELinux guards), where running as root would not help.
- * Each is also a problem in the report.
- */
-function unreadableDetail(snapshot: ProcSnapshot, ctx: ScanContext): string {
-  const asRoot = process.getuid?.() === 0;
-  const denied = snapshot.denied ?? [];
-  for (const d of denied) {
+const signaturesStep: ScanStep = async (scan, { progress, signal, ctx }) => {
+  const { platform, procRoot, snapshot, configHosts } = scan;
+  const verdicts = new Map<string, MinerConfigVerdict | null>();
+  let configs = 0;
+  let i = 0;
+  for (const p of snapshot.procs) {
+    if (++i % 256 === 0) {
+      progress(i / snapshot.procs.length);
+      throwIfAborted(signal);
+    }
+    const sig = signatureIssue(p, platform);
+    if (sig) addProcFinding(scan, p, sig);
+    if (p.kernelThread) continue;
+    const named = configArgs(p.argv).length > 0;
+    // Programs in the system folders are packaged, and /usr/bin/config.json is nobody's miner config.
+    if (!named && (p.exe === null || inSystemFolder(p.exe, platform))) continue;
+    const cwd = named && platform === 'linux' ? readCwd(procRoot, p.pid) : null;
+    for (const path of configCandidates(p.exe, p.argv, cwd, platform)) {
+      let v = verdicts.get(path);
+      if (v === undefined) {
+        const buf = await ctx.readText('signatures', ctx.resolve(path), 1024 * 1024);
+        v = buf === null ? null : analyseMinerConfig(buf.toString('utf8'));
+        if (buf !== null) configs++;
+        verdicts.set(path, v);
+      }
+      if (!v) continue;
+      configHosts.set(p.pid, [...(configHosts.get(p.pid) ?? []), ...v.hosts]);
+      if (!isMinerConfig(v)) continue;
+      addProcFinding(scan, p, {
+        rule: 'miner-config',
+        severity: 'high',
+        title: `Uses a miner configuration file: ${path}`,
+        evidence: [`file: ${ctx.resolve(path)}`, ...v.marks],
+      });
+    }
+  }
+  progress(1);
+  return {
+    status: 'ok',
+    detail: `${plural(snapshot.procs.length, 'command line')}, ${plural(configs, 'config file')} read`,
+  };
+};
+
+function readCwd(procRoot: string, pid: number): string | null {
+  try {
+    return readlinkSync(`${procRoot}/${pid}/cwd`);
+  } catch {
+    return null;
+  }
+}
+
+const networkStep: ScanStep = async (scan, { ctx }) => {
+  const { platform, procRoot, snapshot, connections, domains: domainList } = scan;
+  let outcome: StepOutcome;
+  if (platform === 'linux') {
+    const inodes = new Map<number, number[]>();
+    for (const p of snapshot.procs) if (p.sockets && p.sockets.length > 0) inodes.set(p.pid, p.sockets);
+    const result = connectionsByPid({ procRoot, pids: inodes.keys(), socketInodes: inodes });
+    for (const e of result.errors) ctx.problem('network', null, e);
+    for (const [pid, conns] of result.byPid) {
+      for (const c of conns) connections.push(scanConnection(c));
+      const pool = poolPortIssue(poolPortConnections(conns));
+      const p = scan.byPid.get(pid);
+      if (pool && p) addProcFinding(scan, p, pool);
+    }
+    const held =
+      connections.length === 0
+        ? 'no TCP or UDP sockets open'
+        : `${plural(connections.length, 'socket')} held by ${plural(result.byPid.size, 'process', 'processes')}`;
+    outcome = {
+      status: result.errors.length > 0 ? 'partial' : 'ok',
+      detail: `${held}; ${domainList.size} mining domains from ${domainList.source}`,
+    };
+  } else {
+    outcome = {
+      status: 'partial',
+      detail: `connections are read on Linux only (/proc/net); mining domains in command lines were checked (${domainList.size} from ${domainList.source})`,
+    };
+  }
+  for (const p of snapshot.procs) {
+    if (p.kernelThread) continue;
+    const hits = findListedHosts(`${p.cmdline} ${(scan.configHosts.get(p.pid) ?? []).join(' ')}`, domainList);
+    if (hits.length === 0) continue;
+    addProcFinding(scan, p, {
+      rule: 'mining-domain',
+      severity: 'high',
+      title: `Names a mining domain: ${hits[0]?.host}`,
+      evidence: hits.map((h) => `${h.host} (on the mining-domain list as ${h.domain})`),
+    });
+  }
+  return outcome;
+};
+
+function scanConnection(c: ProcConnection): ScanConnection {
+  return {
+    pid: c.pid,
+    proto: c.proto,
+    local: formatEndpoint(c.localAddress, c.localPort),
+    remote: formatEndpoint(c.remoteAddress, c.remotePort),
+    remotePort: c.remotePort,
+    state: c.state,
+  };
+}
+
+export const MAX_LISTED_ENTRIES = 2_000;
+
+const persistenceStep: ScanStep = async (scan, { ctx, timedOut }) => {
+  const { platform, root, findings, persistence } = scan;
+  const entries: CollectedEntry[] = [];
+  let stopped = false;
+  try {
+    await collectPersistence(ctx, scan.runTool, entries);
+  } catch (e) {
+    // At the time limit the entries read so far are still judged and reported.
+    if (!isAbortError(e) || !timedOut()) throw e;
+    stopped = true;
+  }
+  const odd = ctx.oddPlaces.length;
+  for (const o of ctx.oddPlaces) findings.add(oddPlaceFinding(o));
+  let flagged = 0;
+  let listed = 0;
+  let unlisted = 0;
+  for (const e of entries) {
+    const v = judgeEntry(e, platform, scan.domains);
+    if (!e.shellScript || v) {
+      // Suspicious entries are always listed (and are findings); harmless ones up to a bound,
+      // so a folder stuffed with thousands of jobs cannot swell the report without end.
+      if (v || persistence.length < MAX_LISTED_ENTRIES) persistence.push(publicEntry(e));
+      else unlisted++;
+      listed++;
+    }
+    if (!v) continue;
+    flagged++;
+    const f = findings.add(persistenceFinding(e, v));
+    if (v.program) scan.persistencePrograms.set(f, v.program);
+  }
+  if (unlisted > 0) {
     ctx.problem(
-      'processes',
-      `/proc/${d.pid}`,
-      `pid ${d.pid} (${d.name}): ${d.parts.join(', ')} could not be read: permission denied${asRoot ? ' even as root' : ''}`,
+      'persistence',
+      null,
+      `${plural(unlisted, 'harmless entry', 'harmless entries')} not listed in this report: it lists at most ${MAX_LISTED_ENTRIES.toLocaleString('en-US')}`,
     );
   }
-  const named = denied.slice(0, 3).map((d) => `pid ${d.pid} ${d.name}`);
-  const rest = snapshot.unreadable - named.length;
-  const who = named.length === 0 ? '' : ` (${named.join(', ')}${rest > 0 ? `, and ${plural(rest, 'other')}` : ''})`;
-  const count = plural(snapshot.unreadable, 'process', 'processes');
-  if (asRoot) {
-    return `${count} could not be fully read even as root${who}: the kernel refuses it for processes of another namespace or guarded by a security module (Yama, AppArmor, SELinux)`;
+  const problems = ctx.problems.filter((p) => p.step === 'persistence').length;
+  const where = root === '/' ? '' : ` under ${root}`;
+  const cut = stopped ? '; stopped at its time limit' : '';
+  return {
+    status: problems > 0 || odd > 0 || stopped ? 'partial' : 'ok',
+    detail: `${plural(listed, 'entry', 'entries')}${where}, ${flagged + odd} suspicious${problems > 0 ? `; ${plural(problems, 'place')} could not be read` : ''}${cut}`,
+  };
+};
+
+const hiddenStep: ScanStep = async (scan, { progress, signal }) => {
+  const { platform, procRoot, findings } = scan;
+  const probe = scan.options.hiddenProbe;
+  if (platform !== 'linux' || probe === false) {
+    return { status: 'unavailable', detail: platform !== 'linux' ? 'Linux only' : 'turned off' };
   }
-  return `${count} could not be fully read${who}: other users' processes; run as root to see them`;
-}
+  // Without the listing every live pid would look hidden.
+  if (!scan.steps.some((s) => s.id === 'processes' && s.status !== 'skipped')) {
+    return { status: 'unavailable', detail: 'needs the process listing, which was not asked for' };
+  }
+  const r = await probeHiddenProcesses({
+    procRoot,
+    listed: scan.snapshot.listed,
+    budgetMs: probe?.budgetMs,
+    maxPid: probe?.maxPid,
+    signal,
+    onProgress: progress,
+  });
+  scan.hidden = { pids: r.hidden.map((h) => h.pid), probed: r.probed, maxPid: r.maxPid, complete: r.complete };
+  const users = new UserNames();
+  for (const h of r.hidden) {
+    const d = readLinuxProcDetails(h.pid, procRoot);
+    const how =
+      h.probe === 'lookup'
+        ? '/proc/PID answers a direct lookup'
+        : 'it answers a signal probe (kill 0) but has no /proc entry';
+    const evidence = [
+      `pid ${h.pid} exists (${how}) but is missing from the /proc listing`,
+      'something is filtering the process list: the mark of a rootkit',
+    ];
+    if (d) {
+      const p: ScanProc = {
+        pid: h.pid,
+        ppid: d.ppid,
+        name: d.comm,
+        state: d.state,
+        exe: d.exe,
+        cmdline: d.cmdline,
+        argv: d.cmdline.split(' '),
+        uid: d.uid,
+        user: d.uid === null ? null : users.name(d.uid, scan.now()),
+        startTimeMs: d.startTimeMs,
+        kernelThread: d.kernelThread,
+        cpuSec: null,
+        sockets: null,
+        gpuDevices: [],
+      };
+      addProcFinding(scan, p, {
+        rule: 'hidden-process',
+        severity: 'high',
+        title: `Process ${h.pid} (${d.comm}) is hidden from the process list`,
+        evidence,
+      });
+    } else {
+      findings.add({
+        key: String(h.pid),
+        rule: 'hidden-process',
+        severity: 'high',
+        title: `Process ${h.pid}${h.name ? ` (${h.name})` : ''} is hidden from the process list`,
+        evidence,
+        actions: [
+          {
+            kind: 'manual',
+            text: 'Its details cannot be read: check the machine for a rootkit from trusted boot media',
+          },
+        ],
+      });
+    }
+  }
+  return {
+    status: r.complete ? 'ok' : 'partial',
+    detail: `${hiddenProbeText(r)}; ${plural(r.hidden.length, 'hidden process', 'hidden processes')}`,
+  };
+};
+
+const gpuStep: ScanStep = async (scan, { signal }) => {
+  const { options } = scan;
+  const deviceUsers = scan.snapshot.procs
+    .filter((p) => p.gpuDevices.length > 0)
+    .map((p) => ({ pid: p.pid, name: p.name }));
+  const gpu = await gpuInventory({
+    platform: scan.platform,
+    nvidiaSmi: options.nvidiaSmi,
+    timeoutMs: options.gpuTimeoutMs,
+    sysRoot: options.sysRoot,
+    deviceUsers,
+    signal,
+  });
+  scan.gpu = gpu;
+  const working = gpu.tools.filter((t) => t.ok);
+  return {
+    status: working.length > 0 ? 'ok' : 'unavailable',
+    detail:
+      working.length > 0
+        ? `${plural(gpu.devices.length, 'GPU')}, ${plural(gpu.processes.length, 'process', 'processes')} using one`
+        : `no GPU tool works here: ${gpu.tools.map((t) => `${t.tool}: ${t.detail}`).join('; ')}`,
+  };
+};
+
+const browsersStep: ScanStep = async (scan) => {
+  const { browsers } = scan;
+  for (const p of scan.snapshot.procs) {
+    const b = browserProcessInfo(p, scan.platform);
+    if (b) browsers.push({ pid: p.pid, name: p.name, ...b, cpuSec: p.cpuSec });
+  }
+  const mains = browsers.filter((b) => b.role === 'browser').length;
+  return {
+    status: 'ok',
+    detail: `${plural(browsers.length, 'browser process', 'browser processes')} (${mains} main)`,
+  };
+};
+
+const hashesStep: ScanStep = async (scan, { progress, signal }) => {
+  const gpuPids = new Set(scan.gpu.processes.map((p) => p.pid));
+  const targets = new Map<number, { pid: number; exe: string | null }>();
+  for (const f of scan.findings.all())
+    if (f.process) targets.set(f.process.pid, { pid: f.process.pid, exe: f.process.exe });
+  for (const pid of gpuPids) {
+    const p = scan.byPid.get(pid);
+    if (p) targets.set(pid, { pid, exe: p.exe });
+  }
+  const got = await hashExecutables([...targets.values()], scan.hashCache, {
+    platform: scan.platform,
+    procRoot: scan.procRoot,
+    signal,
+    onProgress: progress,
+  });
+  for (const [pid, h] of got) scan.hashes.set(pid, h);
+  const hashed = [...got.values()].filter((h) => h !== null).length;
+  return { status: 'ok', detail: `${plural(hashed, 'executable')} hashed` };
+};
+
+/**
+ * The steps in the order they run. Later steps read what earlier ones left: all of them the
+ * process listing, network the config files' hosts, hashes the findings and GPU users.
+ */
+const STEPS: readonly (readonly [ScanStepId, ScanStep])[] = [
+  ['processes', processesStep],
+  ['signatures', signaturesStep],
+  ['network', networkStep],
+  ['persistence', persistenceStep],
+  ['hidden', hiddenStep],
+  ['gpu', gpuStep],
+  ['browsers', browsersStep],
+  ['hashes', hashesStep],
+];
