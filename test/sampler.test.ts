@@ -163,7 +163,8 @@ describe.skipIf(!linux)('adaptive sampling', () => {
       for (let i = 0; i < 8 && !seen; i++) {
         await sleep(500);
         const s = await sampler.tick();
-        seen = (s.procs.find((p) => p.pid === late.pid)?.cpu ?? 0) > 50;
+        // Busy, not "near a core": on a loaded machine a burner may get a fraction of one.
+        seen = (s.procs.find((p) => p.pid === late.pid)?.cpu ?? 0) > 5;
       }
       // New processes are read on hot passes too (the /proc listing is exact every tick).
       expect(seen, 'the new burner was picked up within a few ticks').toBe(true);
@@ -171,7 +172,7 @@ describe.skipIf(!linux)('adaptive sampling', () => {
       const before = sampler.passes.full;
       await sleep(500);
       const s = await sampler.tick();
-      expect(s.procs.find((p) => p.pid === late.pid)?.cpu ?? 0).toBeGreaterThan(50);
+      expect(s.procs.find((p) => p.pid === late.pid)?.cpu ?? 0).toBeGreaterThan(5);
       expect(sampler.passes.full).toBeLessThanOrEqual(before + 1);
     } finally {
       await killAndWait(late);
