@@ -5,17 +5,15 @@
  * and onPartial hands out that report after every step, for callers that run the scan in a worker
  * or a child process and may have to end it without its cooperation.
  *
- * Each step has the shape of steps/step.ts (processes already a module there); this is the runner: their order, their time limits,
+ * Each step is a module under steps/; this is the runner: their order, their time limits,
  * cancellation, and the report assembled from what they leave in the scan's state.
  */
-import { readlinkSync } from 'node:fs';
 import type { Severity } from '../../../shared/detection.js';
 import { identityOf } from '../../../shared/identity.js';
 import {
   SCAN_FORMAT,
   SCAN_STEPS,
   SCAN_VERSION,
-  type ScanConnection,
   type ScanFinding,
   type ScanProcess,
   type ScanProgress,
@@ -24,49 +22,22 @@ import {
   type ScanStepResult,
 } from '../../../shared/scan.js';
 import type { Platform } from '../../../shared/trace.js';
-import { readLinuxProcDetails } from '../actions/linux-proc-state.js';
 import type { Allowlist } from '../allowlist/allowlist.js';
 import { HashCache } from '../allowlist/file-hash.js';
-import { type DomainList, findListedHosts, loadMiningDomains } from '../detect/mining-domains.js';
-import { inSystemFolder } from '../detect/provenance.js';
-import { connectionsByPid, formatEndpoint, type ProcConnection } from '../platform/linux/proc-net.js';
-import { UserNames } from '../platform/linux/users.js';
+import { type DomainList, loadMiningDomains } from '../detect/mining-domains.js';
 import { runFile } from '../util/exec.js';
-import { browserProcessInfo } from './browser-roles.js';
-import { hashExecutables } from './exe-hashes.js';
 import { FindingSet } from './findings.js';
-import { gpuInventory } from './gpu-inventory.js';
-import { probeHiddenProcesses } from './hidden-procs.js';
-import {
-  analyseMinerConfig,
-  configArgs,
-  configCandidates,
-  isMinerConfig,
-  type MinerConfigVerdict,
-} from './miner-config.js';
-import {
-  collectPersistence,
-  judgeEntry,
-  oddPlaceFinding,
-  persistenceFinding,
-  publicEntry,
-} from './persistence-checks.js';
-import type { CollectedEntry } from './persistence-types.js';
-import type { ScanProc } from './proc-snapshot.js';
-import { poolPortConnections, poolPortIssue, signatureIssue } from './process-rules.js';
-import { hiddenProbeText } from './report-text.js';
 import { abortError, abortable, isAbortError, ScanContext, throwIfAborted } from './scan-context.js';
 import { nodeScanFs, type ScanFs } from './scan-fs.js';
+import { browsersStep } from './steps/browsers.js';
+import { gpuStep } from './steps/gpu.js';
+import { hashesStep } from './steps/hashes.js';
+import { hiddenStep } from './steps/hidden.js';
+import { networkStep } from './steps/network.js';
+import { persistenceStep } from './steps/persistence.js';
 import { processesStep } from './steps/processes.js';
-import {
-  addProcFinding,
-  plural,
-  type ScanState,
-  type ScanStep,
-  type StepOptions,
-  type StepOutcome,
-  type StepScope,
-} from './steps/step.js';
+import { signaturesStep } from './steps/signatures.js';
+import type { ScanState, ScanStep, StepOptions, StepOutcome, StepScope } from './steps/step.js';
 import type { ToolRunner } from './windows-persistence.js';
 
 export interface DeepScanOptions extends StepOptions {
@@ -100,6 +71,21 @@ export interface DeepScanOptions extends StepOptions {
    */
   onPartial?: (report: ScanReport) => void;
 }
+
+/**
+ * The steps in the order they run. Later steps read what earlier ones left: all of them the
+ * process listing, network the config files' hosts, hashes the findings and GPU users.
+ */
+const STEPS: readonly (readonly [ScanStepId, ScanStep])[] = [
+  ['processes', processesStep],
+  ['signatures', signaturesStep],
+  ['network', networkStep],
+  ['persistence', persistenceStep],
+  ['hidden', hiddenStep],
+  ['gpu', gpuStep],
+  ['browsers', browsersStep],
+  ['hashes', hashesStep],
+];
 
 /**
  * How long each step may run. Past it the step is stopped, keeps what it found, and is reported
@@ -372,302 +358,3 @@ function allowlistedNow(
   }
   return false;
 }
-
-const signaturesStep: ScanStep = async (scan, { progress, signal, ctx }) => {
-  const { platform, procRoot, snapshot, configHosts } = scan;
-  const verdicts = new Map<string, MinerConfigVerdict | null>();
-  let configs = 0;
-  let i = 0;
-  for (const p of snapshot.procs) {
-    if (++i % 256 === 0) {
-      progress(i / snapshot.procs.length);
-      throwIfAborted(signal);
-    }
-    const sig = signatureIssue(p, platform);
-    if (sig) addProcFinding(scan, p, sig);
-    if (p.kernelThread) continue;
-    const named = configArgs(p.argv).length > 0;
-    // Programs in the system folders are packaged, and /usr/bin/config.json is nobody's miner config.
-    if (!named && (p.exe === null || inSystemFolder(p.exe, platform))) continue;
-    const cwd = named && platform === 'linux' ? readCwd(procRoot, p.pid) : null;
-    for (const path of configCandidates(p.exe, p.argv, cwd, platform)) {
-      let v = verdicts.get(path);
-      if (v === undefined) {
-        const buf = await ctx.readText('signatures', ctx.resolve(path), 1024 * 1024);
-        v = buf === null ? null : analyseMinerConfig(buf.toString('utf8'));
-        if (buf !== null) configs++;
-        verdicts.set(path, v);
-      }
-      if (!v) continue;
-      configHosts.set(p.pid, [...(configHosts.get(p.pid) ?? []), ...v.hosts]);
-      if (!isMinerConfig(v)) continue;
-      addProcFinding(scan, p, {
-        rule: 'miner-config',
-        severity: 'high',
-        title: `Uses a miner configuration file: ${path}`,
-        evidence: [`file: ${ctx.resolve(path)}`, ...v.marks],
-      });
-    }
-  }
-  progress(1);
-  return {
-    status: 'ok',
-    detail: `${plural(snapshot.procs.length, 'command line')}, ${plural(configs, 'config file')} read`,
-  };
-};
-
-function readCwd(procRoot: string, pid: number): string | null {
-  try {
-    return readlinkSync(`${procRoot}/${pid}/cwd`);
-  } catch {
-    return null;
-  }
-}
-
-const networkStep: ScanStep = async (scan, { ctx }) => {
-  const { platform, procRoot, snapshot, connections, domains: domainList } = scan;
-  let outcome: StepOutcome;
-  if (platform === 'linux') {
-    const inodes = new Map<number, number[]>();
-    for (const p of snapshot.procs) if (p.sockets && p.sockets.length > 0) inodes.set(p.pid, p.sockets);
-    const result = connectionsByPid({ procRoot, pids: inodes.keys(), socketInodes: inodes });
-    for (const e of result.errors) ctx.problem('network', null, e);
-    for (const [pid, conns] of result.byPid) {
-      for (const c of conns) connections.push(scanConnection(c));
-      const pool = poolPortIssue(poolPortConnections(conns));
-      const p = scan.byPid.get(pid);
-      if (pool && p) addProcFinding(scan, p, pool);
-    }
-    const held =
-      connections.length === 0
-        ? 'no TCP or UDP sockets open'
-        : `${plural(connections.length, 'socket')} held by ${plural(result.byPid.size, 'process', 'processes')}`;
-    outcome = {
-      status: result.errors.length > 0 ? 'partial' : 'ok',
-      detail: `${held}; ${domainList.size} mining domains from ${domainList.source}`,
-    };
-  } else {
-    outcome = {
-      status: 'partial',
-      detail: `connections are read on Linux only (/proc/net); mining domains in command lines were checked (${domainList.size} from ${domainList.source})`,
-    };
-  }
-  for (const p of snapshot.procs) {
-    if (p.kernelThread) continue;
-    const hits = findListedHosts(`${p.cmdline} ${(scan.configHosts.get(p.pid) ?? []).join(' ')}`, domainList);
-    if (hits.length === 0) continue;
-    addProcFinding(scan, p, {
-      rule: 'mining-domain',
-      severity: 'high',
-      title: `Names a mining domain: ${hits[0]?.host}`,
-      evidence: hits.map((h) => `${h.host} (on the mining-domain list as ${h.domain})`),
-    });
-  }
-  return outcome;
-};
-
-function scanConnection(c: ProcConnection): ScanConnection {
-  return {
-    pid: c.pid,
-    proto: c.proto,
-    local: formatEndpoint(c.localAddress, c.localPort),
-    remote: formatEndpoint(c.remoteAddress, c.remotePort),
-    remotePort: c.remotePort,
-    state: c.state,
-  };
-}
-
-export const MAX_LISTED_ENTRIES = 2_000;
-
-const persistenceStep: ScanStep = async (scan, { ctx, timedOut }) => {
-  const { platform, root, findings, persistence } = scan;
-  const entries: CollectedEntry[] = [];
-  let stopped = false;
-  try {
-    await collectPersistence(ctx, scan.runTool, entries);
-  } catch (e) {
-    // At the time limit the entries read so far are still judged and reported.
-    if (!isAbortError(e) || !timedOut()) throw e;
-    stopped = true;
-  }
-  const odd = ctx.oddPlaces.length;
-  for (const o of ctx.oddPlaces) findings.add(oddPlaceFinding(o));
-  let flagged = 0;
-  let listed = 0;
-  let unlisted = 0;
-  for (const e of entries) {
-    const v = judgeEntry(e, platform, scan.domains);
-    if (!e.shellScript || v) {
-      // Suspicious entries are always listed (and are findings); harmless ones up to a bound,
-      // so a folder stuffed with thousands of jobs cannot swell the report without end.
-      if (v || persistence.length < MAX_LISTED_ENTRIES) persistence.push(publicEntry(e));
-      else unlisted++;
-      listed++;
-    }
-    if (!v) continue;
-    flagged++;
-    const f = findings.add(persistenceFinding(e, v));
-    if (v.program) scan.persistencePrograms.set(f, v.program);
-  }
-  if (unlisted > 0) {
-    ctx.problem(
-      'persistence',
-      null,
-      `${plural(unlisted, 'harmless entry', 'harmless entries')} not listed in this report: it lists at most ${MAX_LISTED_ENTRIES.toLocaleString('en-US')}`,
-    );
-  }
-  const problems = ctx.problems.filter((p) => p.step === 'persistence').length;
-  const where = root === '/' ? '' : ` under ${root}`;
-  const cut = stopped ? '; stopped at its time limit' : '';
-  return {
-    status: problems > 0 || odd > 0 || stopped ? 'partial' : 'ok',
-    detail: `${plural(listed, 'entry', 'entries')}${where}, ${flagged + odd} suspicious${problems > 0 ? `; ${plural(problems, 'place')} could not be read` : ''}${cut}`,
-  };
-};
-
-const hiddenStep: ScanStep = async (scan, { progress, signal }) => {
-  const { platform, procRoot, findings } = scan;
-  const probe = scan.options.hiddenProbe;
-  if (platform !== 'linux' || probe === false) {
-    return { status: 'unavailable', detail: platform !== 'linux' ? 'Linux only' : 'turned off' };
-  }
-  // Without the listing every live pid would look hidden.
-  if (!scan.steps.some((s) => s.id === 'processes' && s.status !== 'skipped')) {
-    return { status: 'unavailable', detail: 'needs the process listing, which was not asked for' };
-  }
-  const r = await probeHiddenProcesses({
-    procRoot,
-    listed: scan.snapshot.listed,
-    budgetMs: probe?.budgetMs,
-    maxPid: probe?.maxPid,
-    signal,
-    onProgress: progress,
-  });
-  scan.hidden = { pids: r.hidden.map((h) => h.pid), probed: r.probed, maxPid: r.maxPid, complete: r.complete };
-  const users = new UserNames();
-  for (const h of r.hidden) {
-    const d = readLinuxProcDetails(h.pid, procRoot);
-    const how =
-      h.probe === 'lookup'
-        ? '/proc/PID answers a direct lookup'
-        : 'it answers a signal probe (kill 0) but has no /proc entry';
-    const evidence = [
-      `pid ${h.pid} exists (${how}) but is missing from the /proc listing`,
-      'something is filtering the process list: the mark of a rootkit',
-    ];
-    if (d) {
-      const p: ScanProc = {
-        pid: h.pid,
-        ppid: d.ppid,
-        name: d.comm,
-        state: d.state,
-        exe: d.exe,
-        cmdline: d.cmdline,
-        argv: d.cmdline.split(' '),
-        uid: d.uid,
-        user: d.uid === null ? null : users.name(d.uid, scan.now()),
-        startTimeMs: d.startTimeMs,
-        kernelThread: d.kernelThread,
-        cpuSec: null,
-        sockets: null,
-        gpuDevices: [],
-      };
-      addProcFinding(scan, p, {
-        rule: 'hidden-process',
-        severity: 'high',
-        title: `Process ${h.pid} (${d.comm}) is hidden from the process list`,
-        evidence,
-      });
-    } else {
-      findings.add({
-        key: String(h.pid),
-        rule: 'hidden-process',
-        severity: 'high',
-        title: `Process ${h.pid}${h.name ? ` (${h.name})` : ''} is hidden from the process list`,
-        evidence,
-        actions: [
-          {
-            kind: 'manual',
-            text: 'Its details cannot be read: check the machine for a rootkit from trusted boot media',
-          },
-        ],
-      });
-    }
-  }
-  return {
-    status: r.complete ? 'ok' : 'partial',
-    detail: `${hiddenProbeText(r)}; ${plural(r.hidden.length, 'hidden process', 'hidden processes')}`,
-  };
-};
-
-const gpuStep: ScanStep = async (scan, { signal }) => {
-  const { options } = scan;
-  const deviceUsers = scan.snapshot.procs
-    .filter((p) => p.gpuDevices.length > 0)
-    .map((p) => ({ pid: p.pid, name: p.name }));
-  const gpu = await gpuInventory({
-    platform: scan.platform,
-    nvidiaSmi: options.nvidiaSmi,
-    timeoutMs: options.gpuTimeoutMs,
-    sysRoot: options.sysRoot,
-    deviceUsers,
-    signal,
-  });
-  scan.gpu = gpu;
-  const working = gpu.tools.filter((t) => t.ok);
-  return {
-    status: working.length > 0 ? 'ok' : 'unavailable',
-    detail:
-      working.length > 0
-        ? `${plural(gpu.devices.length, 'GPU')}, ${plural(gpu.processes.length, 'process', 'processes')} using one`
-        : `no GPU tool works here: ${gpu.tools.map((t) => `${t.tool}: ${t.detail}`).join('; ')}`,
-  };
-};
-
-const browsersStep: ScanStep = async (scan) => {
-  const { browsers } = scan;
-  for (const p of scan.snapshot.procs) {
-    const b = browserProcessInfo(p, scan.platform);
-    if (b) browsers.push({ pid: p.pid, name: p.name, ...b, cpuSec: p.cpuSec });
-  }
-  const mains = browsers.filter((b) => b.role === 'browser').length;
-  return {
-    status: 'ok',
-    detail: `${plural(browsers.length, 'browser process', 'browser processes')} (${mains} main)`,
-  };
-};
-
-const hashesStep: ScanStep = async (scan, { progress, signal }) => {
-  const gpuPids = new Set(scan.gpu.processes.map((p) => p.pid));
-  const targets = new Map<number, { pid: number; exe: string | null }>();
-  for (const f of scan.findings.all())
-    if (f.process) targets.set(f.process.pid, { pid: f.process.pid, exe: f.process.exe });
-  for (const pid of gpuPids) {
-    const p = scan.byPid.get(pid);
-    if (p) targets.set(pid, { pid, exe: p.exe });
-  }
-  const got = await hashExecutables([...targets.values()], scan.hashCache, {
-    platform: scan.platform,
-    procRoot: scan.procRoot,
-    signal,
-    onProgress: progress,
-  });
-  for (const [pid, h] of got) scan.hashes.set(pid, h);
-  const hashed = [...got.values()].filter((h) => h !== null).length;
-  return { status: 'ok', detail: `${plural(hashed, 'executable')} hashed` };
-};
-
-/**
- * The steps in the order they run. Later steps read what earlier ones left: all of them the
- * process listing, network the config files' hosts, hashes the findings and GPU users.
- */
-const STEPS: readonly (readonly [ScanStepId, ScanStep])[] = [
-  ['processes', processesStep],
-  ['signatures', signaturesStep],
-  ['network', networkStep],
-  ['persistence', persistenceStep],
-  ['hidden', hiddenStep],
-  ['gpu', gpuStep],
-  ['browsers', browsersStep],
-  ['hashes', hashesStep],
-];
