@@ -19,6 +19,8 @@ export type RuleId =
   | 'kernel-thread-impostor'
   | 'system-name-impostor'
   | 'browser-idle-load'
+  | 'remote-session'
+  | 'scheduled-respawn'
   | 'hides-when-watched'
   | 'benign-idle-work';
 

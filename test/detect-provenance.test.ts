@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Incident, RuleId } from '../shared/detection.js';
 import type { Platform } from '../shared/trace.js';
 import { matchBenign } from '../main/engine/detect/benign.js';
+import { steamShaderWork } from '../main/engine/detect/benign-origin.js';
 import { detectSamples } from '../main/engine/detect/detector.js';
 import { browserRole, identityFindings, minerSignature, type TraceIdentity } from '../main/engine/detect/identity.js';
 import {
@@ -224,7 +225,11 @@ describe('miner signatures', () => {
 describe('benign identities need the right place too', () => {
   it('Steam shader pre-caching from the Steam folder is benign; the same name as a hostile program is not', () => {
     const real = id({ name: 'fossilize_replay', exe: '/home/ana/.local/share/Steam/ubuntu12_64/fossilize_replay' });
-    expect(matchBenign(real, 'linux')?.entry.kind).toBe('shader-cache');
+    // The name and the folder are claims: Steam starting it is what makes it Steam's (benign-origin.ts).
+    expect(matchBenign(real, 'linux')).toBeNull();
+    const steam = { pid: 500, ppid: 1, name: 'steam', exe: '/home/ana/.local/share/Steam/ubuntu12_32/steam' };
+    expect(steamShaderWork(real, [{ ...steam, cmdline: '', user: 'ana', peer: null }], 'linux')?.kind).toBe('steam');
+    expect(steamShaderWork(real, [], 'linux')).toBeNull();
     const fake = id({ name: 'fossilize_replay', exe: '/tmp/.x/fossilize_replay' });
     const findings = identityFindings(fake, 'linux');
     expect(findings.locations.length).toBeGreaterThan(0);

@@ -356,13 +356,7 @@ export const BENIGN: readonly BenignEntry[] = [
     where: 'installed',
     effect: 'cap',
   },
-  {
-    kind: 'shader-cache',
-    label: 'Steam shader pre-caching',
-    names: ['fossilize_replay', 'fossilize-replay'],
-    where: 'any',
-    effect: 'cap',
-  },
+  // Steam shader pre-caching (`shader-cache`) is not recognised by name: see benign-origin.ts.
   {
     kind: 'backup',
     label: 'a backup or file sync',

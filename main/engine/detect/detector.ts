@@ -11,15 +11,20 @@ import type { AwaySummary, Incident, PriorIdentity, Reason, RuleId, Severity } f
 import type { Sensitivity } from '../../../shared/settings.js';
 import type { Platform, TraceConn, TraceHeader, TraceProc, TraceSample } from '../../../shared/trace.js';
 import { carriedIdentityEvidence, execedIdentity, IDENTITY_RULES, priorIdentity, pushPrior } from './exec-identity.js';
+import { steamShaderWork } from './benign-origin.js';
 import { hostileIdentity, type IdentityFindings, identityFindings, type TraceIdentity } from './identity.js';
+import { type Ancestor, ancestorOf, peerHost, walkLineage } from './lineage.js';
 import { allowlistedBut } from './allowlist-override.js';
 import { type Notification, type NotifyCandidate, NotifyPolicy } from './notify-policy.js';
-import { baseName, plainName } from './provenance.js';
+import { baseName } from './provenance.js';
 import { provenanceEvidence } from './provenance-evidence.js';
 import { assess, type Evidence, severityRank, WEIGHTS } from './scoring.js';
 import { LoadChannel } from './signals/load.js';
+import { inhibitorFor, type MediaCandidate, mediaShaped, stepMediaShape } from './signals/media.js';
 import { classifyOnset, ONSET_GAP_MS, type OnsetClass, onsetDetail } from './signals/onset.js';
+import { keepsPeer, type RemoteOrigin, remoteDetail, remoteOrigin, scheduledStart } from './signals/origin.js';
 import { poolConnection } from './signals/pool.js';
+import { programKey, RECUR_POINTS, RecurrenceBook, recurringDetail } from './signals/recurring.js';
 import {
   STOP_CONFIRM_MS,
   STOP_FALL_MS,
@@ -181,6 +186,18 @@ interface Track {
   benignVoided: boolean;
   media: string | null;
   inhibitorKey: string | null;
+  /** Load left the media shape at this t (null while inside); the excuse, once forfeited, is gone. */
+  mediaOverSince: number | null;
+  mediaRefused: boolean;
+  /** Ancestors at the first appearance, nearest first (lineage.ts), and what they say. */
+  lineage: Ancestor[];
+  remote: RemoteOrigin | null;
+  scheduled: boolean;
+  /** The client address of an SSH server process (its established connection). */
+  peer: string | null;
+  /** The recurrence book's key for scheduler-started processes, and how long after its last run it was launched. */
+  recurKey: string | null;
+  relaunchGap: number | null;
   dirty: boolean;
   trippedEpisode: number;
   offeredEpisode: number;
@@ -236,6 +253,9 @@ export class Detector {
   private watches: Watch[] = [];
   private pendingSummary: PendingSummary | null = null;
   private samples = 0;
+  /** Processes first seen in this sample: their ancestry is read once the whole sample is known. */
+  private born: Track[] = [];
+  private readonly recurring = new RecurrenceBook();
   /** Process-monitor tools running now (pid -> start time and label): the hides-when-watched rule. */
   private readonly watchers = new Map<number, { startT: number; label: string }>();
   private windowOpen = false;
@@ -347,6 +367,8 @@ export class Detector {
       if (cpuBusy) this.checkLoad(tr, tr.cpu, tr.cpuEp, phase, sample);
     }
 
+    for (const tr of this.born) this.resolveLineage(tr, t);
+    this.born = [];
     for (const tr of this.tracks.values()) {
       if (tr.stamp !== stamp) this.exit(tr, prevT ?? t, events);
     }
@@ -580,6 +602,14 @@ export class Detector {
       benignVoided: false,
       media: null,
       inhibitorKey: null,
+      mediaOverSince: null,
+      mediaRefused: false,
+      lineage: [],
+      remote: null,
+      scheduled: false,
+      peer: null,
+      recurKey: null,
+      relaunchGap: null,
       dirty: false,
       trippedEpisode: -1,
       offeredEpisode: -1,
@@ -587,7 +617,38 @@ export class Detector {
     };
     this.identityEvidence(tr);
     this.tracks.set(id.pid, tr);
+    this.born.push(tr);
     return tr;
+  }
+
+  /**
+   * The real parent chain, read when the process first appears (parents can exit later, and
+   * re-parenting to init is the only way to forge one): remote sessions, schedulers, Steam.
+   */
+  private resolveLineage(tr: Track, t: number): void {
+    tr.lineage = walkLineage(tr.id.ppid, (pid) => {
+      const a = this.tracks.get(pid);
+      return a && a !== tr ? ancestorOf(a.id, a.peer) : undefined;
+    });
+    tr.remote = remoteOrigin(tr.lineage, this.platform);
+    tr.scheduled = scheduledStart(tr.lineage, this.platform);
+    if (tr.scheduled) {
+      tr.recurKey = programKey(tr.id);
+      tr.relaunchGap = this.recurring.launched(tr.recurKey, t);
+    }
+    this.applyLineage(tr);
+  }
+
+  /** Benign work known by who started it (benign-origin.ts); a borrowed benign name is an impostor. */
+  private applyLineage(tr: Track): void {
+    const v = steamShaderWork(tr.id, tr.lineage, this.platform);
+    if (!v) return;
+    if (v.kind === 'steam') tr.findings.benign ??= v.match;
+    else {
+      tr.findings.systemImpostor ??= { posedAs: v.posedAs, expected: v.expected, typo: false };
+      tr.hostile = true;
+    }
+    this.identityEvidence(tr);
   }
 
   /**
@@ -619,6 +680,7 @@ export class Detector {
     tr.media = null;
     tr.inhibitorKey = null;
     this.identityEvidence(tr);
+    this.applyLineage(tr);
     this.markDirty(tr);
   }
 
@@ -654,6 +716,7 @@ export class Detector {
 
   private exit(tr: Track, t: number, events: DetectorEvent[]): void {
     tr.gone = true;
+    if (tr.recurKey !== null) this.recurring.exited(tr.recurKey, t);
     this.hideExit(tr);
     // A process that quits right after the user returns stopped on activity, too.
     const remaining: Watch[] = [];
@@ -731,6 +794,7 @@ export class Detector {
   }
 
   private checkConns(tr: Track, conns: TraceConn[]): void {
+    if (keepsPeer(tr.id.name)) tr.peer = peerHost(conns) ?? tr.peer;
     if (tr.evidence.has('pool-connection')) return;
     const hit = poolConnection(conns);
     if (!hit) return;
@@ -740,7 +804,10 @@ export class Detector {
 
   /** Rules that look at a busy series: sustained load while away, its onset, its flatness. */
   private checkLoad(tr: Track, ch: LoadChannel, es: ChannelEpisode, phase: UserPhase, s: TraceSample): void {
-    if (this.present) this.programBusy.set(tr.program, s.t);
+    if (this.present) {
+      this.programBusy.set(tr.program, s.t);
+      this.recurring.busyWhilePresent(programKey(tr.id), s.t);
+    }
     if (!tr.sustained && ch.runMs >= SUSTAIN_MS) {
       tr.sustained = true;
       this.locationEvidence(tr);
@@ -754,6 +821,7 @@ export class Detector {
         this.awayBusy.add(tr);
         tr.trippedEpisode = ep.id;
         this.onsetEvidence(tr, ch, es.cls, ep);
+        this.noteRecurrence(tr, ep, s.t);
         this.markDirty(tr);
       }
       const b = bucketOf(ch.maxAwayRunMs);
@@ -802,6 +870,16 @@ export class Detector {
   }
 
   private onsetEvidence(tr: Track, ch: LoadChannel, cls: OnsetClass, ep: Episode): void {
+    if (tr.remote) {
+      // Someone present elsewhere started it: its start after you left is not a miner waiting.
+      this.setEvidence(
+        tr,
+        'remote-session',
+        0,
+        `${remoteDetail(tr.remote)}: someone using this computer from elsewhere, so starting while nobody was at this screen is no sign of a miner waiting for you to leave`,
+      );
+      if (cls === 'onset') return;
+    }
     if (cls === 'onset') {
       const detail = onsetDetail(ch, this.absence(tr, ep));
       if (!tr.evidence.has('onset-after-idle')) this.setEvidence(tr, 'onset-after-idle', WEIGHTS.onset, detail);
@@ -836,11 +914,13 @@ export class Detector {
     const rule: RuleId = ch.kind === 'gpu' ? 'gpu-while-idle' : 'cpu-while-idle';
     const old = tr.evidence.get(rule);
     if (old && old.points > points) points = old.points;
+    const when = tr.remote ? 'while nobody was at this screen' : 'while you were away';
+    const from = tr.remote ? `; ${remoteDetail(tr.remote)}` : '';
     this.setEvidence(
       tr,
       rule,
       points,
-      `${load(ch.kind, ch.maxAwayRunMean)} for ${seconds(ch.maxAwayRunMs)} while you were away (${note})`,
+      `${load(ch.kind, ch.maxAwayRunMean)} for ${seconds(ch.maxAwayRunMs)} ${when} (${note})${from}`,
     );
   }
 
@@ -872,17 +952,30 @@ export class Detector {
     }
   }
 
-  /** Media playback: the process (or its parent app) holds an idle inhibitor while it works. */
+  /**
+   * Media playback (signals/media.ts): a credible player or browser holding an idle inhibitor, with
+   * load shaped like playback. The excuse is re-checked every sample and forfeited for good once
+   * the load leaves that shape.
+   */
   private checkInhibitors(s: TraceSample): void {
-    const list = s.user.inhibitors;
-    if (!list || list.length === 0) return;
+    const list = s.user.inhibitors ?? [];
     const key = list.join('\n');
     for (const tr of this.awayBusy) {
-      if (tr.media !== null || tr.inhibitorKey === key || tr.hostile || tr.benignVoided) continue;
+      if (tr.media !== null) {
+        const step = stepMediaShape(tr.mediaOverSince, tr.cpu.level, tr.gpu.level, s.t);
+        tr.mediaOverSince = step.overSince;
+        if (step.forfeit) this.forfeitMedia(tr);
+        continue;
+      }
+      if (list.length === 0 || tr.mediaRefused || tr.inhibitorKey === key || tr.hostile || tr.benignVoided) continue;
+      // Not cached: out of shape now, it may be playback that settles after a start-up spike.
+      if (!mediaShaped(tr.cpu.level, tr.gpu.level)) continue;
       tr.inhibitorKey = key;
-      const inh = this.matchInhibitor(tr, list);
+      const parent = tr.id.ppid !== null ? this.tracks.get(tr.id.ppid) : undefined;
+      const inh = inhibitorFor(mediaCandidate(tr), parent ? mediaCandidate(parent) : null, list, this.platform);
       if (inh === null) continue;
       tr.media = inh;
+      tr.mediaOverSince = null;
       this.setEvidence(
         tr,
         'benign-idle-work',
@@ -892,21 +985,27 @@ export class Detector {
     }
   }
 
-  private matchInhibitor(tr: Track, inhibitors: string[]): string | null {
-    const norm = (x: string): string => x.toLowerCase().replace(/[^a-z0-9]/g, '');
-    const inh = inhibitors.map((i) => ({ raw: i, n: norm(i) })).filter((i) => i.n.length >= 3);
-    let cur: Track | undefined = tr;
-    for (let depth = 0; cur && depth < 5; depth++) {
-      const names = [norm(plainName(cur.id.name))];
-      if (cur.id.exe) names.push(norm(plainName(baseName(cur.id.exe, this.platform))));
-      for (const n of names) {
-        if (n.length < 3) continue;
-        const hit = inh.find((i) => i.n.includes(n) || n.includes(i.n));
-        if (hit) return hit.raw;
-      }
-      cur = cur.id.ppid !== null && cur.id.ppid !== cur.id.pid ? this.tracks.get(cur.id.ppid) : undefined;
+  private forfeitMedia(tr: Track): void {
+    tr.media = null;
+    tr.mediaRefused = true;
+    if (tr.evidence.get('benign-idle-work')?.detail.startsWith('plays media') === true) {
+      tr.evidence.delete('benign-idle-work');
     }
-    return null;
+    this.markDirty(tr);
+  }
+
+  /**
+   * A scheduler relaunched this program within minutes of its last run, and this run, started in
+   * the absence, works while nobody is here: persistence, which forfeits any excuse (signals/recurring.ts).
+   */
+  private noteRecurrence(tr: Track, ep: Episode, t: number): void {
+    if (tr.recurKey === null || tr.relaunchGap === null || tr.id.startT < ep.leftAt) return;
+    if (!this.recurring.idleOnly(tr.recurKey, t) || tr.evidence.has('scheduled-respawn')) return;
+    this.setEvidence(tr, 'scheduled-respawn', RECUR_POINTS, recurringDetail(tr.relaunchGap));
+    if (tr.benignCap || tr.media !== null) {
+      tr.media = null;
+      this.voidBenign(tr);
+    }
   }
 
   /** Stop-on-return checks: did the load fall within seconds of the first input, and stay down? */
@@ -1138,6 +1237,10 @@ export class Detector {
 
 function evidenceReasons(evidence: ReadonlyMap<RuleId, Evidence>): Reason[] {
   return [...evidence].map(([rule, e]) => ({ rule, detail: e.detail }));
+}
+
+function mediaCandidate(tr: Track): MediaCandidate {
+  return { name: tr.id.name, exe: tr.id.exe, browserRole: tr.browserRole, hostile: tr.hostile };
 }
 
 function clampNum(v: unknown, max: number): number {

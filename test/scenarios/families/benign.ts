@@ -6,8 +6,9 @@
  * an idle miner), Windows and macOS idle maintenance, streaming with a hardware encoder, a local
  * LLM server answering requests, long builds, sync clients, and the ordinary desktop alone.
  */
+import { EXCUSE_BENIGN } from './benign-excuses.js';
 import { IDLE_WORK } from './benign-idle-work.js';
 import { LEFT_RUNNING } from './benign-left-running.js';
 import type { Family } from './common.js';
 
-export const BENIGN_FAMILIES: Family[] = [...LEFT_RUNNING, ...IDLE_WORK];
+export const BENIGN_FAMILIES: Family[] = [...LEFT_RUNNING, ...IDLE_WORK, ...EXCUSE_BENIGN];

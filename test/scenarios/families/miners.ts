@@ -8,6 +8,7 @@
  */
 import type { Family } from './common.js';
 import { DISGUISED_MINERS } from './miners-disguise.js';
+import { EXCUSE_MINERS } from './miners-excuses.js';
 import { TIMING_MINERS } from './miners-timing.js';
 
-export const MINER_FAMILIES: Family[] = [...TIMING_MINERS, ...DISGUISED_MINERS];
+export const MINER_FAMILIES: Family[] = [...TIMING_MINERS, ...DISGUISED_MINERS, ...EXCUSE_MINERS];
