@@ -12,7 +12,8 @@ import { replayFile } from '../main/engine/detect/replay.js';
 import { writeScenario } from '../test/scenarios/generator.js';
 import { loadLabels, type RecordedEntry, recordedDir, truthFromTrace } from '../test/scenarios/recorded.js';
 import { buildScenario, CORPUS_SEED, corpus } from '../test/scenarios/scenarios.js';
-import { type ScenarioResult, scoreScenario, TARGETS, type Totals, totals } from '../test/scenarios/score.js';
+import { type ScenarioResult, scoreScenario, TARGETS, totals } from '../test/scenarios/score.js';
+import { byFamily, HEAD, report, row, worthShowing } from './eval-report.js';
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -26,21 +27,6 @@ const quiet = process.argv.includes('--quiet');
 
 const dir = keep ? resolve(keep) : mkdtempSync(join(tmpdir(), 'idlewatch-eval-'));
 mkdirSync(dir, { recursive: true });
-
-const pad = (s: string, n: number): string => (s.length >= n ? s.slice(0, n) : s + ' '.repeat(n - s.length));
-const fmtSec = (v: number | null): string => (v === null ? '-' : `${v.toFixed(1)} s`);
-const pct = (v: number | null): string => (v === null ? '-' : `${(v * 100).toFixed(1)}%`);
-
-function row(r: ScenarioResult): string {
-  const extra =
-    r.falseAlerts.length > 0
-      ? `  alerts: ${r.falseAlerts.map((a) => `${a.name}(${a.on},${a.severity})`).join(', ')}`
-      : '';
-  const err = r.error ? `  error: ${r.error}` : '';
-  return `${pad(r.name, 34)} ${pad(r.platform, 6)} ${pad(r.label, 6)} ${pad(r.outcome, 11)} ${pad(r.severity ?? '-', 6)} ${pad(r.latencySec === null ? '-' : r.latencySec.toFixed(1), 8)} ${pad(String(r.processes.max), 5)} ${pad(`${r.replayMs.toFixed(0)} ms`, 9)}${extra}${err}`;
-}
-
-const HEAD = `${pad('scenario', 34)} ${pad('os', 6)} ${pad('label', 6)} ${pad('result', 11)} ${pad('sev', 6)} ${pad('latency', 8)} ${pad('procs', 5)} replay`;
 
 async function replay(
   file: string,
@@ -68,8 +54,7 @@ for (const ref of refs) {
   const r = await replay(file);
   const result = scoreScenario({ truth, summary: scenario.summary, source: 'synthetic', generateMs, ...r });
   synthetic.push(result);
-  if (!quiet || result.outcome === 'missed' || result.outcome === 'false-alarm' || result.outcome === 'error')
-    console.log(row(result));
+  if (!quiet || worthShowing(result)) console.log(row(result));
   if (!keep) rmSync(file, { force: true });
 }
 
@@ -90,46 +75,6 @@ if (withRecorded && !filter) {
     const result = scoreScenario({ truth, summary: entry.summary, source: 'recorded', generateMs: 0, ...r });
     recorded.push(result);
     console.log(row(result));
-  }
-}
-
-function report(title: string, t: Totals): void {
-  const mark = (ok: boolean, measured = true): string => (!measured ? 'n/a' : ok ? 'met' : 'MISSED');
-  console.log(`\n${title}`);
-  console.log(
-    `  true-positive rate    ${pct(t.miners.tpr)} (${t.miners.detected}/${t.miners.scenarios} miner scenarios)   target >= ${pct(TARGETS.tpr)}: ${mark(t.met.tpr, t.miners.tpr !== null)}`,
-  );
-  console.log(
-    `  false-positive rate   ${pct(t.benign.fpr)} (${t.benign.withFalseAlarm}/${t.benign.scenarios} benign scenarios)   target <= ${pct(TARGETS.fpr)}: ${mark(t.met.fpr, t.benign.fpr !== null)}`,
-  );
-  console.log(
-    `  background alerts     ${t.backgroundAlerts}${t.backgroundAlertScenarios.length > 0 ? ` (in ${t.backgroundAlertScenarios.join(', ')})` : ''}   target ${TARGETS.backgroundAlerts}: ${mark(t.met.backgroundAlerts)}`,
-  );
-  console.log(
-    `  latency median        ${fmtSec(t.latency.medianSec)}   target <= ${TARGETS.medianLatencySec} s: ${mark(t.met.medianLatency, t.latency.medianSec !== null)}`,
-  );
-  console.log(
-    `  latency p95           ${fmtSec(t.latency.p95Sec)}   (${t.latency.n} detected miners with an idle load; ${t.latency.raisedBeforeIdleLoad} raised before it, counted as 0)`,
-  );
-  const late = t.latency.afterIdleLoad;
-  console.log(
-    `  latency, raised after the idle load began: median ${fmtSec(late.medianSec)}, p95 ${fmtSec(late.p95Sec)} (${late.n} miners)`,
-  );
-  console.log(`  look-alike alerts in miner scenarios: ${t.collateralAlerts}; replay errors: ${t.errors}`);
-  console.log(
-    `  replay time           ${(t.replayMs / 1000).toFixed(1)} s for ${t.samples} samples (${((t.samples / Math.max(1, t.replayMs)) * 1000).toFixed(0)} samples/s); generation ${(t.generateMs / 1000).toFixed(1)} s`,
-  );
-}
-
-function byFamily(results: ScenarioResult[]): void {
-  const fams = new Map<string, ScenarioResult[]>();
-  for (const r of results) fams.set(r.family, [...(fams.get(r.family) ?? []), r]);
-  console.log('\nper family');
-  for (const [fam, rs] of fams) {
-    const good = rs.filter((r) => r.outcome === 'detected' || r.outcome === 'clean').length;
-    console.log(
-      `  ${pad(fam, 28)} ${pad(rs[0]?.label ?? '', 6)} ${good}/${rs.length} ${rs[0]?.label === 'miner' ? 'detected' : 'clean'}`,
-    );
   }
 }
 

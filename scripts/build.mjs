@@ -69,6 +69,7 @@ const targets = {
       }),
     ),
   eval: () => build(nodeTarget({ entry: 'bench/eval.ts', outDir: 'eval', fileName: 'eval.js' })),
+  holdout: () => build(nodeTarget({ entry: 'bench/holdout.ts', outDir: 'holdout', fileName: 'holdout.js' })),
   bench: () =>
     build(
       nodeTarget({
@@ -99,7 +100,7 @@ const targets = {
     ),
 };
 
-// bench and eval are built on demand by their npm scripts.
+// bench, eval and holdout are built on demand by their npm scripts.
 const defaults = ['renderer', 'cli', 'main', 'engine', 'preload'];
 if (only && !(only in targets)) {
   console.error(`unknown build target "${only}"; known: ${Object.keys(targets).join(', ')}`);

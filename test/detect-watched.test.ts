@@ -209,6 +209,25 @@ describe('detector: hides-when-watched', () => {
   });
 });
 
+describe('detector: each opening counts on its own', () => {
+  it('an htop left open all day in a terminal does not hide a later Task-Manager-style opening', () => {
+    const watchedAt = (c: LoadContext): boolean =>
+      inSpan(c.t, { from: HTOP_1.from + 1500, to: HTOP_1.to + 3000 }) ||
+      inSpan(c.t, { from: HTOP_2.from + 1500, to: HTOP_2.to + 3000 });
+    const { header, samples } = buildStream({
+      session: [{ kind: 'active', sec: 300 }],
+      procs: [
+        { pid: 3000, name: 'htop', exe: '/usr/bin/htop', cmdline: 'htop', load: () => ({ cpu: 1 }) },
+        shy(5000, watchedAt),
+        htop(6001, HTOP_1),
+        htop(6002, HTOP_2),
+      ],
+    });
+    const inc = detectSamples(header, samples).find((i) => i.pid === 5000);
+    expect(inc?.reasons.find((r) => r.rule === 'hides-when-watched')?.detail).toMatch(/\(2 times\)/);
+  });
+});
+
 describe('detector: the Idlewatch window as the watcher', () => {
   /** The window opens 60-90 s and 200-230 s; the miner pauses a second after each opening. */
   function run(fullscreen: boolean): Incident | undefined {

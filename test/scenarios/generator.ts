@@ -40,6 +40,11 @@ interface Instance {
   cmdline: string;
   cursors: number[];
   actor: boolean;
+  /** Execs within this life, in time order, as the recorder reads them; `execed` of them applied. */
+  execs: { at: number; name: string; exe: string | null; cmdline: string }[];
+  execed: number;
+  /** Identities before the current one (for the ground truth). */
+  was: { name: string; exe: string | null }[];
 }
 
 /** The sample times: a timer at the nominal interval, with jitter, slow ticks and the odd gap. */
@@ -138,6 +143,15 @@ function loadOf(inst: Instance, t: number, dt: number, timeline: Timeline, rng: 
   const b = Math.min(t, inst.life.to);
   const acc: Acc = { cpu: 0, gpu: 0, mem: inst.spec.gpuMemMiB ?? 0 };
   if (b <= a) return acc;
+  const pauses = inst.spec.pauses;
+  if (pauses) {
+    const paused = pauses.reduce((n, p) => n + overlap(a, b, p.from, p.to), 0);
+    if (paused > 0) {
+      const rest = loadOf({ ...inst, spec: { ...inst.spec, pauses: undefined } }, t, dt, timeline, rng);
+      const f = Math.max(0, 1 - paused / (b - a));
+      return { cpu: rest.cpu * f, gpu: rest.gpu * f, mem: rest.mem };
+    }
+  }
   const alive = (b - a) / dt;
   const sources = inst.spec.load;
   for (let s = 0; s < sources.length; s++) {
@@ -260,6 +274,15 @@ export function generate(scenario: Scenario): Generated {
       ...visibleIdentity(spec, host),
       cursors: [],
       actor: actorKeys.has(spec.key),
+      execs: (spec.execs ?? [])
+        .filter((e) => e.at > life.from && e.at < life.to)
+        .sort((x, y) => x.at - y.at)
+        .map((e) => ({
+          at: e.at,
+          ...visibleIdentity({ ...spec, name: e.name, exe: e.exe, cmdline: e.cmdline }, host),
+        })),
+      execed: 0,
+      was: [],
     });
   }
   reuseWindowsPids(instances, host, pidRng);
@@ -334,6 +357,22 @@ export function generate(scenario: Scenario): Generated {
       const inst = live[k]!;
       const load = loadOf(inst, t, dt, timeline, loadRng);
       const entry: TraceProc = { pid: inst.pid };
+      // As the recorder does: the new identity goes out on the first sample after the exec.
+      let execed = false;
+      while (inst.execed < inst.execs.length && inst.execs[inst.execed]!.at <= t) {
+        const e = inst.execs[inst.execed++]!;
+        inst.was.push({ name: inst.name, exe: inst.exe });
+        inst.name = e.name;
+        inst.exe = e.exe;
+        inst.cmdline = e.cmdline;
+        execed = true;
+      }
+      if (execed) {
+        entry.name = inst.name;
+        entry.exe = inst.exe;
+        entry.cmdline = inst.cmdline;
+        entry.user = inst.spec.user;
+      }
       if (prev.get(inst.pid) !== inst.startT) {
         entry.ppid = inst.ppid;
         entry.name = inst.name;
@@ -414,6 +453,7 @@ export function generate(scenario: Scenario): Generated {
         startT: inst.startT,
         name: inst.name,
         exe: inst.exe,
+        ...(inst.was.length > 0 ? { was: inst.was.map((w) => ({ ...w })) } : {}),
       }));
 
   const truth: GroundTruth = {
@@ -429,6 +469,7 @@ export function generate(scenario: Scenario): Generated {
     firstIdleLoadT,
     awaySpans: away,
   };
+  if (plan.nameCheck || instances.some((i) => i.spec.role === 'target' && i.was.length > 0)) truth.nameCheck = true;
   return { header, text: `${lines.join('\n')}\n`, truth };
 }
 

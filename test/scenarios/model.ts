@@ -95,6 +95,20 @@ export interface ProcSpec {
   gpuMemMiB?: number;
   /** Open connections while alive, where the host collects them. */
   conns?: TraceConn[];
+  /**
+   * The process replaces its program (exec) at these times: same pid and start time, a new name,
+   * executable and command line from then on (a launcher script that becomes the miner).
+   */
+  execs?: Exec[];
+  /** No load at all during these spans (a miner that stops while a process monitor is open). */
+  pauses?: Span[];
+}
+
+export interface Exec {
+  at: number;
+  name: string;
+  exe: string | null;
+  cmdline: string;
 }
 
 /** Behaviour the scenario promises; the tests check the written trace against it. */
@@ -139,6 +153,8 @@ export interface ScenarioPlan {
   background: ProcSpec[];
   /** The processes the scenario is about: the miner(s) or the look-alikes. */
   actors: Actor[];
+  /** An incident on a target must carry the target's own name (see GroundTruth.nameCheck). */
+  nameCheck?: boolean;
 }
 
 /** One process instance of an actor in the written trace. */
@@ -149,6 +165,8 @@ export interface TruthProc {
   startT: number;
   name: string;
   exe: string | null;
+  /** What it was before it exec'd into `name` (oldest first); absent when it never did. */
+  was?: { name: string; exe: string | null }[];
 }
 
 /** The ground truth of one generated trace. */
@@ -164,6 +182,11 @@ export interface GroundTruth {
   targets: TruthProc[];
   /** Benign look-alike processes (they must not be raised at medium+). */
   lookalikes: TruthProc[];
+  /**
+   * A detection must name the target as `name` (and `exe`): set where a process changed its program
+   * (the incident must name the miner, not the script it was) or where the family says so.
+   */
+  nameCheck?: boolean;
   /** t of the first sample where a target loads (CPU or GPU >= 10%) while the user is idle or locked. */
   firstIdleLoadT: number | null;
   /** Idle or locked spans of the written trace [first sample idle, first sample active again). */

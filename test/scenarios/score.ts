@@ -7,13 +7,15 @@ import type { Incident, Severity } from '../../shared/detection.js';
 import type { GroundTruth, Label, TruthProc } from './model.js';
 
 export const TARGETS = {
-  tpr: 0.98,
+  tpr: 0.97,
   fpr: 0.02,
   backgroundAlerts: 0,
-  medianLatencySec: 60,
+  medianLatencySec: 20,
+  p90LatencySec: 30,
 } as const;
 
-export type Outcome = 'detected' | 'missed' | 'clean' | 'false-alarm' | 'error';
+/** `misnamed`: raised on the miner's process, but under another name (the script it exec'd from): not a detection. */
+export type Outcome = 'detected' | 'missed' | 'misnamed' | 'clean' | 'false-alarm' | 'error';
 
 export interface Alert {
   pid: number;
@@ -68,6 +70,11 @@ function matches(i: Incident, p: TruthProc): boolean {
   return i.pid === p.pid && i.startT === p.startT;
 }
 
+/** The incident names the process as the ground truth does (the miner, not what it was before). */
+function named(i: Incident, p: TruthProc): boolean {
+  return i.name === p.name && (p.exe === null || i.exe === p.exe);
+}
+
 export interface ScoreInput {
   truth: GroundTruth;
   summary: string;
@@ -82,9 +89,12 @@ export interface ScoreInput {
 export function scoreScenario(input: ScoreInput): ScenarioResult {
   const { truth, incidents } = input;
   const loud = incidents.filter(alerting);
-  const onTarget = loud.filter((i) => truth.targets.some((p) => matches(i, p)));
+  const onProcess = loud.filter((i) => truth.targets.some((p) => matches(i, p)));
+  const onTarget = truth.nameCheck
+    ? onProcess.filter((i) => truth.targets.some((p) => matches(i, p) && named(i, p)))
+    : onProcess;
   const falseAlerts: Alert[] = loud
-    .filter((i) => !onTarget.includes(i))
+    .filter((i) => !onProcess.includes(i))
     .map((i) => ({
       pid: i.pid,
       startT: i.startT,
@@ -102,7 +112,8 @@ export function scoreScenario(input: ScoreInput): ScenarioResult {
   );
   let outcome: Outcome;
   if (input.error !== undefined) outcome = 'error';
-  else if (truth.label === 'miner') outcome = onTarget.length > 0 ? 'detected' : 'missed';
+  else if (truth.label === 'miner')
+    outcome = onTarget.length > 0 ? 'detected' : onProcess.length > 0 ? 'misnamed' : 'missed';
   else outcome = falseAlerts.length > 0 ? 'false-alarm' : 'clean';
   const latencySec = first && truth.firstIdleLoadT !== null ? (first.firstAt - truth.firstIdleLoadT) / 1000 : null;
   return {
@@ -149,6 +160,7 @@ export interface Totals {
   latency: {
     n: number;
     medianSec: number | null;
+    p90Sec: number | null;
     p95Sec: number | null;
     raisedBeforeIdleLoad: number;
     /** Only the miners raised after their first idle load: how long behaviour alone took. */
@@ -159,7 +171,7 @@ export interface Totals {
   generateMs: number;
   replayMs: number;
   targets: typeof TARGETS;
-  met: { tpr: boolean; fpr: boolean; backgroundAlerts: boolean; medianLatency: boolean };
+  met: { tpr: boolean; fpr: boolean; backgroundAlerts: boolean; medianLatency: boolean; p90Latency: boolean };
 }
 
 export function totals(results: ScenarioResult[]): Totals {
@@ -174,6 +186,7 @@ export function totals(results: ScenarioResult[]): Totals {
   const tpr = miners.length > 0 ? detected / miners.length : null;
   const fpr = benign.length > 0 ? fa / benign.length : null;
   const median = quantile(lat, 0.5);
+  const p90 = quantile(lat, 0.9);
   return {
     miners: { scenarios: miners.length, detected, tpr },
     benign: { scenarios: benign.length, withFalseAlarm: fa, fpr },
@@ -183,6 +196,7 @@ export function totals(results: ScenarioResult[]): Totals {
     latency: {
       n: lat.length,
       medianSec: median,
+      p90Sec: p90,
       p95Sec: quantile(lat, 0.95),
       raisedBeforeIdleLoad: miners.filter((r) => r.latencySec !== null && r.latencySec < 0).length,
       afterIdleLoad: { n: late.length, medianSec: quantile(late, 0.5), p95Sec: quantile(late, 0.95) },
@@ -197,6 +211,7 @@ export function totals(results: ScenarioResult[]): Totals {
       fpr: fpr !== null && fpr <= TARGETS.fpr,
       backgroundAlerts: bg.length <= TARGETS.backgroundAlerts,
       medianLatency: median !== null && median <= TARGETS.medianLatencySec,
+      p90Latency: p90 !== null && p90 <= TARGETS.p90LatencySec,
     },
   };
 }

@@ -78,7 +78,9 @@ export async function verifyTrace(file: string, scenario: Scenario, truth: Groun
       if (isNew) {
         const missing = IDENTITY.filter((k) => !(k in p));
         if (missing.length > 0) fail(`t ${s.t}: pid ${p.pid} appears without ${missing.join(', ')}`);
-        const t = truthByPid.get(`${p.pid}@${p.startT}`);
+        const truthProc = truthByPid.get(`${p.pid}@${p.startT}`);
+        // A process that exec'd first appears as what it was before.
+        const t = truthProc?.was?.[0] ?? truthProc;
         if (t && (t.name !== p.name || t.exe !== p.exe))
           fail(`pid ${p.pid}: trace says ${p.name} ${p.exe}, ground truth ${t.name} ${t.exe}`);
       }

@@ -35,6 +35,15 @@ import {
 } from './signals/stop-watch.js';
 import { kindName, load, seconds } from './signals/text.js';
 import { armHide, type HideCheck, hideDetail, stepHide, watchToolLabel } from './signals/watched.js';
+import {
+  BURST_GAP_MAX_MS,
+  type BurstSeries,
+  burstDetail,
+  burstLoadDetail,
+  newSeries,
+  noteBurst,
+  regularBursts,
+} from './signals/bursts.js';
 
 /** What the allowlist sees of a process. */
 export interface AllowlistProbe {
@@ -210,6 +219,19 @@ interface Watch extends StopWatch {
 
 interface Hide extends HideCheck {
   track: Track;
+  /** What it hides from: a tool's pid and start time, or null for Idlewatch's window. */
+  from: { pid: number; startT: number } | null;
+}
+
+interface BurstTrack {
+  series: BurstSeries;
+  /** Load summed over the current run while away (value x ms), and its length. */
+  sum: number;
+  ms: number;
+  /** End of the last run that ended while the user was present. */
+  presentEnd: number;
+  /** Episode in which the evidence was given. */
+  episode: number;
 }
 
 interface PendingSummary {
@@ -263,6 +285,8 @@ export class Detector {
   private hides: Hide[] = [];
   /** Per process: how many watches it hid from, and the start of the last one counted. */
   private readonly hidCount = new Map<Track, { n: number; lastStart: number }>();
+  /** Per process and load: its short bursts while away (signals/bursts.ts). */
+  private readonly bursts = new Map<Track, Record<'gpu' | 'cpu', BurstTrack>>();
 
   constructor(header: TraceHeader, options: DetectorOptions = {}) {
     this.header = header;
@@ -365,6 +389,8 @@ export class Detector {
       if (p.conns) this.checkConns(tr, p.conns);
       if (gpuBusy) this.checkLoad(tr, tr.gpu, tr.gpuEp, phase, sample);
       if (cpuBusy) this.checkLoad(tr, tr.cpu, tr.cpuEp, phase, sample);
+      if ((!this.present && (gpuBusy || cpuBusy)) || tr.gpu.lastRunEnd === t || tr.cpu.lastRunEnd === t)
+        this.burstStep(tr, t, dt, gpuRaw, cpuRaw);
     }
 
     for (const tr of this.born) this.resolveLineage(tr, t);
@@ -1067,19 +1093,22 @@ export class Detector {
   // -------------------------------------------------------------------------------------------
   // Hides when watched (signals/watched.ts).
 
-  private watchedNow(): boolean {
-    return this.windowOpen || this.watchers.size > 0;
+  /** Whether the watcher a check is about is still there. */
+  private stillWatching(h: Hide): boolean {
+    if (h.from === null) return this.windowOpen;
+    return this.watchers.get(h.from.pid)?.startT === h.from.startT;
   }
 
   /**
    * Before the sample's readings apply: notes the window and the monitor tools that appeared, and
-   * when a watch begins arms a check on every load at work (their last readings are from before).
+   * for each one that just opened arms a check on every load at work (their last readings are from
+   * before). Each opening counts on its own: an htop left open in a terminal all day must not hide
+   * the Task Manager someone opens later.
    */
   private noteWatchers(s: TraceSample, first: boolean): void {
-    const before = this.watchedNow();
-    let label: string | null = null;
+    const opened: { label: string; from: Hide['from'] }[] = [];
     if (this.windowChange !== null) {
-      if (this.windowChange && !this.windowOpen) label = 'the Idlewatch window';
+      if (this.windowChange && !this.windowOpen) opened.push({ label: 'the Idlewatch window', from: null });
       this.windowOpen = this.windowChange;
       this.windowChange = null;
     }
@@ -1095,28 +1124,30 @@ export class Detector {
         if (known) this.watchers.delete(p.pid);
         continue;
       }
-      this.watchers.set(p.pid, { startT: p.startT ?? tr?.id.startT ?? s.t, label: tool });
-      label ??= tool;
+      const startT = p.startT ?? tr?.id.startT ?? s.t;
+      this.watchers.set(p.pid, { startT, label: tool });
+      opened.push({ label: tool, from: { pid: p.pid, startT } });
     }
     // Tools already open when monitoring began were opened at a time nobody knows; a fullscreen
     // game losing the screen to the tool pauses for that reason, not to hide.
-    if (before || first || label === null || !this.watchedNow() || this.fullscreen()) return;
-    for (const tr of this.tracks.values()) {
-      for (const kind of ['gpu', 'cpu'] as const) {
-        if (this.hides.some((h) => h.track === tr && h.kind === kind)) continue;
-        const h = armHide(kind, tr[kind], label, s.t);
-        if (h) this.hides.push({ ...h, track: tr });
+    if (first || opened.length === 0 || this.fullscreen()) return;
+    for (const o of opened) {
+      for (const tr of this.tracks.values()) {
+        for (const kind of ['gpu', 'cpu'] as const) {
+          if (this.hides.some((h) => h.track === tr && h.kind === kind)) continue;
+          const h = armHide(kind, tr[kind], o.label, s.t);
+          if (h) this.hides.push({ ...h, track: tr, from: o.from });
+        }
       }
     }
   }
 
   private processHides(t: number): void {
     if (this.hides.length === 0) return;
-    const watched = this.watchedNow();
     const keep: Hide[] = [];
     for (const h of this.hides) {
       const ch = h.track[h.kind];
-      const step = stepHide(h, ch.raw, t, watched, ch.thr.off, this.header.intervalMs);
+      const step = stepHide(h, ch.raw, t, this.stillWatching(h), ch.thr.off, this.header.intervalMs);
       if (step === 'waiting') keep.push(h);
       else if (step === 'hid') this.hideEvidence(h, t);
     }
@@ -1138,7 +1169,72 @@ export class Detector {
     if (tr.benignCap && b && !STOPS_BY_DESIGN.has(b.entry.kind)) this.voidBenign(tr);
   }
 
+  // -------------------------------------------------------------------------------------------
+  // Regular bursts while away (signals/bursts.ts).
+
+  private burstStep(tr: Track, t: number, dt: number, gpuRaw: number, cpuRaw: number): void {
+    let b = this.bursts.get(tr);
+    if (!b) {
+      const fresh = (kind: 'gpu' | 'cpu'): BurstTrack => ({
+        series: newSeries(kind),
+        sum: 0,
+        ms: 0,
+        presentEnd: Number.NEGATIVE_INFINITY,
+        episode: -1,
+      });
+      b = { gpu: fresh('gpu'), cpu: fresh('cpu') };
+      this.bursts.set(tr, b);
+    }
+    for (const kind of ['gpu', 'cpu'] as const) {
+      const ch = tr[kind];
+      const bt = b[kind];
+      // A miner's own idle threshold can be shorter than ours: its first bursts may come before
+      // the user counts as away, but never while they are at the keyboard.
+      if (ch.busy) {
+        if (!this.present) {
+          bt.sum += (kind === 'gpu' ? gpuRaw : cpuRaw) * dt;
+          bt.ms += dt;
+        }
+        continue;
+      }
+      if (ch.lastRunEnd !== t) continue;
+      if (this.present) bt.presentEnd = t;
+      else if (bt.ms > 0) noteBurst(bt.series, ch.lastRunStart, t, bt.sum / bt.ms);
+      bt.sum = 0;
+      bt.ms = 0;
+      this.burstEvidence(tr, kind, bt);
+    }
+  }
+
+  private burstEvidence(tr: Track, kind: 'gpu' | 'cpu', bt: BurstTrack): void {
+    const ep = this.episode;
+    if (!ep || bt.episode === ep.id) return;
+    const v = regularBursts(bt.series);
+    // Bursting while the user was here too is their work (a server answering, a sync client).
+    if (!v || bt.presentEnd >= v.firstStart - BURST_GAP_MAX_MS) return;
+    bt.episode = ep.id;
+    const rule: RuleId = kind === 'gpu' ? 'gpu-while-idle' : 'cpu-while-idle';
+    if (!tr.evidence.has(rule)) {
+      const load = kind === 'gpu' ? WEIGHTS.gpuIdle : WEIGHTS.cpuIdle + (v.level >= 100 ? WEIGHTS.cpuIdleHeavy : 0);
+      this.setEvidence(tr, rule, load, burstLoadDetail(kind, v));
+    }
+    // The timer's regularity is this load's flatness: hashing scheduled on and off.
+    const steady = tr.evidence.get('steady-load');
+    if (!steady || steady.points < WEIGHTS.burstsRegular)
+      this.setEvidence(tr, 'steady-load', WEIGHTS.burstsRegular, burstDetail(kind, v));
+    if (v.firstStart >= ep.leftAt + ONSET_GAP_MS && !tr.evidence.has('onset-after-idle')) {
+      this.setEvidence(
+        tr,
+        'onset-after-idle',
+        WEIGHTS.onset,
+        `its bursts began ${seconds(v.firstStart - ep.leftAt)} after your last input; it was quiet while you were using the computer`,
+      );
+    }
+    tr.trippedEpisode = ep.id;
+  }
+
   private hideExit(tr: Track): void {
+    this.bursts.delete(tr);
     if (this.watchers.get(tr.id.pid)?.startT === tr.id.startT) this.watchers.delete(tr.id.pid);
     if (this.hides.some((h) => h.track === tr)) this.hides = this.hides.filter((h) => h.track !== tr);
     this.hidCount.delete(tr);

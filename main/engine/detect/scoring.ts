@@ -21,6 +21,8 @@
  *  - GPU and CPU both busy while away count once (the GPU rule): that is a game or a training
  *    run feeding its GPU, not two signs.
  *  - a pool port alone: 1.0, low (pools also listen on 443, and other software uses these ports).
+ *  - short bursts while away, as regular as a timer, begun after you left: the idle-load weight,
+ *    steady-load 0.8 for the timer, onset 1.2: GPU 3.5, CPU 2.8 (+0.3), medium after four bursts.
  *  - hid from a process monitor or Idlewatch's window: 1.2 once, 2.0 twice or more, low alone; with
  *    a flat CPU load kept while you were away (0.8 + 0.3 + 0.8) it is medium, and it forfeits the
  *    kept-going relief (a job you started does not pause for an observer).
@@ -79,6 +81,11 @@ export const WEIGHTS = {
   hides: 1.2,
   /** ... in two or more separate watches: chance no longer explains it. */
   hidesTwice: 2.0,
+  /**
+   * Short bursts while away as regular as a timer (same length, same period), under steady-load:
+   * a duty-cycled miner keeping its average low; people's work comes at odd times.
+   */
+  burstsRegular: 0.8,
   /** A browser process with the away-only pattern: labelled, and a little extra. */
   browserIdle: 0.5,
   /** A game or render whose load was already running before you left. */

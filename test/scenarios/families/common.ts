@@ -10,6 +10,7 @@ import { winBackground } from '../background/win32.js';
 import { type GpuKind, makeHost } from '../hosts.js';
 import type {
   Actor,
+  Exec,
   Expectation,
   Host,
   Label,
@@ -277,6 +278,8 @@ export interface ActorInput {
   gpuMemMiB?: number;
   conns?: { proto: string; remote: string; state: string }[];
   expect?: Expectation;
+  execs?: Exec[];
+  pauses?: Span[];
 }
 
 export function actor(a: ActorInput): Actor {

@@ -7,8 +7,14 @@
  * or memfd executables, or run inside a browser tab.
  */
 import type { Family } from './common.js';
+import { ADVERSARIAL_MINERS } from './miners-adversarial.js';
 import { DISGUISED_MINERS } from './miners-disguise.js';
 import { EXCUSE_MINERS } from './miners-excuses.js';
 import { TIMING_MINERS } from './miners-timing.js';
 
-export const MINER_FAMILIES: Family[] = [...TIMING_MINERS, ...DISGUISED_MINERS, ...EXCUSE_MINERS];
+export const MINER_FAMILIES: Family[] = [
+  ...TIMING_MINERS,
+  ...DISGUISED_MINERS,
+  ...EXCUSE_MINERS,
+  ...ADVERSARIAL_MINERS,
+];

@@ -138,7 +138,7 @@ export function stepHide(
     return 'waiting';
   }
   if (watched) {
-    if (h.endT !== null) h.endT = null; // another watch took over before it came back
+    if (h.endT !== null) h.endT = null; // the window was opened again before it came back
     if (raw > low) return 'dropped';
     h.fellTo = Math.min(h.fellTo, raw);
     return 'waiting';
