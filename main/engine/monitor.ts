@@ -1,9 +1,10 @@
 import type { ActionResult, ActionTarget } from '../../shared/actions.js';
 import type { AllowlistEntry, AllowlistEntryInput } from '../../shared/allowlist.js';
 import type { AwaySummary, Incident } from '../../shared/detection.js';
-import type { EngineSample } from '../../shared/engine-types.js';
+import type { EngineSample, EngineSnapshot, HistoryPoint, SourceStatus } from '../../shared/engine-types.js';
 import { DEFAULT_SETTINGS, type Settings } from '../../shared/settings.js';
 import type { StoreProblem } from '../../shared/storage.js';
+import type { Platform } from '../../shared/trace.js';
 import { killProcess, pauseProcess, resumeProcess } from './actions/process-actions.js';
 import { Allowlist } from './allowlist/allowlist.js';
 import { Detector, type DetectorEvent } from './detect/detector.js';
@@ -142,6 +143,32 @@ export class Monitor {
 
   get isSuspended(): boolean {
     return this.suspended;
+  }
+
+  /** The latest sample, or null before the first tick. */
+  get latest(): EngineSample | null {
+    return this.engine.sampler.latest;
+  }
+
+  /** The in-memory history (the busiest processes of each tick), oldest first. */
+  recent(): HistoryPoint[] {
+    return this.engine.sampler.history.toArray();
+  }
+
+  get intervalMs(): number {
+    return this.engine.sampler.intervalMs;
+  }
+
+  get platform(): Platform {
+    return this.engine.platform;
+  }
+
+  snapshot(): EngineSnapshot {
+    return this.engine.snapshot();
+  }
+
+  sources(): SourceStatus[] {
+    return this.engine.sources();
   }
 
   /** All incidents of this run, epoch times. */

@@ -1,9 +1,3 @@
-/**
- * The engine as the window sees it: every invoke channel of the shared contract implemented on top
- * of the live Monitor, plus the contract's events. Plain Node (no Electron): the shell runs it in
- * its engine process and the end-to-end tests run the very same object behind Chromium.
- */
-import type { ActionResult, ActionTarget, ProcessAction } from '../../../shared/actions.js';
 import type { AwaySummary, Incident, Severity } from '../../../shared/detection.js';
 import type { EngineSample } from '../../../shared/engine-types.js';
 import type {
@@ -12,7 +6,6 @@ import type {
   EventContract,
   IncidentView,
   InvokeHandlers,
-  ProcessDetails,
   ProcessKey,
 } from '../../../shared/ipc.js';
 import { processKey } from '../../../shared/identity.js';
@@ -20,15 +13,17 @@ import { validateInvoke } from '../../../shared/ipc-schema.js';
 import type { Settings } from '../../../shared/settings.js';
 import type { StoreProblem } from '../../../shared/storage.js';
 import { Monitor, type MonitorEvent, type MonitorOptions } from '../monitor.js';
-import { connectionsByPid, toTraceConn } from '../platform/linux/proc-net.js';
 import type { DeepScanOptions } from '../scan/deep-scan.js';
-import { hashPath } from '../scan/exe-hashes.js';
 import { runDeepScanIsolated } from '../scan/scan-isolated.js';
 import { ensureDataDir } from '../store/data-dir.js';
 import { ReviewStore } from '../store/review-file.js';
-import { saveSettings } from '../store/settings-file.js';
-import { incidentKey, liveProcFor, openCounts, queryIncidents, toView, type ViewContext } from './incident-views.js';
-import { awayLoad, connsOf, idleBands, parentChain, processSeries } from './process-details.js';
+import { allowlistHandlers } from './handlers/allowlist.js';
+import type { ServiceContext } from './handlers/context.js';
+import { incidentHandlers } from './handlers/incidents.js';
+import { processHandlers } from './handlers/processes.js';
+import { settingsHandlers } from './handlers/settings.js';
+import { incidentKey, liveProcFor, openCounts, toView, type ViewContext } from './incident-views.js';
+import { awayLoad } from './process-details.js';
 import { type ScanFn, ScanRunner } from './scan-runner.js';
 
 export interface EngineServiceOptions extends MonitorOptions {
@@ -51,15 +46,6 @@ export interface ServiceNotification {
 }
 
 type EventListener = <C extends EventChannel>(channel: C, payload: EventContract[C]) => void;
-
-/** Settings the running detector or sampler was built with: changing one restarts the monitor. */
-const RESTART_KEYS: readonly (keyof Settings)[] = [
-  'idleThresholdSec',
-  'samplingIntervalMs',
-  'sensitivity',
-  'notifications',
-  'quietWhileFullscreen',
-];
 
 /** How often the running totals of live incidents are re-sent. */
 const INCIDENT_REFRESH_MS = 5000;
@@ -109,8 +95,8 @@ export class EngineService {
       // The scan looks at the machine now; the monitor adds what browsers did while the user was away.
       scan: async (o) => {
         const report = await scan(o);
-        const history = this.monitor.engine.sampler.history.toArray();
-        const interval = this.monitor.engine.sampler.intervalMs;
+        const history = this.monitor.recent();
+        const interval = this.monitor.intervalMs;
         return {
           ...report,
           browsers: report.browsers.map((b) => ({ ...b, whileAway: awayLoad(b.pid, history, interval) })),
@@ -223,47 +209,53 @@ export class EngineService {
     };
   }
 
+  /**
+   * Every invoke channel, grouped by area (handlers/): the engine's own state stays here, the rest
+   * reaches the service only through its ServiceContext. `tsc` checks the groups cover the contract.
+   */
   private buildHandlers(): InvokeHandlers {
+    const ctx = this.context();
     return {
-      'engine:snapshot': () => this.monitor.engine.snapshot(),
+      'engine:snapshot': () => this.monitor.snapshot(),
       'engine:status': () => this.status(),
       'engine:setPaused': (until) => this.setPaused(until),
-      'incidents:list': (query) => queryIncidents(this.allViews(), query),
-      'incidents:review': (key, reviewed) => this.review(key, reviewed),
       'away:latest': () => this.away,
-      'process:details': (key, hash) => this.details(key, hash),
-      'process:kill': (target) => this.act('kill', target),
-      'process:pause': (target) => this.act('pause', target),
-      'process:resume': (target) => this.act('resume', target),
-      'allowlist:list': () => this.monitor.allowlist.list(),
-      'allowlist:add': async (input) => {
-        const entry = await this.monitor.allow(input);
-        this.allowlistChanged();
-        return entry;
-      },
-      'allowlist:remove': async (id) => {
-        const removed = await this.monitor.allowlist.remove(id);
-        if (removed) this.allowlistChanged();
-        return removed;
-      },
-      'allowlist:export': () => this.monitor.allowlist.exportJson(),
-      'allowlist:import': async (json, mode) => {
-        const r = await this.monitor.allowlist.importJson(json, mode);
-        this.allowlistChanged();
-        return { ...r, entries: this.monitor.allowlist.list() };
-      },
-      'settings:get': () => this.settings,
-      'settings:set': (patch) => this.setSettings(patch),
-      'scan:start': () => this.scan.start(),
-      'scan:cancel': () => this.scan.cancel(),
-      'scan:state': () => this.scan.state(),
-      'scan:html': () => this.scan.html(),
-      'scan:removePersistence': (id) => this.scan.removePersistence(id),
       'window:visibility': (visible) => {
         this.windowVisible = visible;
         this.monitor.setWindowVisible(visible);
         return visible;
       },
+      'scan:start': () => this.scan.start(),
+      'scan:cancel': () => this.scan.cancel(),
+      'scan:state': () => this.scan.state(),
+      'scan:html': () => this.scan.html(),
+      'scan:removePersistence': (id) => this.scan.removePersistence(id),
+      ...incidentHandlers(ctx),
+      ...processHandlers(ctx),
+      ...allowlistHandlers(ctx),
+      ...settingsHandlers(ctx),
+    };
+  }
+
+  /** The narrow view of this service that the handler groups get (the monitor is read live). */
+  private context(): ServiceContext {
+    const self = this;
+    return {
+      get monitor() {
+        return self.monitor;
+      },
+      dataDir: this.opts.dataDir,
+      reviews: this.reviews,
+      historic: this.historic,
+      pausedProcs: this.pausedProcs,
+      now: () => this.now(),
+      view: (i, live) => this.view(i, live),
+      liveViews: () => this.liveViews(),
+      allViews: () => this.allViews(),
+      emit: (channel, payload) => this.emit(channel, payload),
+      emitStatus: () => this.emitStatus(),
+      restartMonitor: () => this.restartMonitor(),
+      settings: () => this.settings,
     };
   }
 
@@ -363,7 +355,7 @@ export class EngineService {
       }
       if (changed) this.emitStatus();
     }
-    this.emit('engine:sample', { sample, sources: this.monitor.engine.sources() });
+    this.emit('engine:sample', { sample, sources: this.monitor.sources() });
     if (sample.at - this.lastRefreshAt >= INCIDENT_REFRESH_MS) {
       this.lastRefreshAt = sample.at;
       this.refreshIncidents();
@@ -420,111 +412,10 @@ export class EngineService {
     this.pauseTimer.unref?.();
   }
 
-  private async review(key: string, reviewed: boolean): Promise<IncidentView | null> {
-    const live = this.monitor.incidents().find((i) => incidentKey(i) === key);
-    const inc = live ?? this.historic.get(key);
-    if (!inc) return null;
-    await this.reviews.set(key, reviewed, this.now());
-    const view = this.view(inc, live !== undefined);
-    this.emit('incident:changed', { incident: view, change: 'reviewed' });
-    this.emitStatus();
-    return view;
-  }
-
-  private async act(action: ProcessAction, target: ActionTarget): Promise<ActionResult> {
-    // The UI knows the start time as the incident keeps it; act with the engine's exact identity.
-    const latest = this.monitor.engine.sampler.latest;
-    const proc = latest ? liveProcFor({ pid: target.pid, startT: target.startTimeMs }, latest.procs) : null;
-    const exact: ActionTarget = proc
-      ? { pid: proc.pid, startTimeMs: proc.startTimeMs, exe: target.exe === undefined ? proc.exe : target.exe }
-      : target;
-    const run = action === 'kill' ? this.monitor.kill : action === 'pause' ? this.monitor.pause : this.monitor.resume;
-    const result = await run.call(this.monitor, exact);
-    const key = processKey(exact);
-    if (result.ok) {
-      if (action === 'pause') this.pausedProcs.set(key, { pid: exact.pid, startTimeMs: exact.startTimeMs });
-      else this.pausedProcs.delete(key);
-    } else if (result.code === 'gone' || result.code === 'reused') this.pausedProcs.delete(key);
-    const inc = this.monitor.incidents().find((i) => i.pid === exact.pid && Math.abs(i.startT - exact.startTimeMs) < 1);
-    if (inc) this.emit('incident:changed', { incident: this.view(inc, true), change: 'updated' });
-    this.emitStatus();
-    return result;
-  }
-
-  private async details(key: ProcessKey, hash: boolean): Promise<ProcessDetails | null> {
-    const k = processKey(key);
-    const latest = this.monitor.engine.sampler.latest;
-    const proc = latest ? liveProcFor({ pid: key.pid, startT: key.startTimeMs }, latest.procs) : null;
-    const liveInc = this.monitor.incidents().find((i) => incidentKey(i) === k);
-    const inc = liveInc ?? this.historic.get(k) ?? null;
-    const ident = proc ?? (inc ? { name: inc.name, exe: inc.exe, cmdline: inc.cmdline, user: inc.user } : null);
-    if (!ident) return null;
-    const history = this.monitor.engine.sampler.history.toArray();
-    let conns = connsOf(proc);
-    if (proc && conns.length === 0 && this.monitor.engine.platform === 'linux') {
-      // Not sampled for this process (quiet, or an older engine): read its sockets now, once.
-      const r = connectionsByPid({ pids: [proc.pid], listening: false });
-      conns = (r.byPid.get(proc.pid) ?? []).map(toTraceConn);
-    }
-    let sha256: string | null = null;
-    if (hash && ident.exe) {
-      const path = hashPath({ pid: key.pid, exe: ident.exe }, process.platform, '/proc');
-      if (path) sha256 = await this.monitor.allowlist.hashCache.hashOf(path);
-    }
-    const exeForAllowlist = ident.exe;
-    return {
-      key: k,
-      pid: key.pid,
-      startTimeMs: proc ? proc.startTimeMs : key.startTimeMs,
-      name: ident.name,
-      exe: ident.exe,
-      cmdline: ident.cmdline,
-      user: ident.user,
-      proc: proc ? { ...proc } : null,
-      parents: proc && latest ? parentChain(proc, latest.procs) : [],
-      conns,
-      sha256,
-      series: processSeries(key, history),
-      idleBands: idleBands(history),
-      incident: inc ? this.view(inc, liveInc !== undefined) : null,
-      allowlist: exeForAllowlist
-        ? await this.monitor.allowlist.check({ exe: exeForAllowlist, cmdline: ident.cmdline })
-        : null,
-      paused: this.pausedProcs.has(k),
-    };
-  }
-
-  private async setSettings(patch: Partial<Settings>): Promise<Settings> {
-    const before = this.monitor.settings;
-    const next: Settings = { ...before, ...patch };
-    await saveSettings(this.opts.dataDir, next);
-    const restart = RESTART_KEYS.some((k) => before[k] !== next[k]);
-    if (restart) {
-      await this.restartMonitor();
-    } else {
-      Object.assign(this.monitor.settings, next);
-    }
-    if (before.historyRetentionDays !== next.historyRetentionDays) {
-      await this.monitor.history.prune(next.historyRetentionDays).catch(() => undefined);
-      const keep = await this.monitor.history.read();
-      this.historic.clear();
-      for (const r of keep.records) this.historic.set(incidentKey(r.incident), r.incident);
-    }
-    const now = this.settings;
-    this.emit('settings:changed', now);
-    return now;
-  }
-
-  private allowlistChanged(): void {
-    this.emit('allowlist:changed', this.monitor.allowlist.list());
-    for (const v of this.liveViews()) this.emit('incident:changed', { incident: v, change: 'updated' });
-    this.emitStatus();
-  }
-
   // ---- views -------------------------------------------------------------------------------------
 
   private viewContext(): ViewContext {
-    const procs = this.monitor.engine.sampler.latest?.procs ?? [];
+    const procs = this.monitor.latest?.procs ?? [];
     return {
       reviewed: (k) => this.reviews.has(k),
       paused: (k) => this.pausedProcs.has(k),

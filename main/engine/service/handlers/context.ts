@@ -1,0 +1,31 @@
+import type { Incident } from '../../../../shared/detection.js';
+import type { EventChannel, EventContract, IncidentView, ProcessKey } from '../../../../shared/ipc.js';
+import type { Settings } from '../../../../shared/settings.js';
+import type { Monitor } from '../../monitor.js';
+import type { ReviewStore } from '../../store/review-file.js';
+
+/**
+ * What the request handlers may use of the service: the live monitor (replaced when detection
+ * settings change, so always read through `monitor`), the stores the service keeps beside it, and
+ * the service's views and events. One narrow interface, so each group of handlers can live in a
+ * module of its own without reaching into the service's internals.
+ */
+export interface ServiceContext {
+  readonly monitor: Monitor;
+  readonly dataDir: string;
+  readonly reviews: ReviewStore;
+  /** Incidents of earlier runs (and of monitors replaced by a settings change), by key. */
+  readonly historic: Map<string, Incident>;
+  /** Processes Idlewatch paused and has not resumed, by key. */
+  readonly pausedProcs: Map<string, ProcessKey>;
+  now(): number;
+  view(i: Incident, live: boolean): IncidentView;
+  liveViews(): IncidentView[];
+  allViews(): IncidentView[];
+  emit<C extends EventChannel>(channel: C, payload: EventContract[C]): void;
+  /** Sends the status if it changed. */
+  emitStatus(): void;
+  /** New detection settings take effect in a fresh monitor. */
+  restartMonitor(): Promise<void>;
+  settings(): Settings;
+}
