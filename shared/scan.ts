@@ -6,6 +6,7 @@
  * strip control characters for a terminal, never pass it to a shell.
  */
 import type { Severity } from './detection.js';
+import type { ProcessIdentity } from './identity.js';
 import type { Platform } from './trace.js';
 
 export const SCAN_FORMAT = 'idlewatch-scan';
@@ -62,15 +63,7 @@ export type ScanRule =
   | 'hidden-process';
 
 /** The process as the scan saw it; pid + startTimeMs identify it for a kill (shared/actions.ts). */
-export interface ScanProcessRef {
-  pid: number;
-  ppid: number | null;
-  name: string;
-  exe: string | null;
-  cmdline: string;
-  user: string | null;
-  /** Epoch ms, the same clock as EngineProc.startTimeMs. */
-  startTimeMs: number;
+export interface ScanProcessRef extends ProcessIdentity {
   /** Lower-case hex SHA-256 of the running executable, when it was hashed. */
   sha256: string | null;
   /** Parent, grandparent, … up to the first process (pid 1) or the first one not visible. */
@@ -140,14 +133,7 @@ export interface ScanFinding {
   allowlisted: boolean;
 }
 
-export interface ScanProcess {
-  pid: number;
-  ppid: number | null;
-  name: string;
-  exe: string | null;
-  cmdline: string;
-  user: string | null;
-  startTimeMs: number;
+export interface ScanProcess extends ProcessIdentity {
   /** A kernel thread (no program file). */
   kernelThread: boolean;
   /** CPU time used since it started (user + system), seconds; null where not read. */

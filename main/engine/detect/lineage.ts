@@ -6,19 +6,13 @@
  * appearance, before the real parents can exit.
  */
 import type { TraceConn } from '../../../shared/trace.js';
-import type { TraceIdentity } from '../../../shared/identity.js';
+import type { ProcessIdentity, TraceIdentity } from '../../../shared/identity.js';
 
 /** How far up a chain is read: sshd → bash → tmux → bash → make → sh → node fits. */
 export const LINEAGE_DEPTH = 10;
 
 /** One ancestor: its identity, and for SSH servers the client it talks to. */
-export interface Ancestor {
-  pid: number;
-  ppid: number | null;
-  name: string;
-  exe: string | null;
-  cmdline: string;
-  user: string | null;
+export interface Ancestor extends Omit<ProcessIdentity, 'startTimeMs'> {
   /** The remote host of its established connection, for the processes that keep one (sshd). */
   peer: string | null;
 }
