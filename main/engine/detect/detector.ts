@@ -908,7 +908,15 @@ export class Detector {
     }
     if (cls === 'onset') {
       const detail = onsetDetail(ch, this.absence(tr, ep));
-      if (!tr.evidence.has('onset-after-idle')) this.setEvidence(tr, 'onset-after-idle', WEIGHTS.onset, detail);
+      // A game waits for a player: one that gets to work after the player left is no game.
+      const game = tr.findings.benign?.entry.kind === 'game';
+      if (!tr.evidence.has('onset-after-idle'))
+        this.setEvidence(
+          tr,
+          'onset-after-idle',
+          WEIGHTS.onset + (game ? WEIGHTS.gameOnset : 0),
+          game ? `${detail}; a game does not play itself while nobody is there` : detail,
+        );
       if (tr.browserRole) this.browserEvidence(tr);
       return;
     }

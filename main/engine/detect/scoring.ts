@@ -43,6 +43,11 @@ export const WEIGHTS = {
   cpuIdleLong: 0.3,
   /** The load began only after you left (or the process started after you left). */
   onset: 1.2,
+  /**
+   * Added to onset for a program from a game library: a game left running was busy before you
+   * left; one that gets to work only after you left is a miner shaped like a game.
+   */
+  gameOnset: 0.5,
   /** The load fell within seconds of your return: the stealth miner's mark. */
   stops: 2.0,
   /** Flat load, as hashing is. */
