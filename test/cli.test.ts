@@ -61,10 +61,13 @@ describe.skipIf(!linux)('idlewatch record', () => {
       const later = samples.slice(2).map((s) => s.procs.find((p) => p.pid === burner.pid)?.cpu ?? 0);
       const avg = later.reduce((a, b) => a + b, 0) / later.length;
       const real = (((cpuTicks(burner.pid!) ?? 0) - (ticks0 ?? 0)) / 100 / ((Date.now() - t0) / 1000)) * 100;
-      expect(real).toBeGreaterThan(2);
-      // The recorder samples the last 3 s of a ~4.5 s window: the same share within 25 points.
-      expect(Math.abs(avg - real)).toBeLessThan(25);
-      expect(avg).toBeLessThanOrEqual(101);
+      const seen = `trace ${avg.toFixed(1)}% vs real ${real.toFixed(1)}%`;
+      expect(real, seen).toBeGreaterThan(2);
+      // The recorder's later samples cover the last 3 s of a ~4.5 s window, so the two shares are
+      // compared loosely: busy in the trace as it was for the kernel (a core, or what a loaded
+      // machine left it), and never more than one core.
+      expect(avg, seen).toBeGreaterThan(Math.min(80, real - 25));
+      expect(avg, seen).toBeLessThanOrEqual(101);
       // Without an idle source here, the state is reported unknown, never guessed.
       expect(samples.every((s) => s.user.state === 'unknown' && s.user.idleSec === null)).toBe(true);
     } finally {
