@@ -66,3 +66,28 @@ export function identityChanged(
 ): boolean {
   return a.name !== b.name || a.exe !== b.exe || a.cmdline !== b.cmdline;
 }
+
+/**
+ * Walks a parent chain from `ppid` up, nearest first, through `lookup` (whatever table the caller
+ * has: a sample's processes, the detector's tracks, a scan snapshot). Stops at a pid not above
+ * `above` (init's parent is 0; pass 1 to leave init out), after `max` steps, at a pid seen before (pid
+ * reuse can make a loop; `self` seeds that set), or at a parent `lookup` does not know, which it
+ * returns as `missing` so the caller can say "(not visible)".
+ */
+export function walkParents<T extends { ppid: number | null }>(
+  ppid: number | null,
+  lookup: (pid: number) => T | undefined,
+  opts: { max: number; above: number; self?: number },
+): { chain: T[]; missing: number | null } {
+  const chain: T[] = [];
+  const seen = new Set<number>(opts.self === undefined ? [] : [opts.self]);
+  let next = ppid;
+  while (next !== null && next > opts.above && !seen.has(next) && chain.length < opts.max) {
+    seen.add(next);
+    const parent = lookup(next);
+    if (!parent) return { chain, missing: next };
+    chain.push(parent);
+    next = parent.ppid;
+  }
+  return { chain, missing: null };
+}

@@ -4,9 +4,8 @@
  * that waits for the user to leave and then `exec`s the miner: the incident must name the miner,
  * and the script's harmless look must not excuse it. Pure functions; the detector keeps the state.
  */
-import type { PriorIdentity } from '../../../shared/detection.js';
-import type { TraceIdentity } from '../../../shared/identity.js';
-import type { RuleId } from '../../../shared/detection.js';
+import { identityChanged, type TraceIdentity } from '../../../shared/identity.js';
+import type { PriorIdentity, RuleId } from '../../../shared/detection.js';
 import type { TraceProc } from '../../../shared/trace.js';
 
 /** Prior identities kept per process: the first (how it was launched) and the latest ones. */
@@ -23,7 +22,7 @@ export function execedIdentity(known: TraceIdentity, p: TraceProc): TraceIdentit
   const name = typeof p.name === 'string' && p.name !== '' ? p.name : known.name;
   const exe = p.exe === undefined ? known.exe : typeof p.exe === 'string' && p.exe !== '' ? p.exe : null;
   const cmdline = typeof p.cmdline === 'string' ? p.cmdline : known.cmdline;
-  if (name === known.name && exe === known.exe && cmdline === known.cmdline) return null;
+  if (!identityChanged(known, { name, exe, cmdline })) return null;
   const user = p.user === undefined ? known.user : typeof p.user === 'string' ? p.user : null;
   const ppid = typeof p.ppid === 'number' ? p.ppid : known.ppid;
   return { pid: known.pid, startT: known.startT, ppid, name, exe, cmdline, user };

@@ -6,7 +6,7 @@
  * appearance, before the real parents can exit.
  */
 import type { TraceConn } from '../../../shared/trace.js';
-import type { ProcessIdentity, TraceIdentity } from '../../../shared/identity.js';
+import { type ProcessIdentity, type TraceIdentity, walkParents } from '../../../shared/identity.js';
 
 /** How far up a chain is read: sshd → bash → tmux → bash → make → sh → node fits. */
 export const LINEAGE_DEPTH = 10;
@@ -22,17 +22,7 @@ export interface Ancestor extends Omit<ProcessIdentity, 'startTimeMs'> {
  * init (pid 1, or 0), at a pid it has seen (a cycle from pid reuse), or at an unknown parent.
  */
 export function walkLineage(ppid: number | null, lookup: (pid: number) => Ancestor | undefined): Ancestor[] {
-  const chain: Ancestor[] = [];
-  const seen = new Set<number>();
-  let next = ppid;
-  while (next !== null && next > 1 && chain.length < LINEAGE_DEPTH && !seen.has(next)) {
-    seen.add(next);
-    const a = lookup(next);
-    if (!a) break;
-    chain.push(a);
-    next = a.ppid;
-  }
-  return chain;
+  return walkParents(ppid, lookup, { max: LINEAGE_DEPTH, above: 1 }).chain;
 }
 
 /** The ancestor record of a tracked identity. */

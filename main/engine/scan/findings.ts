@@ -4,7 +4,7 @@
  * signs on one process are worse than any one of them).
  */
 import type { Severity } from '../../../shared/detection.js';
-import { identityOf, processKey } from '../../../shared/identity.js';
+import { identityOf, processKey, walkParents } from '../../../shared/identity.js';
 import type { ScanAction, ScanFinding, ScanProcessRef, ScanRule } from '../../../shared/scan.js';
 import { isDeleted } from '../detect/provenance.js';
 import type { ScanProc } from './proc-snapshot.js';
@@ -15,19 +15,9 @@ export const SEVERITY_ORDER: Record<Severity, number> = { high: 3, medium: 2, lo
 
 /** Parent, grandparent, … as far as processes are visible; loops (impossible, but /proc is a snapshot) end it. */
 export function parentChain(p: ScanProc, byPid: ReadonlyMap<number, ScanProc>): ScanProcessRef['chain'] {
-  const chain: ScanProcessRef['chain'] = [];
-  const seen = new Set<number>([p.pid]);
-  let ppid = p.ppid;
-  while (ppid !== null && ppid > 0 && !seen.has(ppid) && chain.length < MAX_CHAIN) {
-    seen.add(ppid);
-    const parent = byPid.get(ppid);
-    if (!parent) {
-      chain.push({ pid: ppid, name: '(not visible)', exe: null });
-      break;
-    }
-    chain.push({ pid: parent.pid, name: parent.name, exe: parent.exe });
-    ppid = parent.ppid;
-  }
+  const walk = walkParents(p.ppid, (pid) => byPid.get(pid), { max: MAX_CHAIN, above: 0, self: p.pid });
+  const chain: ScanProcessRef['chain'] = walk.chain.map((a) => ({ pid: a.pid, name: a.name, exe: a.exe }));
+  if (walk.missing !== null) chain.push({ pid: walk.missing, name: '(not visible)', exe: null });
   return chain;
 }
 

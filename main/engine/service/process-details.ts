@@ -1,5 +1,6 @@
 /** Builds the details drawer's view of one process from what the engine already holds in memory. */
 import type { EngineProc, HistoryPoint } from '../../../shared/engine-types.js';
+import { walkParents } from '../../../shared/identity.js';
 import type { ProcessDetails, ProcessKey, ProcessSeriesPoint } from '../../../shared/ipc.js';
 import type { TraceConn } from '../../../shared/trace.js';
 
@@ -7,20 +8,10 @@ import type { TraceConn } from '../../../shared/trace.js';
 export function parentChain(proc: Pick<EngineProc, 'ppid'>, procs: readonly EngineProc[]): ProcessDetails['parents'] {
   const byPid = new Map<number, EngineProc>();
   for (const p of procs) byPid.set(p.pid, p);
-  const out: ProcessDetails['parents'] = [];
-  const seen = new Set<number>();
-  let ppid = proc.ppid;
-  while (ppid !== null && ppid > 0 && !seen.has(ppid) && out.length < 64) {
-    seen.add(ppid);
-    const parent = byPid.get(ppid);
-    if (!parent) {
-      out.push({ pid: ppid, name: '(not visible)', exe: null });
-      break;
-    }
-    out.push({ pid: parent.pid, name: parent.name, exe: parent.exe });
-    if (parent.pid === 1) break;
-    ppid = parent.ppid;
-  }
+  // Init's parent is 0 in every pid namespace, so the walk ends at pid 1.
+  const { chain, missing } = walkParents(proc.ppid, (pid) => byPid.get(pid), { max: 64, above: 0 });
+  const out: ProcessDetails['parents'] = chain.map((p) => ({ pid: p.pid, name: p.name, exe: p.exe }));
+  if (missing !== null) out.push({ pid: missing, name: '(not visible)', exe: null });
   return out;
 }
 
