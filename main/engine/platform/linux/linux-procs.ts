@@ -7,6 +7,8 @@ import { UserNames } from './users.js';
 
 /** How long a process stays on the hot list after its last busy reading. */
 const HOT_STICKY_MS = 30_000;
+/** How often a busy process's exe link is compared again while it stays busy. */
+const EXE_RECHECK_MS = 10_000;
 
 export interface LinuxProcsOptions {
   procRoot?: string;
@@ -29,6 +31,8 @@ interface Tracked {
    */
   hotUntilMs: number;
   seenPass: number;
+  /** When the exe link was last compared (busy processes only; see exeMoved). */
+  exeCheckedAt: number;
 }
 
 /** Passes further apart than this were split by a suspend or a clock step, not by sampling. */
@@ -229,7 +233,7 @@ export class LinuxProcsCollector implements ProcsCollector {
       const dtSec = (nowMs - t.atMs) / 1000;
       // A clock step backwards (dtSec <= 0) yields 0, never a negative or infinite rate.
       if (dtSec > 0) cpu = Math.max(0, ((ticks - t.ticks) / this.clkTck / dtSec) * 100);
-      if (t.comm !== st.comm || (cpu >= this.hotCpu && this.exeMoved(t, entry))) {
+      if (t.comm !== st.comm || (cpu >= this.hotCpu && this.exeMoved(t, entry, nowMs))) {
         // Same process, new program (execve): identity must be read again. comm changes with
         // the program's file name, for free (stat is read anyway); a miner exec'd under the same
         // name as its launcher changes only the exe link, which is checked for busy processes.
@@ -257,6 +261,7 @@ export class LinuxProcsCollector implements ProcsCollector {
         denied: fresh.unreadable,
         seenPass: pass,
         hotUntilMs: 0,
+        exeCheckedAt: nowMs,
       };
       this.tracked.set(pid, t);
     }
@@ -271,9 +276,15 @@ export class LinuxProcsCollector implements ProcsCollector {
     return t;
   }
 
-  /** The exe link no longer says what it said when the identity was read. */
-  private exeMoved(t: Tracked, entry: string): boolean {
-    if (t.reading.exe === null) return false;
+  /**
+   * The exe link no longer says what it said when the identity was read. Checked when a process
+   * turns busy and then every EXE_RECHECK_MS while it stays busy: a readlink per busy process per
+   * tick would be work repeated for nothing on a long render or build.
+   */
+  private exeMoved(t: Tracked, entry: string, nowMs: number): boolean {
+    const turnedBusy = t.hotUntilMs < nowMs;
+    if (t.reading.exe === null || (!turnedBusy && nowMs - t.exeCheckedAt < EXE_RECHECK_MS)) return false;
+    t.exeCheckedAt = nowMs;
     try {
       return readlinkSync(`${this.root}/${entry}/exe`) !== t.reading.exe;
     } catch {
