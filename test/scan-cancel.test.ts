@@ -9,8 +9,9 @@ import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emptyScanReport } from './helpers/scan-report.js';
 import type { ScanState } from '../shared/ipc.js';
-import { SCAN_FORMAT, SCAN_VERSION, type ScanReport } from '../shared/scan.js';
+import type { ScanReport } from '../shared/scan.js';
 import { partialReportOf, runDeepScan } from '../main/engine/scan/deep-scan.js';
 import { isAbortError } from '../main/engine/scan/scan-context.js';
 import { nodeScanFs, type ScanFs } from '../main/engine/scan/scan-fs.js';
@@ -49,30 +50,6 @@ function childrenOf(pid: number): number[] {
   } catch {
     return [];
   }
-}
-
-function emptyReport(): ScanReport {
-  return {
-    format: SCAN_FORMAT,
-    version: SCAN_VERSION,
-    startedAt: new Date().toISOString(),
-    durationMs: 5,
-    platform: 'linux',
-    root: '/',
-    findings: [],
-    processes: [],
-    connections: [],
-    persistence: [],
-    gpu: { devices: [], processes: [], tools: [], driverVersion: null },
-    browsers: [],
-    hidden: null,
-    domainList: { source: 'test', count: 0 },
-    steps: [
-      { id: 'processes', label: 'Processes and executables', status: 'ok', durationMs: 5, detail: '3 processes' },
-    ],
-    problems: [],
-    summary: { high: 0, medium: 0, low: 0, allowlisted: 0 },
-  };
 }
 
 describe.skipIf(!linux)('cancelling a scan that does not answer', () => {
@@ -123,7 +100,19 @@ describe.skipIf(!linux)('cancelling a scan that does not answer', () => {
           total: 8,
           phase: 'start',
         });
-        opts.onPartial?.(emptyReport());
+        opts.onPartial?.(
+          emptyScanReport({
+            steps: [
+              {
+                id: 'processes',
+                label: 'Processes and executables',
+                status: 'ok',
+                durationMs: 5,
+                detail: '3 processes',
+              },
+            ],
+          }),
+        );
         opts.onProgress?.({ step: 'signatures', label: 'Miner signatures', index: 2, total: 8, phase: 'start' });
         return new Promise<ScanReport>(() => {});
       },

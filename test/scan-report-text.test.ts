@@ -4,7 +4,8 @@
  * for unreadable processes that fits who runs the scan.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SCAN_FORMAT, SCAN_VERSION, type ScanReport } from '../shared/scan.js';
+import { emptyScanReport } from './helpers/scan-report.js';
+import type { ScanReport } from '../shared/scan.js';
 import { runDeepScan } from '../main/engine/scan/deep-scan.js';
 import { renderScanHtml } from '../main/engine/scan/html-report.js';
 import type { ScanProc } from '../main/engine/scan/proc-snapshot.js';
@@ -18,33 +19,22 @@ afterEach(() => {
 });
 
 function report(over: Partial<ScanReport> = {}): ScanReport {
-  return {
-    format: SCAN_FORMAT,
-    version: SCAN_VERSION,
+  return emptyScanReport({
     startedAt: '2026-12-07T18:25:56.000Z',
     durationMs: 1500,
-    platform: 'linux',
-    root: '/',
-    findings: [],
-    processes: [],
-    connections: [],
-    persistence: [],
     gpu: {
       devices: [],
       processes: [],
       tools: [{ tool: 'nvidia-smi', ok: false, detail: 'not found on PATH' }],
       driverVersion: null,
     },
-    browsers: [],
     hidden: { pids: [], probed: 32_674, maxPid: 32_768, complete: true },
     domainList: { source: 'shipped', count: 72 },
     steps: [
       { id: 'processes', label: 'Processes and executables', status: 'ok', durationMs: 5, detail: '93 processes' },
     ],
-    problems: [],
-    summary: { high: 0, medium: 0, low: 0, allowlisted: 0 },
     ...over,
-  };
+  });
 }
 
 describe('local time with its zone', () => {

@@ -3,12 +3,13 @@ import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { emptyScanReport } from './helpers/scan-report.js';
 import { ScriptedIdleSource } from '../main/engine/idle/scripted.js';
 import { EngineService, type EngineServiceOptions } from '../main/engine/service/engine-service.js';
 import { IncidentLog } from '../main/engine/store/incident-log.js';
 import type { Incident } from '../shared/detection.js';
 import type { EventChannel, EventContract, IncidentView } from '../shared/ipc.js';
-import { SCAN_FORMAT, SCAN_VERSION, type ScanReport } from '../shared/scan.js';
+import type { ScanReport } from '../shared/scan.js';
 import { killAndWait, sleep, spawnBurner, waitFor } from './helpers/processes.js';
 
 const linux = process.platform === 'linux';
@@ -20,28 +21,6 @@ function procState(pid: number): string | null {
   } catch {
     return null;
   }
-}
-
-function emptyReport(at: number): ScanReport {
-  return {
-    format: SCAN_FORMAT,
-    version: SCAN_VERSION,
-    startedAt: new Date(at).toISOString(),
-    durationMs: 1,
-    platform: 'linux',
-    root: '/',
-    findings: [],
-    processes: [],
-    connections: [],
-    persistence: [],
-    gpu: { devices: [], processes: [], tools: [], driverVersion: null },
-    browsers: [],
-    hidden: null,
-    domainList: { source: 'test', count: 0 },
-    steps: [],
-    problems: [],
-    summary: { high: 0, medium: 0, low: 0, allowlisted: 0 },
-  };
 }
 
 function historicIncident(over: Partial<Incident> = {}): Incident {
@@ -274,12 +253,12 @@ describe.skipIf(!linux)('EngineService', () => {
           total: 8,
           phase: 'start',
         });
-        if (calls === 1) return emptyReport(Date.now());
+        if (calls === 1) return emptyScanReport({ startedAt: new Date(Date.now()).toISOString(), durationMs: 1 });
         await new Promise<void>((resolve, reject) => {
           release = resolve;
           opts.signal?.addEventListener('abort', () => reject(new Error('aborted')));
         });
-        return emptyReport(Date.now());
+        return emptyScanReport({ startedAt: new Date(Date.now()).toISOString(), durationMs: 1 });
       },
     });
     expect(await service.invoke('scan:start', [])).toBe(true);
