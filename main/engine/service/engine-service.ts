@@ -17,6 +17,7 @@ import type { DeepScanOptions } from '../scan/deep-scan.js';
 import { runDeepScanIsolated } from '../scan/scan-isolated.js';
 import { ensureDataDir } from '../store/data-dir.js';
 import { ReviewStore } from '../store/review-file.js';
+import type { ServiceActivity } from './activity.js';
 import { allowlistHandlers } from './handlers/allowlist.js';
 import type { ServiceContext } from './handlers/context.js';
 import { incidentHandlers } from './handlers/incidents.js';
@@ -60,6 +61,7 @@ export class EngineService {
   private readonly pausedProcs = new Map<string, ProcessKey>();
   private readonly eventListeners = new Set<EventListener>();
   private readonly notifyListeners = new Set<(n: ServiceNotification) => void>();
+  private readonly activityListeners = new Set<(a: ServiceActivity) => void>();
   private readonly scan: ScanRunner;
   private readonly now: () => number;
   private problems: StoreProblem[];
@@ -153,6 +155,12 @@ export class EngineService {
   onNotify(listener: (n: ServiceNotification) => void): () => void {
     this.notifyListeners.add(listener);
     return () => this.notifyListeners.delete(listener);
+  }
+
+  /** Actions taken on processes, whatever their outcome (the SIEM event feed listens). */
+  onActivity(listener: (a: ServiceActivity) => void): () => void {
+    this.activityListeners.add(listener);
+    return () => this.activityListeners.delete(listener);
   }
 
   get settings(): Settings {
@@ -254,6 +262,15 @@ export class EngineService {
       allViews: () => this.allViews(),
       emit: (channel, payload) => this.emit(channel, payload),
       emitStatus: () => this.emitStatus(),
+      activity: (a) => {
+        for (const l of this.activityListeners) {
+          try {
+            l(a);
+          } catch {
+            // a listener's bug must not stop the action's caller
+          }
+        }
+      },
       restartMonitor: () => this.restartMonitor(),
       settings: () => this.settings,
     };

@@ -3,6 +3,7 @@ import type { EventChannel, EventContract, IncidentView, ProcessKey } from '../.
 import type { Settings } from '../../../../shared/settings.js';
 import type { Monitor } from '../../monitor.js';
 import type { ReviewStore } from '../../store/review-file.js';
+import type { ServiceActivity } from '../activity.js';
 
 /**
  * What the request handlers may use of the service: the live monitor (replaced when detection
@@ -25,6 +26,8 @@ export interface ServiceContext {
   emit<C extends EventChannel>(channel: C, payload: EventContract[C]): void;
   /** Sends the status if it changed. */
   emitStatus(): void;
+  /** Tells the service's activity listeners (the SIEM event feed) what an action did. */
+  activity(a: ServiceActivity): void;
   /** New detection settings take effect in a fresh monitor. */
   restartMonitor(): Promise<void>;
   settings(): Settings;

@@ -35,6 +35,22 @@ async function act(ctx: ServiceContext, action: ProcessAction, target: ActionTar
   } else if (result.code === 'gone' || result.code === 'reused') ctx.pausedProcs.delete(key);
   const inc = monitor.incidents().find((i) => i.pid === exact.pid && Math.abs(i.startT - exact.startTimeMs) < 1);
   if (inc) ctx.emit('incident:changed', { incident: ctx.view(inc, true), change: 'updated' });
+  const who = proc ?? inc ?? null;
+  ctx.activity({
+    type: 'action',
+    action,
+    process: {
+      pid: exact.pid,
+      startTimeMs: exact.startTimeMs,
+      name: who?.name ?? null,
+      exe: who ? who.exe : (exact.exe ?? null),
+      cmdline: who?.cmdline ?? null,
+      user: who?.user ?? null,
+    },
+    ok: result.ok,
+    code: result.ok ? null : result.code,
+    detail: result.ok ? result.detail : result.reason,
+  });
   ctx.emitStatus();
   return result;
 }
