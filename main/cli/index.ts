@@ -1,6 +1,7 @@
 import { version } from '../../package.json';
 import { defaultDataDir, Engine, Monitor } from '../engine/index.js';
 import { asksForHelp, parseArgs, UsageError } from './args.js';
+import { BLOCK_DOMAINS_USAGE, HOSTS_APPLY_USAGE, runBlockDomains, runHostsApply } from './block-domains.js';
 import { runProbe } from './probe.js';
 import { runRecord } from './record.js';
 import { runReplay } from './replay.js';
@@ -139,6 +140,20 @@ work here and, for each that does not, why.
       if (positionals.length > 0)
         throw new UsageError(`unexpected argument "${positionals[0]}" (probe takes only options)`);
       return runProbe(new Engine(), flags.json === true, process.stdout);
+    },
+  },
+  'block-domains': {
+    summary: 'send mining-pool domains nowhere in the hosts file (on, off, status)',
+    usage: BLOCK_DOMAINS_USAGE,
+    run(args) {
+      return runBlockDomains(args, { stdout: process.stdout, stderr: process.stderr });
+    },
+  },
+  'hosts-apply': {
+    summary: 'the one step block-domains runs with administrator rights',
+    usage: HOSTS_APPLY_USAGE,
+    run(args) {
+      return runHostsApply(args, { stdout: process.stdout, stderr: process.stderr });
     },
   },
   scan: {

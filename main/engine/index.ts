@@ -10,6 +10,16 @@ export { currentPlatform, Engine } from './engine.js';
 export { type EngineChild, EngineClient } from './host/engine-client.js';
 export { type EnginePort, reportCrashes, runEngineHost } from './host/engine-host.js';
 export type { EngineToMain, HostNotification, PowerEvent } from './host/protocol.js';
+export {
+  blockDomainsOff,
+  blockDomainsOn,
+  type HostsBlockOptions,
+  type HostsBlockResult,
+  type HostsBlockStatus,
+  hostsBlockStatus,
+} from './hosts/block-domains.js';
+export { applyPreparedHosts, HostsApplyError } from './hosts/hosts-apply.js';
+export { hostsFilePath } from './hosts/hosts-path.js';
 export { firstReadable, PushedIdleSource } from './idle/pushed-idle.js';
 export { Monitor } from './monitor.js';
 export { desktopIdleSources } from './platform/select.js';
