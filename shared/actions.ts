@@ -13,6 +13,12 @@ export interface ActionTarget {
   startTimeMs: number;
   /** Executable path as the engine saw it; when given, a process that has since exec'd another program is refused. */
   exe?: string | null;
+  /**
+   * The user confirmed a second time that this process may be killed although the desktop session
+   * depends on it (display server, compositor, session bus, sound server, login session). Without
+   * it such a kill is answered with code `confirm`; it never allows a pause.
+   */
+  confirmed?: boolean;
 }
 
 /**
@@ -24,8 +30,20 @@ export interface ActionTarget {
  * - `permission`: another user's process and Idlewatch lacks the rights.
  * - `unsupported`: the platform has no such operation (pausing on Windows).
  * - `failed`: the signal was sent but the outcome was not reached (for example a process stuck in the kernel).
+ * - `session`: the desktop session depends on the process (display server, compositor, session bus,
+ *   sound server, login session): it is never paused.
+ * - `confirm`: a kill of such a process, which needs a second confirmation (`ActionTarget.confirmed`).
  */
-export type ActionFailureCode = 'gone' | 'reused' | 'protected' | 'self' | 'permission' | 'unsupported' | 'failed';
+export type ActionFailureCode =
+  | 'gone'
+  | 'reused'
+  | 'protected'
+  | 'self'
+  | 'permission'
+  | 'unsupported'
+  | 'failed'
+  | 'session'
+  | 'confirm';
 
 export type ActionResult =
   | { ok: true; action: ProcessAction; pid: number; detail: string }

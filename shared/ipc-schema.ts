@@ -20,6 +20,7 @@ const actionTarget = v.strictObject({
   startTimeMs: epochMs,
   exe: v.optional(v.nullable(shortText(4096))),
 });
+  confirmed: v.optional(v.boolean()),
 const severity = v.picklist(['low', 'medium', 'high'] as const);
 
 const incidentQuery = v.strictObject({

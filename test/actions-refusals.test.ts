@@ -23,7 +23,7 @@ describe.skipIf(!linux)('actions refuse, and do nothing, on Linux', () => {
   it('a reused pid: a wrong start time is refused and the process keeps running', async () => {
     const sleeper = spawnSleeper();
     children.push(sleeper);
-    await sleep(100);
+    await waitFor(() => procState(sleeper.pid as number) === 'S', 5000, 'the sleeper to settle');
     const real = targetOf(sleeper.pid);
     const stale = { pid: real.pid, startTimeMs: real.startTimeMs - 60_000 };
     for (const act of [killProcess, pauseProcess, resumeProcess]) {
@@ -43,7 +43,8 @@ describe.skipIf(!linux)('actions refuse, and do nothing, on Linux', () => {
   it('a process that now runs another program than the one the user saw', async () => {
     const sleeper = spawnSleeper();
     children.push(sleeper);
-    await sleep(100);
+    // Node takes a moment to start on a loaded machine: asleep means it has settled.
+    await waitFor(() => procState(sleeper.pid as number) === 'S', 5000, 'the sleeper to settle');
     const r = refusal(await killProcess({ ...targetOf(sleeper.pid), exe: '/opt/miner/xmrig' }));
     expect(r.code).toBe('reused');
     expect(r.reason).toContain(`now runs ${process.execPath}, not /opt/miner/xmrig`);
@@ -118,6 +119,7 @@ function fakeInspector(platform: NodeJS.Platform, procs: LiveProcess[]): Process
     inspect: async (pid) => procs.find((p) => p.pid === pid) ?? null,
     poll: async (pid) => (procs.some((p) => p.pid === pid) ? 'running' : 'gone'),
     lineage: async (pid) => [pid],
+    parentTable: async () => new Map(procs.map((p) => [p.pid, p.ppid])),
   };
 }
 

@@ -43,6 +43,8 @@ void runEngineHost(
     EngineService.open({
       dataDir: process.env.IDLEWATCH_DATA_DIR || defaultDataDir(),
       idleSources: [pushed, ...own],
+      // The Electron main process forked this one: its window, GPU and utility processes are Idlewatch too.
+      appRootPid: process.ppid,
     }),
   { idle: pushed, exit },
 );

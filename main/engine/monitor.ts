@@ -5,7 +5,8 @@ import type { EngineSample, EngineSnapshot, HistoryPoint, SourceStatus } from '.
 import { DEFAULT_SETTINGS, type Settings } from '../../shared/settings.js';
 import type { StoreProblem } from '../../shared/storage.js';
 import type { Platform } from '../../shared/trace.js';
-import { killProcess, pauseProcess, resumeProcess } from './actions/process-actions.js';
+import { type ActionOptions, killProcess, pauseProcess, resumeProcess } from './actions/process-actions.js';
+import { defaultInspector } from './actions/target-check.js';
 import { Allowlist } from './allowlist/allowlist.js';
 import { Detector, type DetectorEvent } from './detect/detector.js';
 import type { Notification } from './detect/notify-policy.js';
@@ -21,6 +22,12 @@ export interface MonitorOptions extends EngineOptions {
   settings?: Partial<Settings>;
   /** Whether a fullscreen app has the screen (the Electron shell knows; the CLI does not). */
   fullscreen?: () => boolean;
+  /**
+   * The app's main process when the engine runs under it (the Electron main process that forked
+   * the engine utility process). Its processes running the app's program (window, GPU, utility)
+   * are then refused by kill and pause like the engine itself.
+   */
+  appRootPid?: number;
 }
 
 /** What the monitor tells its listeners, in wall-clock terms (epoch ms). */
@@ -178,17 +185,30 @@ export class Monitor {
 
   kill(target: ActionTarget): Promise<ActionResult> {
     const refused = this.checkReported(target, 'kill');
-    return refused ? Promise.resolve(refused) : killProcess(target);
+    return refused ? Promise.resolve(refused) : this.actionOptions().then((o) => killProcess(target, o));
   }
 
   pause(target: ActionTarget): Promise<ActionResult> {
     const refused = this.checkReported(target, 'pause');
-    return refused ? Promise.resolve(refused) : pauseProcess(target);
+    return refused ? Promise.resolve(refused) : this.actionOptions().then((o) => pauseProcess(target, o));
   }
 
   resume(target: ActionTarget): Promise<ActionResult> {
     const refused = this.checkReported(target, 'resume');
-    return refused ? Promise.resolve(refused) : resumeProcess(target);
+    return refused ? Promise.resolve(refused) : this.actionOptions().then((o) => resumeProcess(target, o));
+  }
+
+  private appRoot: Promise<ActionTarget | null> | null = null;
+
+  /** The app's main process as pid + start time, read once (the first action), then compared on every action. */
+  private actionOptions(): Promise<ActionOptions> {
+    const pid = this.opts.appRootPid;
+    if (pid === undefined || pid <= 1) return Promise.resolve({});
+    this.appRoot ??= defaultInspector()
+      .inspect(pid)
+      .then((p) => (p ? { pid, startTimeMs: p.startTimeMs } : null))
+      .catch(() => null);
+    return this.appRoot.then((appRoot) => ({ appRoot }));
   }
 
   async allow(input: AllowlistEntryInput): Promise<AllowlistEntry> {

@@ -46,13 +46,17 @@ export class DarwinInspector implements ProcessInspector {
   }
 
   async lineage(pid: number): Promise<number[]> {
+    return walkParents(pid, await this.parentTable());
+  }
+
+  async parentTable(): Promise<Map<number, number>> {
     const r = await runFile(PS, ['-axo', 'pid=,ppid='], { timeoutMs: 5000, env: PS_ENV });
     const parent = new Map<number, number>();
     for (const l of r.stdout.split('\n')) {
       const [a, b] = l.trim().split(/\s+/);
       if (a && b) parent.set(Number(a), Number(b));
     }
-    return walkParents(pid, parent);
+    return parent;
   }
 }
 

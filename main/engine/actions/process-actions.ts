@@ -1,9 +1,9 @@
 import type { ActionResult, ActionTarget, ProcessAction } from '../../../shared/actions.js';
 import type { LiveProcess, PollState, ProcessInspector } from './process-inspector.js';
 import { signalFailure } from './signal-errors.js';
-import { checkTarget, defaultInspector } from './target-check.js';
+import { type CheckContext, checkTarget, defaultInspector } from './target-check.js';
 import { formatSeconds, waitWhile } from './wait-for-state.js';
-import { killOnWindows } from './windows-kill.js';
+import { killOnWindows, type WindowsKillTools } from './windows-kill.js';
 
 /*
  * Every action re-reads the process right before signalling it and compares pid + start time
@@ -25,6 +25,10 @@ export interface ActionOptions {
   selfPid?: number;
   /** How often to look while waiting for a signal to take effect. Default 50 ms. */
   pollMs?: number;
+  /** The app's main process (pid + start time) when the engine runs under it: see CheckContext. */
+  appRoot?: ActionTarget | null;
+  /** Children the engine started; default the live registry. */
+  ownChildren?: readonly number[];
 }
 
 export interface KillOptions extends ActionOptions {
@@ -32,6 +36,8 @@ export interface KillOptions extends ActionOptions {
   graceMs?: number;
   /** How long to wait for SIGKILL to take effect before reporting failure. Default 2000 ms. */
   killWaitMs?: number;
+  /** Windows: how taskkill is run (tests); default runFile on its System32 path. */
+  windowsTools?: WindowsKillTools;
 }
 
 const DEFAULT_GRACE_MS = 3000;
@@ -51,14 +57,23 @@ const defaultSend: SignalSender = (pid, signal) => {
 export async function killProcess(target: ActionTarget, opts: KillOptions = {}): Promise<ActionResult> {
   const inspector = opts.inspector ?? defaultInspector();
   const selfPid = opts.selfPid ?? process.pid;
-  const checked = await checkTarget('kill', target, { inspector, selfPid });
+  const check = checkContext(inspector, opts);
+  const checked = await checkTarget('kill', target, check);
   if (!checked.ok) return checked;
   const send = opts.sendSignal ?? defaultSend;
   const pollMs = opts.pollMs ?? DEFAULT_POLL_MS;
   const graceMs = opts.graceMs ?? DEFAULT_GRACE_MS;
   const killWaitMs = opts.killWaitMs ?? DEFAULT_KILL_WAIT_MS;
   if (inspector.platform === 'win32') {
-    return killOnWindows(target, checked.proc, { inspector, send, pollMs, graceMs, killWaitMs });
+    return killOnWindows(target, checked.proc, {
+      inspector,
+      send,
+      pollMs,
+      graceMs,
+      killWaitMs,
+      check,
+      ...(opts.windowsTools ? { tools: opts.windowsTools } : {}),
+    });
   }
   const { proc } = checked;
   const label = `process ${proc.pid} (${proc.name})`;
@@ -104,7 +119,7 @@ export async function killProcess(target: ActionTarget, opts: KillOptions = {}):
 export async function pauseProcess(target: ActionTarget, opts: ActionOptions = {}): Promise<ActionResult> {
   const inspector = opts.inspector ?? defaultInspector();
   if (inspector.platform === 'win32') return unsupportedOnWindows('pause', target.pid);
-  const checked = await checkTarget('pause', target, { inspector, selfPid: opts.selfPid ?? process.pid });
+  const checked = await checkTarget('pause', target, checkContext(inspector, opts));
   if (!checked.ok) return checked;
   const { proc } = checked;
   const label = `process ${proc.pid} (${proc.name})`;
@@ -142,7 +157,7 @@ export async function pauseProcess(target: ActionTarget, opts: ActionOptions = {
 export async function resumeProcess(target: ActionTarget, opts: ActionOptions = {}): Promise<ActionResult> {
   const inspector = opts.inspector ?? defaultInspector();
   if (inspector.platform === 'win32') return unsupportedOnWindows('resume', target.pid);
-  const checked = await checkTarget('resume', target, { inspector, selfPid: opts.selfPid ?? process.pid });
+  const checked = await checkTarget('resume', target, checkContext(inspector, opts));
   if (!checked.ok) return checked;
   const { proc } = checked;
   const label = `process ${proc.pid} (${proc.name})`;
@@ -167,6 +182,15 @@ export async function resumeProcess(target: ActionTarget, opts: ActionOptions = 
     pid: proc.pid,
     code: 'failed',
     reason: `sent SIGCONT but ${label} is still stopped (a debugger may be holding it)`,
+  };
+}
+
+function checkContext(inspector: ProcessInspector, opts: ActionOptions): CheckContext {
+  return {
+    inspector,
+    selfPid: opts.selfPid ?? process.pid,
+    ...(opts.appRoot ? { appRoot: opts.appRoot } : {}),
+    ...(opts.ownChildren ? { ownChildren: opts.ownChildren } : {}),
   };
 }
 

@@ -1,3 +1,5 @@
+import { readdirSync, statSync } from 'node:fs';
+import { posix } from 'node:path';
 import { UserNames } from '../platform/linux/users.js';
 import { readLinuxProcDetails, readLinuxProcState } from './linux-proc-state.js';
 
@@ -14,6 +16,21 @@ export interface LiveProcess {
   user: string | null;
   status: 'running' | 'stopped' | 'zombie';
   kernelThread: boolean;
+  /**
+   * Who owns the running program's file and its folder (Linux: the inode the process runs, read
+   * through /proc/PID/exe, so a renamed or replaced path cannot lie). The protection rules trust a
+   * system program only when root owns both and neither is writable by anyone else. Absent where
+   * the platform's inspector cannot tell.
+   */
+  exeFile?: ExeFileOwner | null;
+}
+
+export interface ExeFileOwner {
+  uid: number;
+  /** st_mode permission bits. */
+  mode: number;
+  dirUid: number;
+  dirMode: number;
 }
 
 /** Result of a cheap check while waiting for a signal to take effect. */
@@ -30,6 +47,8 @@ export interface ProcessInspector {
   poll(pid: number, startTimeMs: number): Promise<PollState>;
   /** `pid` followed by its parent, grandparent, … as far as they can be read. */
   lineage(pid: number): Promise<number[]>;
+  /** Every live process's parent, by pid: the protection rules find Idlewatch's own processes in it. */
+  parentTable(): Promise<Map<number, number>>;
 }
 
 /** Deep enough for any real process tree; bounds the walk if a ppid cycle is ever read mid-change. */
@@ -65,7 +84,36 @@ export class LinuxInspector implements ProcessInspector {
       user: d.uid === null ? null : this.users.name(d.uid, Date.now()),
       status: linuxStatus(d.state),
       kernelThread: d.kernelThread,
+      exeFile: d.exe === null ? null : this.exeOwner(pid, d.exe),
     };
+  }
+
+  /** The running inode's owner (through the exe link, which follows a deleted file too) and its folder's. */
+  private exeOwner(pid: number, exe: string): ExeFileOwner | null {
+    const path = exe.endsWith(' (deleted)') ? exe.slice(0, -' (deleted)'.length) : exe;
+    try {
+      const file = statSync(`${this.procRoot}/${pid}/exe`);
+      const dir = statSync(posix.dirname(path));
+      return { uid: file.uid, mode: file.mode & 0o7777, dirUid: dir.uid, dirMode: dir.mode & 0o7777 };
+    } catch {
+      return null;
+    }
+  }
+
+  async parentTable(): Promise<Map<number, number>> {
+    const table = new Map<number, number>();
+    let entries: string[];
+    try {
+      entries = readdirSync(this.procRoot);
+    } catch {
+      return table;
+    }
+    for (const e of entries) {
+      if (!/^\d+$/.test(e)) continue;
+      const st = readLinuxProcState(Number(e), this.procRoot);
+      if (st) table.set(st.pid, st.ppid);
+    }
+    return table;
   }
 
   async poll(pid: number, startTimeMs: number): Promise<PollState> {

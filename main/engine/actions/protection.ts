@@ -1,9 +1,26 @@
 import { posix, win32 } from 'node:path';
 import type { LiveProcess } from './process-inspector.js';
 
+/**
+ * Why an action must not (or not simply) touch a process:
+ * - `protected`: the OS's own (init, kernel threads, Windows' critical processes): never.
+ * - `self`: Idlewatch itself, the processes that started it, and the processes it started or runs
+ *   as (its helpers, its window): never.
+ * - `session`: the desktop session depends on it (display server, compositor, session bus, sound
+ *   server, login session): never paused (a stopped display server freezes the screen with no way
+ *   to click Resume), killed only when the user confirms a second time.
+ */
 export interface Protection {
-  code: 'protected' | 'self';
+  code: 'protected' | 'self' | 'session';
   reason: string;
+}
+
+/** What Idlewatch knows to be itself, found from real process relations, never from names. */
+export interface OwnProcesses {
+  /** Idlewatch's own pid, then the processes that started it, nearest first. */
+  lineage: readonly number[];
+  /** Other pids that are Idlewatch (its helpers, its window's processes), with what each is. */
+  others: ReadonlyMap<number, string>;
 }
 
 /**
@@ -52,23 +69,31 @@ const WINDOWS_CRITICAL = new Set([
 ]);
 
 /**
- * Whether the process is the OS's own, or Idlewatch, or one of the processes that started
- * Idlewatch (killing or stopping those would kill or freeze Idlewatch itself).
+ * Whether the process is the OS's own, or Idlewatch (itself, one of the processes that started it,
+ * or one it started), or one the desktop session depends on. `own` is Idlewatch's lineage alone
+ * or with the other processes known to be Idlewatch.
  */
 export function processProtection(
   p: LiveProcess,
   platform: NodeJS.Platform,
-  ownLineage: readonly number[],
+  own: readonly number[] | OwnProcesses,
   env: NodeJS.ProcessEnv = process.env,
 ): Protection | null {
   const label = `process ${p.pid} (${p.name})`;
-  const lineageIndex = ownLineage.indexOf(p.pid);
+  const { lineage, others } = Array.isArray(own)
+    ? { lineage: own as readonly number[], others: new Map<number, string>() }
+    : (own as OwnProcesses);
+  const lineageIndex = lineage.indexOf(p.pid);
   if (lineageIndex === 0) return { code: 'self', reason: `${label} is Idlewatch itself: nothing was done` };
   if (lineageIndex > 0) {
     return {
       code: 'self',
       reason: `${label} is one of the processes that started Idlewatch; acting on it would stop Idlewatch too, so nothing was done`,
     };
+  }
+  const ownPart = others.get(p.pid);
+  if (ownPart !== undefined) {
+    return { code: 'self', reason: `${label} is ${ownPart}; acting on it would break Idlewatch, so nothing was done` };
   }
   if (p.kernelThread) {
     return {
@@ -88,7 +113,132 @@ export function processProtection(
       reason: `${label} is a Windows system process: stopping it can crash Windows, so nothing was done`,
     };
   }
+  const role = platform === 'linux' ? linuxSessionRole(p) : platform === 'win32' ? windowsSessionRole(p, env) : null;
+  if (role) return { code: 'session', reason: `${label} is ${role.what} (${p.exe ?? p.name}): ${role.effect}` };
   return null;
+}
+
+/** What a session process is and what stopping it does, in the words the refusal uses. */
+export interface SessionRole {
+  what: string;
+  effect: string;
+}
+
+const DISPLAY: SessionRole = {
+  what: 'your display server',
+  effect: 'stopping it freezes or closes every window on the screen, with any unsaved work in them',
+};
+const COMPOSITOR: SessionRole = {
+  what: "your desktop's compositor (window manager)",
+  effect: 'stopping it freezes or ends your graphical session',
+};
+const BUS: SessionRole = {
+  what: 'a message bus',
+  effect: 'desktop programs lose their connection to each other and the session may stop working',
+};
+const AUDIO: SessionRole = { what: 'your sound server', effect: 'stopping it silences every program' };
+const LOGIN: SessionRole = {
+  what: 'part of a login session',
+  effect: 'stopping it logs you out (a remote login is disconnected)',
+};
+
+/** By the basename of the program; trusted only at a system path that root owns (linuxSessionRole). */
+const LINUX_SESSION = new Map<string, SessionRole>([
+  ...['Xorg', 'X', 'Xwayland', 'Xvnc'].map((n) => [n, DISPLAY] as const),
+  ...[
+    'gnome-shell',
+    'kwin_x11',
+    'kwin_wayland',
+    'kwin_wayland_wrapper',
+    'mutter',
+    'sway',
+    'weston',
+    'Hyprland',
+    'wayfire',
+    'labwc',
+    'river',
+    'niri',
+    'cosmic-comp',
+    'xfwm4',
+    'marco',
+    'muffin',
+    'openbox',
+    'i3',
+  ].map((n) => [n, COMPOSITOR] as const),
+  ...['dbus-daemon', 'dbus-broker', 'dbus-broker-launch'].map((n) => [n, BUS] as const),
+  ...['pipewire', 'pipewire-pulse', 'wireplumber', 'pulseaudio'].map((n) => [n, AUDIO] as const),
+  ...[
+    'login',
+    'sshd',
+    'sshd-session',
+    'gdm',
+    'gdm3',
+    'gdm-session-worker',
+    'gdm-x-session',
+    'gdm-wayland-session',
+    'sddm',
+    'sddm-helper',
+    'lightdm',
+    'systemd-logind',
+    'gnome-session-binary',
+    'ksmserver',
+    'xfce4-session',
+  ].map((n) => [n, LOGIN] as const),
+]);
+
+/** Where a distribution installs these programs; /usr/local and home folders are not among them. */
+const LINUX_SYSTEM_DIRS = [
+  '/usr/bin/',
+  '/usr/sbin/',
+  '/bin/',
+  '/sbin/',
+  '/usr/lib/',
+  '/usr/lib64/',
+  '/usr/libexec/',
+  '/lib/',
+  '/lib64/',
+];
+
+/**
+ * A session program is recognised by where its running file is and who owns it, never by its
+ * name alone: a miner copied to /tmp/Xorg or renamed with prctl runs from a file root does not own
+ * at a system path, and stays an ordinary process.
+ */
+export function linuxSessionRole(p: LiveProcess): SessionRole | null {
+  if (p.exe === null) return null;
+  const exe = p.exe.endsWith(' (deleted)') ? p.exe.slice(0, -' (deleted)'.length) : p.exe;
+  const role = LINUX_SESSION.get(posix.basename(exe));
+  if (!role) return null;
+  if (posix.normalize(exe) !== exe || !LINUX_SYSTEM_DIRS.some((d) => exe.startsWith(d))) return null;
+  const f = p.exeFile;
+  if (f?.uid !== 0 || f.dirUid !== 0 || (f.mode & 0o022) !== 0 || (f.dirMode & 0o022) !== 0) return null;
+  return role;
+}
+
+/** Windows' shell and audio engine, only as the files in %SystemRoot% (explorer) or System32. */
+function windowsSessionRole(p: LiveProcess, env: NodeJS.ProcessEnv): SessionRole | null {
+  const name = (p.exe ? win32.basename(p.exe) : p.name).toLowerCase();
+  const root = win32.normalize(env.SystemRoot ?? env.windir ?? 'C:\\Windows').toLowerCase();
+  const roles: Record<string, { dir: string; role: SessionRole }> = {
+    'explorer.exe': {
+      dir: root,
+      role: {
+        what: 'the Windows shell (taskbar, desktop, file windows)',
+        effect: 'ending it closes the taskbar and every file window',
+      },
+    },
+    'audiodg.exe': { dir: win32.join(root, 'system32'), role: AUDIO },
+    'sihost.exe': {
+      dir: win32.join(root, 'system32'),
+      role: { what: "the Windows shell's infrastructure host", effect: 'ending it can log you out' },
+    },
+  };
+  const known = Object.hasOwn(roles, name) ? roles[name] : undefined;
+  if (!known) return null;
+  // Without administrator rights another account's path is unreadable: then only the name is known,
+  // and such a process cannot be ended without those rights anyway.
+  if (p.exe === null) return known.role;
+  return win32.dirname(win32.normalize(p.exe)).toLowerCase() === known.dir ? known.role : null;
 }
 
 function isWindowsCritical(p: LiveProcess, env: NodeJS.ProcessEnv): boolean {

@@ -1,7 +1,8 @@
 import type { ActionResult, ActionTarget, ProcessAction } from '../../../shared/actions.js';
 import { DarwinInspector } from './darwin-inspector.js';
-import { type LiveProcess, LinuxInspector, type ProcessInspector } from './process-inspector.js';
-import { pidProtection, processProtection, sameExecutable } from './protection.js';
+import { type LiveProcess, LinuxInspector, MAX_LINEAGE_DEPTH, type ProcessInspector } from './process-inspector.js';
+import { ownChildPids } from '../util/own-children.js';
+import { type OwnProcesses, pidProtection, processProtection, sameExecutable } from './protection.js';
 import { WindowsInspector } from './windows-inspector.js';
 
 type Failure = Extract<ActionResult, { ok: false }>;
@@ -16,6 +17,15 @@ export interface CheckContext {
   inspector: ProcessInspector;
   /** Idlewatch's own pid (the start of the protected lineage). */
   selfPid: number;
+  /**
+   * The app's main process when the engine runs under it (the Electron main process that forked
+   * the engine), as pid + start time: the processes below it that run the same program (the
+   * window's renderer, GPU and utility processes) are Idlewatch too. Used only while it is still
+   * one of the engine's ancestors with that start time, so a reused pid protects nothing.
+   */
+  appRoot?: ActionTarget | null;
+  /** Pids of children the engine started; default the live registry (util/own-children.ts). */
+  ownChildren?: readonly number[];
 }
 
 /**
@@ -36,10 +46,84 @@ export async function checkTarget(
   if (!proc) return { ok: false, action, pid, code: 'gone', reason: `process ${pid} has exited: nothing was done` };
   const identity = identityFailure(action, target, proc, inspector);
   if (identity) return identity;
-  const lineage = await inspector.lineage(ctx.selfPid);
-  const prot = processProtection(proc, inspector.platform, lineage);
+  const own = await ownProcessesFor(proc, ctx);
+  const prot = processProtection(proc, inspector.platform, own);
+  if (prot?.code === 'session') {
+    // Resuming is always safe; a pause is never allowed; a kill only once confirmed a second time.
+    if (action === 'resume' || (action === 'kill' && target.confirmed === true)) return { ok: true, proc };
+    if (action === 'pause') {
+      return {
+        ok: false,
+        action,
+        pid,
+        code: 'session',
+        reason: `${prot.reason}. Idlewatch never pauses it: a paused session process can leave you no way to click Resume. Nothing was done`,
+      };
+    }
+    return {
+      ok: false,
+      action,
+      pid,
+      code: 'confirm',
+      reason: `${prot.reason}. Kill it only if you are sure; confirm a second time to kill it. Nothing was done yet`,
+    };
+  }
   if (prot) return { ok: false, action, pid, ...prot };
   return { ok: true, proc };
+}
+
+/**
+ * Idlewatch's lineage, and whether `proc` is one of Idlewatch's other processes: a child the engine
+ * started (or one below it), or a process of the app under the app's main process running the
+ * app's own program. Found by walking up from `proc` through the live parent table, so it costs one
+ * table read whatever the number of processes.
+ */
+export async function ownProcessesFor(proc: LiveProcess, ctx: CheckContext): Promise<OwnProcesses> {
+  const { inspector } = ctx;
+  const lineage = await inspector.lineage(ctx.selfPid);
+  const others = new Map<number, string>();
+  if (lineage.includes(proc.pid)) return { lineage, others };
+  const table = await inspector.parentTable();
+  const up = walkUp(proc.pid, table);
+  const children = new Set(ctx.ownChildren ?? ownChildPids());
+  const helper = up.find((p) => children.has(p));
+  if (helper !== undefined) {
+    others.set(
+      proc.pid,
+      helper === proc.pid
+        ? 'a helper program Idlewatch started itself'
+        : `started by a helper program Idlewatch runs (pid ${helper})`,
+    );
+    return { lineage, others };
+  }
+  const root = ctx.appRoot;
+  if (root && root.pid !== proc.pid && up.includes(root.pid) && lineage.includes(root.pid) && proc.exe) {
+    const app = await inspector.inspect(root.pid);
+    if (
+      app?.exe &&
+      Math.abs(app.startTimeMs - root.startTimeMs) <= inspector.startToleranceMs &&
+      sameExecutable(app.exe, proc.exe, inspector.platform)
+    ) {
+      others.set(
+        proc.pid,
+        `one of Idlewatch's own processes (its window, GPU or utility process, under pid ${root.pid})`,
+      );
+    }
+  }
+  return { lineage, others };
+}
+
+/** `pid`, its parent, grandparent, … through the table (bounded, cycle-safe). */
+function walkUp(pid: number, table: ReadonlyMap<number, number>): number[] {
+  const chain = [pid];
+  let cur = pid;
+  while (chain.length < MAX_LINEAGE_DEPTH) {
+    const parent = table.get(cur);
+    if (parent === undefined || parent <= 0 || chain.includes(parent)) break;
+    chain.push(parent);
+    cur = parent;
+  }
+  return chain;
 }
 
 /** Null when `proc` is still the process the user saw; re-used after every wait, too. */

@@ -1,3 +1,4 @@
+import { systemToolPath } from '../platform/win32/system-tools.js';
 import { runFile } from '../util/exec.js';
 import { walkParents } from './darwin-inspector.js';
 import type { LiveProcess, PollState, ProcessInspector } from './process-inspector.js';
@@ -12,6 +13,8 @@ export class WindowsInspector implements ProcessInspector {
   readonly platform = 'win32' as const;
   readonly startToleranceMs = 1500;
 
+  constructor(private readonly powershellPath: string = systemToolPath('powershell.exe')) {}
+
   async inspect(pid: number): Promise<LiveProcess | null> {
     const script =
       `$p = Get-CimInstance Win32_Process -Filter 'ProcessId=${checkedPid(pid)}'; ` +
@@ -19,7 +22,7 @@ export class WindowsInspector implements ProcessInspector {
       '[pscustomobject]@{ ppid = $p.ParentProcessId; name = $p.Name; exe = $p.ExecutablePath; ' +
       'cmd = $p.CommandLine; start = $p.CreationDate.ToUniversalTime().ToString("o"); ' +
       'user = $(if ($o.User) { "$($o.Domain)\\$($o.User)" } else { $null }) } | ConvertTo-Json -Compress }';
-    const r = await powershell(script);
+    const r = await this.powershell(script);
     const text = r.trim();
     if (!text) return null;
     let v: Record<string, unknown>;
@@ -55,7 +58,13 @@ export class WindowsInspector implements ProcessInspector {
   }
 
   async lineage(pid: number): Promise<number[]> {
-    const out = await powershell(
+    // Windows keeps a dead parent's pid in ParentProcessId, and that pid may since have been
+    // reused: the walk can then protect an unrelated process, which errs on the safe side.
+    return walkParents(pid, await this.parentTable());
+  }
+
+  async parentTable(): Promise<Map<number, number>> {
+    const out = await this.powershell(
       'Get-CimInstance Win32_Process | ForEach-Object { "$($_.ProcessId) $($_.ParentProcessId)" }',
     );
     const parent = new Map<number, number>();
@@ -63,20 +72,19 @@ export class WindowsInspector implements ProcessInspector {
       const [a, b] = l.trim().split(' ');
       if (a && b) parent.set(Number(a), Number(b));
     }
-    // Windows keeps a dead parent's pid in ParentProcessId, and that pid may since have been
-    // reused: the walk can then protect an unrelated process, which errs on the safe side.
-    return walkParents(pid, parent);
+    return parent;
+  }
+
+  /** PowerShell by its full System32 path, as the sampler runs it: never found through PATH. */
+  private async powershell(script: string): Promise<string> {
+    const r = await runFile(this.powershellPath, ['-NoProfile', '-NonInteractive', '-Command', script], {
+      timeoutMs: 15_000,
+    });
+    return r.stdout;
   }
 }
 
 function checkedPid(pid: number): string {
   if (!Number.isInteger(pid) || pid < 0) throw new Error(`not a pid: ${pid}`);
   return String(pid);
-}
-
-async function powershell(script: string): Promise<string> {
-  const r = await runFile('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', script], {
-    timeoutMs: 15_000,
-  });
-  return r.stdout;
 }

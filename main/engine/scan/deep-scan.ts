@@ -25,6 +25,7 @@ import type { Platform } from '../../../shared/trace.js';
 import type { Allowlist } from '../allowlist/allowlist.js';
 import { HashCache } from '../allowlist/file-hash.js';
 import { type DomainList, loadMiningDomains } from '../detect/mining-domains.js';
+import { systemToolRunner } from '../platform/win32/system-tools.js';
 import { runFile } from '../util/exec.js';
 import { FindingSet } from './findings.js';
 import { abortError, abortable, isAbortError, ScanContext, throwIfAborted } from './scan-context.js';
@@ -165,7 +166,8 @@ export async function runDeepScan(opts: DeepScanOptions = {}): Promise<ScanRepor
     now,
     domains,
     hashCache: opts.hashCache ?? new HashCache(),
-    runTool: opts.runTool ?? runFile,
+    // Windows' reg, schtasks and powershell.exe by their full System32 path, never through PATH.
+    runTool: opts.runTool ?? (platform === 'win32' ? systemToolRunner(runFile) : runFile),
     findings: new FindingSet(),
     steps,
     snapshot: { procs: [], listed: new Set(), unreadable: 0 },

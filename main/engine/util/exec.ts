@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
+import { trackOwnChild } from './own-children.js';
 
 /** Result of a one-shot command. Never a shell: arguments go to the program verbatim. */
 export interface RunResult {
@@ -24,7 +25,7 @@ export interface RunOptions {
 /** Runs a program with a hard timeout; resolves (never rejects) with what happened. */
 export function runFile(file: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       file,
       args,
       {
@@ -59,6 +60,7 @@ export function runFile(file: string, args: readonly string[], opts: RunOptions)
         });
       },
     );
+    trackOwnChild(child);
   });
 }
 

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { basename } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import { trackOwnChild } from './own-children.js';
 
 /**
  * Splits a stream into lines with a hard cap on line length: a child that prints without
@@ -258,6 +259,7 @@ export class LongLivedChild {
       return;
     }
     run.child = child;
+    trackOwnChild(child);
     this.st = { state: 'running', pid: child.pid, sinceMs: now };
 
     const out = new LineSplitter((line) => {
