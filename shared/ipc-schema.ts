@@ -6,6 +6,7 @@
  */
 import * as v from 'valibot';
 import type { InvokeChannel, InvokeContract } from './ipc.js';
+import { QUARANTINE_ID } from './quarantine.js';
 import { SENSITIVITIES, SETTINGS_RANGES } from './settings.js';
 
 const pid = v.pipe(v.number(), v.safeInteger('a pid is a whole number'), v.minValue(1, 'a pid is positive'));
@@ -58,6 +59,7 @@ const settingsPatch = v.strictObject({
 });
 
 const none = v.strictTuple([]);
+const quarantineId = v.pipe(shortText(64), v.regex(QUARANTINE_ID, 'a quarantine id is YYYYMMDDTHHMMSSZ-xxxxxxxx'));
 
 /** One tuple schema per channel; its output type must be the contract's argument tuple. */
 export const INVOKE_ARG_SCHEMAS = {
@@ -86,6 +88,11 @@ export const INVOKE_ARG_SCHEMAS = {
   'scan:state': none,
   'scan:html': none,
   'scan:removePersistence': v.strictTuple([v.pipe(shortText(256), v.minLength(1))]),
+  'scan:killQuarantine': v.strictTuple([v.pipe(shortText(256), v.minLength(1))]),
+  'process:killQuarantine': v.strictTuple([actionTarget]),
+  'quarantine:list': none,
+  'quarantine:restore': v.strictTuple([quarantineId]),
+  'quarantine:delete': v.strictTuple([quarantineId]),
   'window:visibility': v.strictTuple([v.boolean()]),
 } as const satisfies {
   [C in InvokeChannel]: v.GenericSchema<unknown, InvokeContract[C]['args']>;

@@ -9,6 +9,7 @@ import type { AllowlistEntry, AllowlistEntryInput, AllowlistVerdict } from './al
 import type { AwaySummary, Incident, Severity } from './detection.js';
 import type { EngineProc, EngineSample, EngineSnapshot, SourceStatus } from './engine-types.js';
 import type { ProcessKey } from './identity.js';
+import type { DeleteResult, KillQuarantineResult, QuarantineListing, RestoreResult } from './quarantine.js';
 import type { RemoveResult, ScanProgress, ScanReport } from './scan.js';
 import type { Settings } from './settings.js';
 import type { StoreProblem } from './storage.js';
@@ -17,8 +18,8 @@ import type { TraceConn, UserState } from './trace.js';
 export type { ProcessKey } from './identity.js';
 
 /** The window's screens; the tray and notifications open the window on one of them. */
-export type Route = 'overview' | 'incidents' | 'scan' | 'allowlist' | 'settings';
-export const ROUTES: readonly Route[] = ['overview', 'incidents', 'scan', 'allowlist', 'settings'];
+export type Route = 'overview' | 'incidents' | 'scan' | 'quarantine' | 'allowlist' | 'settings';
+export const ROUTES: readonly Route[] = ['overview', 'incidents', 'scan', 'quarantine', 'allowlist', 'settings'];
 
 /** An incident as the window shows it: the detector's incident (epoch times) plus review state. */
 export interface IncidentView extends Incident {
@@ -157,8 +158,18 @@ export interface InvokeContract {
   'scan:state': { args: []; result: ScanState };
   /** The last report as a self-contained HTML document (every string escaped), null when none. */
   'scan:html': { args: []; result: string | null };
-  /** Removes one persistence finding's line of the last report (the user confirmed), backup first. */
+  /** Removes one persistence finding's line of the last report (the user confirmed); the file as it was goes to the quarantine. */
   'scan:removePersistence': { args: [findingId: string]; result: RemoveResult };
+  /** Ends the process of one finding of the last report and quarantines its program (the user confirmed). */
+  'scan:killQuarantine': { args: [findingId: string]; result: KillQuarantineResult };
+  /** Ends a process Idlewatch reported and quarantines its program (only in a user-writable folder). */
+  'process:killQuarantine': { args: [target: ActionTarget]; result: KillQuarantineResult };
+  /** Everything in the quarantine, newest first, with the problems met reading it. */
+  'quarantine:list': { args: []; result: QuarantineListing };
+  /** Puts an item back; refused when its file changed since (nothing is overwritten). */
+  'quarantine:restore': { args: [id: string]; result: RestoreResult };
+  /** Deletes an item for good (the user confirmed). */
+  'quarantine:delete': { args: [id: string]; result: DeleteResult };
   /**
    * The window was shown (true) or hidden (false). Stealth miners pause while someone looks: load
    * that drops when the window opens and comes back after it closes is evidence (hides-when-watched).
@@ -175,6 +186,8 @@ export interface EventContract {
   'scan:state': ScanState;
   'allowlist:changed': AllowlistEntry[];
   'settings:changed': Settings;
+  /** The quarantine changed (an item added, restored or deleted). */
+  'quarantine:changed': QuarantineListing;
   /** The tray or a notification asks the window to show a screen (and an incident). The tray's "Run deep scan" starts the scan itself. */
   'app:navigate': { route: Route; incidentKey?: string };
 }
@@ -206,6 +219,11 @@ export const API_INVOKE = {
   getScan: 'scan:state',
   getScanHtml: 'scan:html',
   removePersistence: 'scan:removePersistence',
+  killQuarantineFinding: 'scan:killQuarantine',
+  killAndQuarantine: 'process:killQuarantine',
+  listQuarantine: 'quarantine:list',
+  restoreQuarantine: 'quarantine:restore',
+  deleteQuarantine: 'quarantine:delete',
   setWindowVisible: 'window:visibility',
 } as const satisfies Record<string, InvokeChannel>;
 
@@ -218,6 +236,7 @@ export const API_EVENTS = {
   onScan: 'scan:state',
   onAllowlist: 'allowlist:changed',
   onSettings: 'settings:changed',
+  onQuarantine: 'quarantine:changed',
   onNavigate: 'app:navigate',
 } as const satisfies Record<string, EventChannel>;
 

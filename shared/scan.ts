@@ -109,8 +109,13 @@ export interface ScanPersistenceRef extends PersistenceEntry {
 export type ScanAction =
   /** End the process; the action re-checks pid + start time so a reused pid is never touched. */
   | { kind: 'kill'; pid: number; startTimeMs: number; exe: string | null }
-  /** Remove that one line, after confirmation, with a backup of the file first. */
+  /** Remove that one line, after confirmation; the file as it was goes to the quarantine first. */
   | { kind: 'remove-persistence'; file: string; line: number }
+  /**
+   * End the process (identity re-checked as for kill) and move its program into the quarantine:
+   * offered only where the program is in a folder users can write to.
+   */
+  | { kind: 'kill-quarantine'; pid: number; startTimeMs: number; exe: string }
   /** Trust the executable from now on. */
   | { kind: 'allowlist'; exe: string; sha256: string | null }
   /** What the user can do by hand where Idlewatch does not act (a registry value, a launchd job). */
@@ -232,13 +237,14 @@ export interface ScanReport {
   summary: { high: number; medium: number; low: number; allowlisted: number };
 }
 
-/** What removing a persistence finding's line did (`scan:removePersistence`, `idlewatch scan`). */
+/**
+ * What removing a persistence finding's line did (`scan:removePersistence`, `idlewatch fix`). The
+ * file as it was is kept in the quarantine (shared/quarantine.ts) under `quarantineId`.
+ */
 export type RemoveResult =
-  | { ok: true; file: string; line: number; removed: string; backup: string }
+  | { ok: true; file: string; line: number; removed: string; quarantineId: string }
   | {
       ok: false;
       code: 'not-confirmed' | 'not-removable' | 'changed' | 'failed' | 'unknown-finding';
       reason: string;
-      /** Set when the backup was made before the failure. */
-      backup?: string;
     };

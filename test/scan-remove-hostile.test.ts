@@ -1,7 +1,7 @@
 /**
  * Removing a persistence line when the file was replaced after the scan by something hostile: a
  * link to /dev/zero, a FIFO, a 2 GB sparse file, a folder. The removal must refuse at once, write
- * nothing (no backup, no temp file) and leave the thing as it is. A dotfile kept as a link into a
+ * nothing (nothing kept in the quarantine, no temp file) and leave the thing as it is. A dotfile kept as a link into a
  * dotfiles folder is the normal case and must still be edited, the link kept.
  */
 import { spawnSync } from 'node:child_process';
@@ -22,6 +22,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RemoveResult, ScanFinding } from '../shared/scan.js';
 import { runDeepScan } from '../main/engine/scan/deep-scan.js';
+import { QuarantineStore } from '../main/engine/quarantine/store.js';
 import { removePersistenceEntry } from '../main/engine/scan/persistence-remove.js';
 
 const linux = process.platform === 'linux';
@@ -50,7 +51,9 @@ async function removeWithin(finding: ScanFinding): Promise<{ result: RemoveResul
   const t0 = performance.now();
   let timer: NodeJS.Timeout | undefined;
   const result = await Promise.race([
-    removePersistenceEntry(finding, { confirm: true }),
+    QuarantineStore.open(join(base, `data${n++}`)).then((quarantine) =>
+      removePersistenceEntry(finding, { confirm: true, quarantine }),
+    ),
     new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error('the removal did not finish within 10 s')), 10_000);
     }),
@@ -58,7 +61,7 @@ async function removeWithin(finding: ScanFinding): Promise<{ result: RemoveResul
   return { result, ms: performance.now() - t0 };
 }
 
-/** Nothing was written beside the file: no backup, no temp file. */
+/** Nothing was written beside the file: no temp file. */
 function onlyThere(dir: string, names: string[]): void {
   expect(readdirSync(dir).sort()).toEqual([...names].sort());
 }

@@ -22,6 +22,18 @@ export { applyPreparedHosts, HostsApplyError } from './hosts/hosts-apply.js';
 export { hostsFilePath } from './hosts/hosts-path.js';
 export { firstReadable, PushedIdleSource } from './idle/pushed-idle.js';
 export { Monitor } from './monitor.js';
+export { killProcess } from './actions/process-actions.js';
+export { type FixOutcome, type FixPlan, fixFinding, planFix } from './quarantine/fix-finding.js';
+export { killAndQuarantine } from './quarantine/kill-quarantine.js';
+export { importLegacyBackups, legacyBackupFolders } from './quarantine/legacy-backups.js';
+export {
+  MAX_QUARANTINE_FILE,
+  type QuarantineFileRequest,
+  type QuarantineLineRequest,
+  type QuarantineOrigin,
+  QuarantineStore,
+} from './quarantine/store.js';
+export { userWritableReason } from './quarantine/user-writable.js';
 export { desktopIdleSources } from './platform/select.js';
 export type { DeepScanOptions } from './scan/deep-scan.js';
 export { renderScanHtml } from './scan/html-report.js';

@@ -8,6 +8,7 @@ import { Allowlist } from './screens/Allowlist.js';
 import { DeepScan } from './screens/DeepScan.js';
 import { Incidents } from './screens/Incidents.js';
 import { Overview } from './screens/Overview.js';
+import { Quarantine } from './screens/Quarantine.js';
 import { Settings } from './screens/Settings.js';
 import { useLive } from './stores/live.js';
 import { useUi } from './stores/ui.js';
@@ -16,6 +17,7 @@ const SCREENS = {
   overview: Overview,
   incidents: Incidents,
   scan: DeepScan,
+  quarantine: Quarantine,
   allowlist: Allowlist,
   settings: Settings,
 } as const;

@@ -7,6 +7,7 @@ import type { Severity } from '../../../shared/detection.js';
 import { identityOf, processKey, walkParents } from '../../../shared/identity.js';
 import type { ScanAction, ScanFinding, ScanProcessRef, ScanRule } from '../../../shared/scan.js';
 import { isDeleted } from '../detect/provenance.js';
+import { userWritableReason } from '../quarantine/user-writable.js';
 import type { ScanProc } from './proc-snapshot.js';
 
 const MAX_CHAIN = 32;
@@ -25,9 +26,15 @@ export function processRef(p: ScanProc, byPid: ReadonlyMap<number, ScanProc>): S
   return { ...identityOf(p), sha256: null, chain: parentChain(p, byPid) };
 }
 
-/** Kill first (identity-checked by pid + start time), then allowlisting when the file can be pinned. */
+/**
+ * Kill first (identity-checked by pid + start time), then kill and quarantine the program where it
+ * lies in a folder users can write to, then allowlisting when the file can be pinned.
+ */
 export function processActions(ref: ScanProcessRef): ScanAction[] {
   const actions: ScanAction[] = [{ kind: 'kill', pid: ref.pid, startTimeMs: ref.startTimeMs, exe: ref.exe }];
+  if (ref.exe && userWritableReason(ref.exe) !== null) {
+    actions.push({ kind: 'kill-quarantine', pid: ref.pid, startTimeMs: ref.startTimeMs, exe: ref.exe });
+  }
   if (ref.exe && !isDeleted(ref.exe) && !ref.exe.startsWith('/memfd:')) {
     actions.push({ kind: 'allowlist', exe: ref.exe, sha256: ref.sha256 });
   }

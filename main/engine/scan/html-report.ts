@@ -25,7 +25,9 @@ function actionText(a: ScanAction): string {
     case 'kill':
       return `End process ${a.pid} (started ${localTime(a.startTimeMs)})`;
     case 'remove-persistence':
-      return `Remove line ${a.line} of ${a.file} (Idlewatch backs the file up first)`;
+      return `Remove line ${a.line} of ${a.file} (the file as it was goes to Idlewatch's quarantine, from where it can be restored)`;
+    case 'kill-quarantine':
+      return `End process ${a.pid} and move its program ${a.exe} into the quarantine (it can be restored)`;
     case 'allowlist':
       return `Allowlist ${a.exe}${a.sha256 ? ` (SHA-256 ${a.sha256})` : ''} if you trust it`;
     case 'manual':

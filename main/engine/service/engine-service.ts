@@ -16,12 +16,15 @@ import { Monitor, type MonitorEvent, type MonitorOptions } from '../monitor.js';
 import type { DeepScanOptions } from '../scan/deep-scan.js';
 import { runDeepScanIsolated } from '../scan/scan-isolated.js';
 import { ensureDataDir } from '../store/data-dir.js';
+import { importLegacyBackups, legacyBackupFolders } from '../quarantine/legacy-backups.js';
+import { QuarantineStore } from '../quarantine/store.js';
 import { ReviewStore } from '../store/review-file.js';
 import type { ServiceActivity } from './activity.js';
 import { allowlistHandlers } from './handlers/allowlist.js';
 import type { ServiceContext } from './handlers/context.js';
 import { incidentHandlers } from './handlers/incidents.js';
 import { processHandlers } from './handlers/processes.js';
+import { quarantineChanged, quarantineHandlers } from './handlers/quarantine.js';
 import { settingsHandlers } from './handlers/settings.js';
 import { incidentKey, liveProcFor, openCounts, toView, type ViewContext } from './incident-views.js';
 import { awayLoad } from './process-details.js';
@@ -33,6 +36,11 @@ export interface EngineServiceOptions extends MonitorOptions {
   /** Extra options for every deep scan (a test root, a smaller hidden-process probe). */
   scanOptions?: Partial<DeepScanOptions>;
   now?: () => number;
+  /**
+   * Where an older Idlewatch's `.NAME.idlewatch-backup-STAMP` files are looked for and moved into
+   * the quarantine on start: `/` for the app, a test root in tests; null or absent: not looked for.
+   */
+  legacyBackupRoot?: string | null;
 }
 
 /** What the shell shows as a desktop notification (already rate-limited by the engine's policy). */
@@ -86,6 +94,7 @@ export class EngineService {
     private readonly reviews: ReviewStore,
     historic: Incident[],
     problems: StoreProblem[],
+    private readonly quarantine: QuarantineStore,
   ) {
     this.now = opts.now ?? Date.now;
     this.monitor = monitor;
@@ -111,6 +120,7 @@ export class EngineService {
         ...this.opts.scanOptions,
       }),
       onChange: (s) => this.emit('scan:state', s),
+      quarantine,
       now: this.now,
     });
     this.handlers = this.buildHandlers();
@@ -131,12 +141,14 @@ export class EngineService {
     });
     const read = await monitor.history.read();
     problems.push(...read.problems);
+    const quarantine = await QuarantineStore.open(opts.dataDir);
     return new EngineService(
       opts,
       monitor,
       reviews,
       read.records.map((r) => r.incident),
       problems,
+      quarantine,
     );
   }
 
@@ -176,6 +188,7 @@ export class EngineService {
     if (this.started) return;
     this.started = true;
     await this.startMonitor();
+    void this.importLegacyBackups();
   }
 
   async stop(): Promise<void> {
@@ -237,11 +250,16 @@ export class EngineService {
       'scan:cancel': () => this.scan.cancel(),
       'scan:state': () => this.scan.state(),
       'scan:html': () => this.scan.html(),
-      'scan:removePersistence': (id) => this.scan.removePersistence(id),
+      'scan:removePersistence': async (id) => {
+        const r = await this.scan.removePersistence(id);
+        if (r.ok) void quarantineChanged(ctx);
+        return r;
+      },
       ...incidentHandlers(ctx),
       ...processHandlers(ctx),
       ...allowlistHandlers(ctx),
       ...settingsHandlers(ctx),
+      ...quarantineHandlers(ctx),
     };
   }
 
@@ -273,7 +291,31 @@ export class EngineService {
       },
       restartMonitor: () => this.restartMonitor(),
       settings: () => this.settings,
+      quarantine: this.quarantine,
+      scanReport: () => this.scan.lastReport(),
     };
+  }
+
+  /**
+   * Moves an older Idlewatch's backups beside edited files into the quarantine (each is removed
+   * only once its bytes and record are saved); one that cannot be imported stays and is reported.
+   */
+  private async importLegacyBackups(): Promise<void> {
+    const root = this.opts.legacyBackupRoot;
+    if (root === undefined || root === null) return;
+    try {
+      const r = await importLegacyBackups(this.quarantine, await legacyBackupFolders(root), 'app');
+      for (const s of r.skipped) this.problems.push({ file: s.split(': ')[0] ?? s, problem: s, movedTo: null });
+      if (r.skipped.length > 0) this.emitStatus();
+      if (r.imported.length > 0) await quarantineChanged(this.context());
+    } catch (e) {
+      this.problems.push({
+        file: this.quarantine.folder,
+        problem: `older backups could not be imported into the quarantine: ${errText(e)}`,
+        movedTo: null,
+      });
+      this.emitStatus();
+    }
   }
 
   // ---- monitor lifecycle -------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import type { ScanState } from '../../../shared/ipc.js';
 import type { RemoveResult, ScanProgress, ScanReport, ScanStepId } from '../../../shared/scan.js';
 import { type DeepScanOptions, markStopped, partialReportOf } from '../scan/deep-scan.js';
 import { renderScanHtml } from '../scan/html-report.js';
+import type { QuarantineStore } from '../quarantine/store.js';
 import { removePersistenceEntry } from '../scan/persistence-remove.js';
 
 export type ScanFn = (opts: DeepScanOptions) => Promise<ScanReport>;
@@ -23,6 +24,8 @@ export interface ScanRunnerOptions {
   progressEveryMs?: number;
   /** How long after Cancel the runner stops waiting for the scan; default CANCEL_DEADLINE_MS. */
   cancelDeadlineMs?: number;
+  /** Where removals keep what they remove; without one, nothing is removed. */
+  quarantine?: QuarantineStore;
 }
 
 /** Cancel must end a scan within 2 s; the isolated scan itself is ended well before this. */
@@ -95,7 +98,15 @@ export class ScanRunner {
     return this.report ? renderScanHtml(this.report) : null;
   }
 
-  /** Removes the line behind one persistence finding of the last report (the user confirmed in the UI). */
+  /** The last finished report (the quarantine handlers act on its findings). */
+  lastReport(): ScanReport | null {
+    return this.report;
+  }
+
+  /**
+   * Removes the line behind one persistence finding of the last report (the user confirmed in the
+   * UI); the file as it was goes to the quarantine.
+   */
   async removePersistence(findingId: string): Promise<RemoveResult> {
     const finding = this.report?.findings.find((f) => f.id === findingId);
     if (!finding) {
@@ -105,7 +116,15 @@ export class ScanRunner {
         reason: `no finding ${JSON.stringify(findingId)} in the last scan report: run the scan again`,
       };
     }
-    return removePersistenceEntry(finding, { confirm: true });
+    const quarantine = this.opts.quarantine;
+    if (!quarantine) {
+      return { ok: false, code: 'failed', reason: 'the quarantine is not available, so nothing is removed' };
+    }
+    return removePersistenceEntry(finding, {
+      confirm: true,
+      quarantine,
+      reportStartedAt: this.report?.startedAt ?? null,
+    });
   }
 
   private async run(run: Run): Promise<void> {

@@ -3,6 +3,7 @@ import type { ArgPattern } from '../../../shared/allowlist.js';
 import { entryProblem, interpreterName, pathPlatform } from '../../../shared/interpreters.js';
 import { addAllowlist, removeAllowlist } from '../stores/allowlist.js';
 import { runProcessAction } from '../stores/process-actions.js';
+import { deleteItem, killAndQuarantineFinding } from '../stores/quarantine.js';
 import { removePersistence } from '../stores/scan.js';
 import { type ConfirmDialog, closeDialog, useUi } from '../stores/ui.js';
 import { Dialog } from './Dialog.js';
@@ -180,7 +181,8 @@ function RemovePersistenceDialog({ dialog }: { dialog: Extract<ConfirmDialog, { 
       onConfirm={() => void removePersistence(dialog.finding.id)}
     >
       <p className="dialog-question">
-        Remove line {line} of {file}? Idlewatch saves a backup of the file first, then deletes only this line:
+        Remove line {line} of {file}? Idlewatch keeps the file as it is now in Quarantine, then deletes only this line;
+        you can restore it from the Quarantine page:
       </p>
       {p ? <pre className="code">{p.text}</pre> : null}
     </ConfirmDanger>
@@ -202,7 +204,43 @@ function RemoveAllowlistDialog({ dialog }: { dialog: Extract<ConfirmDialog, { ki
   );
 }
 
-/** The one open confirmation, if any (kill, allowlist, remove a persistence line, remove an entry). */
+function KillQuarantineDialog({ dialog }: { dialog: Extract<ConfirmDialog, { kind: 'kill-quarantine' }> }) {
+  const p = dialog.finding.process;
+  return (
+    <ConfirmDanger
+      title="Kill and quarantine the program"
+      testId="kill-quarantine-dialog"
+      confirm="Kill and quarantine"
+      onConfirm={() => void killAndQuarantineFinding(dialog.finding.id)}
+    >
+      <p className="dialog-question">
+        End process {p?.pid ?? '?'} ({p?.name ?? '?'}) and move its program into Quarantine? Idlewatch checks that it is
+        still the same process first. The program cannot start again from there; you can restore it from the Quarantine
+        page.
+      </p>
+      <pre className="code">{dialog.exe}</pre>
+    </ConfirmDanger>
+  );
+}
+
+function DeleteQuarantineDialog({ dialog }: { dialog: Extract<ConfirmDialog, { kind: 'delete-quarantine' }> }) {
+  const { item } = dialog;
+  return (
+    <ConfirmDanger
+      title="Delete for good"
+      testId="delete-quarantine-dialog"
+      confirm="Delete for good"
+      onConfirm={() => void deleteItem(item.id)}
+    >
+      <p className="dialog-question">
+        Delete the quarantined copy of {item.shownPath}
+        {item.line ? ` (line ${item.line.number})` : ''} for good? It can no longer be restored after this.
+      </p>
+    </ConfirmDanger>
+  );
+}
+
+/** The one open confirmation, if any (kill, allowlist, remove a persistence line, remove an entry, quarantine). */
 export function ConfirmDialogs() {
   const dialog = useUi((s) => s.dialog);
   if (!dialog) return null;
@@ -215,5 +253,9 @@ export function ConfirmDialogs() {
       return <RemovePersistenceDialog dialog={dialog} />;
     case 'remove-allowlist':
       return <RemoveAllowlistDialog dialog={dialog} />;
+    case 'kill-quarantine':
+      return <KillQuarantineDialog dialog={dialog} />;
+    case 'delete-quarantine':
+      return <DeleteQuarantineDialog dialog={dialog} />;
   }
 }

@@ -7,6 +7,7 @@ export const NAV_ITEMS: readonly { route: Route; label: string }[] = [
   { route: 'overview', label: 'Overview' },
   { route: 'incidents', label: 'Incidents' },
   { route: 'scan', label: 'Deep scan' },
+  { route: 'quarantine', label: 'Quarantine' },
   { route: 'allowlist', label: 'Allowlist' },
   { route: 'settings', label: 'Settings' },
 ];

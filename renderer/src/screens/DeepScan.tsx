@@ -4,7 +4,8 @@ import { SeverityBadge } from '../components/Severity.js';
 import { dateTime, plural } from '../lib/format.js';
 import { findingProcess, groupFindings, scanAllowlistedBut, scanPercent } from '../lib/scan.js';
 import { cancelScan, exportScanHtml, startScan, useScan } from '../stores/scan.js';
-import { openDialog } from '../stores/ui.js';
+import { useQuarantine } from '../stores/quarantine.js';
+import { navigate, openDialog } from '../stores/ui.js';
 
 function ActionButton({
   finding,
@@ -38,9 +39,12 @@ function ActionButton({
     case 'remove-persistence':
       if (removal?.ok) {
         return (
-          <p className="done">
-            Removed line {removal.line} of <span className="path">{removal.file}</span>. Backup:{' '}
-            <span className="path">{removal.backup}</span>
+          <p className="done" data-testid="removal-done">
+            Removed line {removal.line} of <span className="path">{removal.file}</span>. The file as it was is in{' '}
+            <button type="button" className="link" onClick={() => navigate('quarantine')}>
+              Quarantine
+            </button>{' '}
+            ({removal.quarantineId}), from where it can be restored.
           </p>
         );
       }
@@ -54,14 +58,11 @@ function ActionButton({
           >
             Remove line
           </button>
-          {removal && !removal.ok ? (
-            <p className="error">
-              {removal.reason}
-              {removal.backup ? ` (backup: ${removal.backup})` : ''}
-            </p>
-          ) : null}
+          {removal && !removal.ok ? <p className="error">{removal.reason}</p> : null}
         </>
       );
+    case 'kill-quarantine':
+      return <KillQuarantineButton finding={finding} exe={action.exe} describedBy={describedBy} />;
     case 'allowlist':
       return (
         <button
@@ -75,6 +76,42 @@ function ActionButton({
     case 'manual':
       return <p className="manual">{action.text}</p>;
   }
+}
+
+/** Offered only where the engine found the program in a folder users can write to. */
+function KillQuarantineButton({
+  finding,
+  exe,
+  describedBy,
+}: {
+  finding: ScanFinding;
+  exe: string;
+  describedBy: string;
+}) {
+  const result = useQuarantine((s) => s.kills[finding.id]);
+  if (result?.ok) {
+    return (
+      <p className="done">
+        {result.detail}.{' '}
+        <button type="button" className="link" onClick={() => navigate('quarantine')}>
+          Open Quarantine
+        </button>
+      </p>
+    );
+  }
+  return (
+    <>
+      <button
+        type="button"
+        className="danger"
+        aria-describedby={describedBy}
+        onClick={() => openDialog({ kind: 'kill-quarantine', finding, exe })}
+      >
+        Kill and quarantine the program
+      </button>
+      {result && !result.ok ? <p className="error">{result.reason}</p> : null}
+    </>
+  );
 }
 
 function Finding({ f }: { f: ScanFinding }) {

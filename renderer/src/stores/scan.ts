@@ -49,8 +49,12 @@ export async function removePersistence(findingId: string): Promise<void> {
   try {
     const result = await api().removePersistence(findingId);
     useScan.setState((s) => ({ removals: { ...s.removals, [findingId]: result } }));
-    if (result.ok) toast('ok', `Removed line ${result.line} of ${result.file}. Backup: ${result.backup}`);
-    else toast('error', result.backup ? `${result.reason} (backup: ${result.backup})` : result.reason);
+    if (result.ok) {
+      toast(
+        'ok',
+        `Removed line ${result.line} of ${result.file}. The file as it was is in Quarantine (${result.quarantineId}).`,
+      );
+    } else toast('error', result.reason);
   } catch (e) {
     toast('error', errorMessage(e));
   }

@@ -3,6 +3,7 @@ import { create } from 'zustand';
 import type { AllowlistEntry } from '../../../shared/allowlist.js';
 import type { ActionTarget } from '../../../shared/actions.js';
 import type { ProcessKey, Route } from '../../../shared/ipc.js';
+import type { QuarantineItem } from '../../../shared/quarantine.js';
 import type { ScanFinding } from '../../../shared/scan.js';
 import { hashFor, parseProcessKey, routeFromHash } from '../lib/route.js';
 import { parseTheme, resolveTheme, THEME_KEY, type ThemeSetting } from '../lib/theme.js';
@@ -11,7 +12,9 @@ export type ConfirmDialog =
   | { kind: 'kill'; target: ActionTarget; name: string }
   | { kind: 'allowlist'; exe: string; sha256: string | null }
   | { kind: 'remove-persistence'; finding: ScanFinding }
-  | { kind: 'remove-allowlist'; entry: AllowlistEntry };
+  | { kind: 'remove-allowlist'; entry: AllowlistEntry }
+  | { kind: 'kill-quarantine'; finding: ScanFinding; exe: string }
+  | { kind: 'delete-quarantine'; item: QuarantineItem };
 
 export interface UiState {
   route: Route;

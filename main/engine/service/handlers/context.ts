@@ -1,7 +1,9 @@
 import type { Incident } from '../../../../shared/detection.js';
 import type { EventChannel, EventContract, IncidentView, ProcessKey } from '../../../../shared/ipc.js';
+import type { ScanReport } from '../../../../shared/scan.js';
 import type { Settings } from '../../../../shared/settings.js';
 import type { Monitor } from '../../monitor.js';
+import type { QuarantineStore } from '../../quarantine/store.js';
 import type { ReviewStore } from '../../store/review-file.js';
 import type { ServiceActivity } from '../activity.js';
 
@@ -31,4 +33,8 @@ export interface ServiceContext {
   /** New detection settings take effect in a fresh monitor. */
   restartMonitor(): Promise<void>;
   settings(): Settings;
+  /** Where every removal keeps what it removed. */
+  readonly quarantine: QuarantineStore;
+  /** The last deep scan's report (fixes act on its findings). */
+  scanReport(): ScanReport | null;
 }
