@@ -1,6 +1,7 @@
 import { version } from '../../package.json';
 import { defaultDataDir, Engine, Monitor } from '../engine/index.js';
 import { asksForHelp, parseArgs, UsageError } from './args.js';
+import { DAEMON_USAGE, runDaemonCommand } from './daemon.js';
 import { BLOCK_DOMAINS_USAGE, HOSTS_APPLY_USAGE, runBlockDomains, runHostsApply } from './block-domains.js';
 import { runProbe } from './probe.js';
 import { runRecord } from './record.js';
@@ -154,6 +155,19 @@ work here and, for each that does not, why.
     usage: HOSTS_APPLY_USAGE,
     run(args) {
       return runHostsApply(args, { stdout: process.stdout, stderr: process.stderr });
+    },
+  },
+  daemon: {
+    summary: 'the live monitor as a service: no window, log lines on stderr, Prometheus metrics',
+    usage: DAEMON_USAGE,
+    run(args) {
+      return runDaemonCommand(args, {
+        version,
+        stdout: process.stdout,
+        stderr: process.stderr,
+        stopSignal: stopSignal(),
+        onReload: (handler) => process.on('SIGHUP', handler),
+      });
     },
   },
   scan: {

@@ -21,6 +21,9 @@ export {
 export { applyPreparedHosts, HostsApplyError } from './hosts/hosts-apply.js';
 export { hostsFilePath } from './hosts/hosts-path.js';
 export { firstReadable, PushedIdleSource } from './idle/pushed-idle.js';
+export type { EngineMetrics, MetricsOptions } from './metrics/exporter.js';
+export { type ListenAddress, parseListenAddress } from './metrics/listen-address.js';
+export { type MetricsServer, startMetricsServer } from './metrics/server.js';
 export { Monitor } from './monitor.js';
 export { killProcess } from './actions/process-actions.js';
 export { type FixOutcome, type FixPlan, fixFinding, planFix } from './quarantine/fix-finding.js';
@@ -42,6 +45,7 @@ export { runDeepScanIsolated } from './scan/scan-isolated.js';
 export { EngineService } from './service/engine-service.js';
 export { writeFileAtomic } from './store/atomic-write.js';
 export { defaultDataDir } from './store/data-dir.js';
+export { describeHolder as describeLockHolder, type LockHolder, SamplerLock } from './store/sampler-lock.js';
 export { TraceEncoder } from './trace/trace-encoder.js';
 export { TraceFileWriter } from './trace/trace-file-writer.js';
 export { TraceError } from './trace/trace-reader.js';

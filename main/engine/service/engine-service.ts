@@ -19,13 +19,14 @@ import { ensureDataDir } from '../store/data-dir.js';
 import { importLegacyBackups, legacyBackupFolders } from '../quarantine/legacy-backups.js';
 import { QuarantineStore } from '../quarantine/store.js';
 import { ReviewStore } from '../store/review-file.js';
+import { rereadSettings } from '../store/settings-file.js';
 import type { ServiceActivity } from './activity.js';
 import { allowlistHandlers } from './handlers/allowlist.js';
 import type { ServiceContext } from './handlers/context.js';
 import { incidentHandlers } from './handlers/incidents.js';
 import { processHandlers } from './handlers/processes.js';
 import { quarantineChanged, quarantineHandlers } from './handlers/quarantine.js';
-import { settingsHandlers } from './handlers/settings.js';
+import { applySettings, settingsHandlers } from './handlers/settings.js';
 import { incidentKey, liveProcFor, openCounts, toView, type ViewContext } from './incident-views.js';
 import { awayLoad } from './process-details.js';
 import { type ScanFn, ScanRunner } from './scan-runner.js';
@@ -200,6 +201,16 @@ export class EngineService {
     await this.restarting;
     await this.stopMonitor();
     await this.scan.idle();
+  }
+
+  /**
+   * Reads settings.json again and puts it into effect (the daemon's SIGHUP: an administrator edited
+   * the file). A file that does not read or validate changes nothing: the error says what and where.
+   */
+  async reloadSettings(): Promise<{ ok: true; settings: Settings } | { ok: false; error: string }> {
+    const read = await rereadSettings(this.opts.dataDir);
+    if (!read.ok) return read;
+    return { ok: true, settings: await applySettings(this.context(), read.value) };
   }
 
   /** The machine is going to sleep: sampling stops; nothing the detector sees spans the sleep. */

@@ -1,8 +1,9 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_SETTINGS, SENSITIVITIES, SETTINGS_RANGES, type Settings } from '../../../shared/settings.js';
 import type { AtomicWriteFs } from './atomic-write.js';
 import { FieldReader, isRecord, type Validation, ValidationError } from './validate.js';
-import { type Loaded, loadVersionedJson, saveVersionedJson } from './versioned-json.js';
+import { checkDocument, type Loaded, loadVersionedJson, saveVersionedJson } from './versioned-json.js';
 
 export const SETTINGS_FILE = 'settings.json';
 export const SETTINGS_VERSION = 1;
@@ -34,6 +35,31 @@ export function loadSettings(dataDir: string, now?: () => number): Promise<Loade
     { version: SETTINGS_VERSION, validate: validateSettings, defaults: () => ({ ...DEFAULT_SETTINGS }) },
     now,
   );
+}
+
+/**
+ * Reads `settings.json` again for a running engine (the daemon's SIGHUP). Unlike loadSettings, a bad
+ * file is left where it is and reported, so the caller keeps the settings it runs with while the
+ * user fixes the file. A missing file means the defaults.
+ */
+export async function rereadSettings(
+  dataDir: string,
+): Promise<{ ok: true; value: Settings } | { ok: false; error: string }> {
+  const path = join(dataDir, SETTINGS_FILE);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { ok: true, value: { ...DEFAULT_SETTINGS } };
+    return { ok: false, error: `${path}: could not be read (${code ?? (e as Error).message})` };
+  }
+  const checked = checkDocument(text, {
+    version: SETTINGS_VERSION,
+    validate: validateSettings,
+    defaults: () => ({ ...DEFAULT_SETTINGS }),
+  });
+  return checked.ok ? checked : { ok: false, error: `${path}: ${checked.error}` };
 }
 
 /**

@@ -59,7 +59,8 @@ export async function loadVersionedJson<T>(
   };
 }
 
-function checkDocument<T>(
+/** Checks a versioned JSON document's text without touching the file (a reload that keeps what it had on error). */
+export function checkDocument<T>(
   text: string,
   spec: VersionedFileSpec<T>,
 ): { ok: true; value: T } | { ok: false; error: string } {

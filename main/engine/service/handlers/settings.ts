@@ -23,9 +23,14 @@ export function settingsHandlers(ctx: ServiceContext): Handlers {
 }
 
 async function setSettings(ctx: ServiceContext, patch: Partial<Settings>): Promise<Settings> {
-  const before = ctx.monitor.settings;
-  const next: Settings = { ...before, ...patch };
+  const next: Settings = { ...ctx.monitor.settings, ...patch };
   await saveSettings(ctx.dataDir, next);
+  return applySettings(ctx, next);
+}
+
+/** Puts settings (already saved, or read from the file) into effect: a fresh monitor where detection changes. */
+export async function applySettings(ctx: ServiceContext, next: Settings): Promise<Settings> {
+  const before = { ...ctx.monitor.settings };
   if (RESTART_KEYS.some((k) => before[k] !== next[k])) await ctx.restartMonitor();
   else Object.assign(ctx.monitor.settings, next);
   if (before.historyRetentionDays !== next.historyRetentionDays) {
