@@ -203,8 +203,13 @@ test.describe('a stealth miner while the user is away', () => {
     await new Promise((r) => setTimeout(r, 2000));
     expect(procStat(miner.pid)).toEqual({ state: 'T', cpuTicks: before });
 
-    await row.getByRole('button', { name: 'Resume', exact: true }).click();
+    // Listed on the Overview with what it is, and resumed from there (the tray lists the same).
+    const pausedPanel = page.getByTestId('paused-panel');
+    await expect(pausedPanel).toContainText(`${miner.name} (pid ${miner.pid}`);
+    await expect(pausedPanel).toContainText(miner.exe);
+    await pausedPanel.getByRole('button', { name: 'Resume', exact: true }).click();
     await expect(okToast()).toContainText(`process ${miner.pid} (${miner.name}) is running again`);
+    await expect(pausedPanel).toBeHidden();
     await expect.poll(() => procStat(miner.pid)?.state).not.toBe('T');
     await expect.poll(() => procStat(miner.pid)!.cpuTicks, { timeout: 5000 }).toBeGreaterThan(before + 20);
     await expect(row.getByRole('button', { name: 'Pause', exact: true })).toBeVisible();

@@ -99,8 +99,20 @@ export interface EngineStatus {
   dataDir: string;
   /** Open (not reviewed, not allowlisted) incidents of this run by severity. */
   open: Record<Severity, number>;
-  /** Processes Idlewatch paused, so the UI can offer Resume. */
-  paused: ProcessKey[];
+  /** Processes Idlewatch paused, so the UI (window and tray) can offer Resume. */
+  paused: PausedProcess[];
+}
+
+/**
+ * A process Idlewatch paused, with the identity it had then: Resume sends pid, start time and
+ * executable back, and the engine acts only if the process still matches all three.
+ */
+export interface PausedProcess extends ProcessKey {
+  name: string;
+  exe: string | null;
+  user: string | null;
+  /** Epoch ms. */
+  pausedAt: number;
 }
 
 /** The deep scan as the window follows it. */

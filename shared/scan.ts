@@ -20,7 +20,8 @@ export type ScanStepId =
   | 'hidden'
   | 'gpu'
   | 'browsers'
-  | 'hashes';
+  | 'hashes'
+  | 'tamper';
 
 /** The steps in the order a scan runs them, with the label the user reads while it runs. */
 export const SCAN_STEPS: readonly { id: ScanStepId; label: string }[] = [
@@ -28,6 +29,7 @@ export const SCAN_STEPS: readonly { id: ScanStepId; label: string }[] = [
   { id: 'signatures', label: 'Miner signatures (command lines and config files)' },
   { id: 'network', label: 'Network connections' },
   { id: 'persistence', label: 'Persistence (autostart, scheduled jobs, preload)' },
+  { id: 'tamper', label: 'Tampering and miner tuning (huge pages, MSR, locked files, SSH keys, disabled tools)' },
   { id: 'hidden', label: 'Hidden processes' },
   { id: 'gpu', label: 'GPU inventory' },
   { id: 'browsers', label: 'Browsers' },
@@ -60,7 +62,19 @@ export type ScanRule =
   | 'mining-domain'
   | 'persistence'
   | 'ld-preload'
-  | 'hidden-process';
+  | 'hidden-process'
+  /** Huge pages reserved (vm.nr_hugepages, hugepages=), the RandomX miners' first tuning step. */
+  | 'huge-pages'
+  /** The msr module allows writes to CPU registers (allow_writes=on): RandomX's MSR tuning. */
+  | 'msr-writes'
+  /** A persistence file made immutable or append-only (chattr +i / +a), so it cannot be cleaned. */
+  | 'immutable-file'
+  /** An SSH key that lets someone log in: a suspicious forced command or option, or a key file changed lately. */
+  | 'ssh-authorized-key'
+  /** Task Manager, Registry Editor or another monitor disabled by policy or hijacked (Windows). */
+  | 'tool-disabled'
+  /** A launchd job kept alive (KeepAlive) whose program any user process could replace (macOS). */
+  | 'keepalive-writable';
 
 /** The process as the scan saw it; pid + startTimeMs identify it for a kill (shared/actions.ts). */
 export interface ScanProcessRef extends ProcessIdentity {
@@ -82,7 +96,17 @@ export type PersistenceKind =
   | 'wmi-subscription'
   /** A Windows Defender exclusion (path, process or extension) that blinds Defender where droppers work. */
   | 'defender-exclusion'
-  | 'launchd';
+  | 'launchd'
+  /** A sysctl.d line (vm.nr_hugepages). */
+  | 'sysctl'
+  /** A modprobe.d or modules-load.d line (options msr allow_writes=on, msr loaded at boot). */
+  | 'kernel-module'
+  /** A kernel command line setting (hugepages=, msr.allow_writes=) in the boot loader's defaults. */
+  | 'boot-cmdline'
+  /** A line of an authorized_keys file: a key that can log in. */
+  | 'ssh-key'
+  /** A Windows policy value or Image File Execution Options debugger. */
+  | 'registry-policy';
 
 /** One entry that starts a program without the user asking: a crontab line, an ExecStart=, a Run key value. */
 export interface PersistenceEntry {

@@ -113,6 +113,50 @@ describe('trayModel', () => {
     expect(trayModel(inputs({ status: status({ pausedUntil: NOW - 1 }) })).state).toBe('watching');
   });
 
+  it('processes Idlewatch paused: listed with Resume for each (pid, user), hostile names cleaned, the rest counted', () => {
+    const proc = (pid: number, name: string, user: string | null = 'amy') => ({
+      pid,
+      startTimeMs: 1000 + pid,
+      name,
+      exe: `/tmp/.x/${name}`,
+      user,
+      pausedAt: NOW - 60_000,
+    });
+    const one = trayModel(inputs({ status: status({ paused: [proc(4242, 'xmrig')] }) }));
+    // Not an alert, not "paused" monitoring: the engine still watches.
+    expect(one.state).toBe('watching');
+    expect(labels(one.menu)).toEqual([
+      'Watching',
+      '---',
+      'Paused by Idlewatch: 1 process',
+      'Resume xmrig (pid 4242, amy)',
+      '---',
+      'Open Idlewatch',
+      'Run deep scan',
+      'Pause for 1 hour',
+      '---',
+      'Launch at login',
+      '---',
+      'Quit Idlewatch',
+    ]);
+    expect(one.menu[3]).toEqual({
+      type: 'action',
+      action: 'resume-process',
+      processKey: '4242@5242',
+      label: 'Resume xmrig (pid 4242, amy)',
+    });
+    const evil = proc(7, '\u202Eexe.tsohcvs\nminer', null);
+    const many = trayModel(
+      inputs({ status: status({ paused: [evil, ...[1, 2, 3, 4, 5, 6].map((n) => proc(100 + n, `m${n}`))] }) }),
+    );
+    const resumes = many.menu.filter((i) => i.type === 'action' && i.action === 'resume-process');
+    expect(resumes).toHaveLength(5);
+    expect(resumes[0]?.type === 'action' && resumes[0].label).not.toMatch(/[\u202E\n]/);
+    expect(resumes[0]?.type === 'action' && resumes[0].label).toMatch(/^Resume .*\(pid 7\)$/);
+    expect(labels(many.menu)).toContain('Paused by Idlewatch: 7 processes');
+    expect(labels(many.menu)).toContain('…and 2 more: open Idlewatch to resume them');
+  });
+
   it('degraded: names the failing source and why, in the menu itself', () => {
     const sources: SourceStatus[] = [
       ...OK.slice(0, 3),

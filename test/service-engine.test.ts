@@ -105,10 +105,27 @@ describe.skipIf(!linux)('EngineService', () => {
     const paused = await service.invoke('process:pause', [target]);
     expect(paused).toMatchObject({ ok: true, action: 'pause' });
     expect(procState(pid)).toBe('T');
-    expect(service.status().paused).toEqual([target]);
-    expect(of('engine:status').at(-1)?.paused).toEqual([target]);
+    // Kept with its identity: the tray and the window name it, and Resume sends it back to be re-checked.
+    const entry = {
+      ...target,
+      name: proc?.name,
+      exe: proc?.exe,
+      user: proc?.user,
+      pausedAt: expect.any(Number),
+    };
+    expect(service.status().paused).toEqual([entry]);
+    expect(of('engine:status').at(-1)?.paused).toEqual([entry]);
+    // A resume for the same pid and start time but another program is refused: still paused.
+    const wrongExe = await service.invoke('process:resume', [{ ...target, exe: '/tmp/.x/not-it' }]);
+    expect(wrongExe).toMatchObject({ ok: false, code: 'reused' });
+    expect(procState(pid)).toBe('T');
 
-    expect(await service.invoke('process:resume', [target])).toMatchObject({ ok: true });
+    const stored = service.status().paused[0] ?? null;
+    expect(
+      await service.invoke('process:resume', [
+        stored ? { pid: stored.pid, startTimeMs: stored.startTimeMs, exe: stored.exe } : target,
+      ]),
+    ).toMatchObject({ ok: true });
     expect(procState(pid)).not.toBe('T');
     expect(service.status().paused).toEqual([]);
 

@@ -8,6 +8,7 @@ import type { SourceStatus } from '../../shared/engine-types.js';
 import type { EngineStatus, EventContract, EventChannel, IncidentView } from '../../shared/ipc.js';
 import type { Settings } from '../../shared/settings.js';
 import type { UserState } from '../../shared/trace.js';
+import { processKey } from '../../shared/identity.js';
 import { safeText } from './sanitize.js';
 
 export type TrayState = 'watching' | 'away' | 'alert' | 'paused' | 'degraded';
@@ -37,12 +38,15 @@ export interface TrayInputs {
   formatTime?: (epochMs: number) => string;
 }
 
-export type TrayAction = 'open' | 'scan' | 'pause' | 'resume' | 'quit' | 'incident';
+export type TrayAction = 'open' | 'scan' | 'pause' | 'resume' | 'quit' | 'incident' | 'resume-process';
+
+/** Paused processes listed in the menu, each with Resume; the rest are counted (the window lists all). */
+export const TRAY_PAUSED_MAX = 5;
 
 export type TrayMenuItem =
   | { type: 'label'; label: string }
   | { type: 'separator' }
-  | { type: 'action'; action: TrayAction; label: string; incidentKey?: string }
+  | { type: 'action'; action: TrayAction; label: string; incidentKey?: string; processKey?: string }
   | { type: 'checkbox'; id: 'launchAtLogin'; label: string; checked: boolean };
 
 export interface TrayModel {
@@ -59,6 +63,10 @@ export interface TrayModel {
 function critical(s: SourceStatus): boolean {
   if (s.health === 'degraded') return true;
   return s.health === 'unavailable' && /^(procs|cpu|idle|sampler)(\.|$)/.test(s.id);
+}
+
+function pausedHeading(n: number): string {
+  return n === 1 ? 'Paused by Idlewatch: 1 process' : `Paused by Idlewatch: ${n} processes`;
 }
 
 function hhmm(ms: number): string {
@@ -140,6 +148,21 @@ export function trayModel(i: TrayInputs): TrayModel {
   if (engineError && state !== 'degraded') menu.push({ type: 'label', label: safeText(`⚠ ${engineError}`, 100) });
   for (const s of failing.slice(0, 4)) {
     menu.push({ type: 'label', label: safeText(`⚠ ${s.label}: ${s.detail}`, 100) });
+  }
+  // A pause must never be a trap: every process Idlewatch paused is one click from running again.
+  const pausedProcs = st?.paused ?? [];
+  if (pausedProcs.length > 0) {
+    menu.push({ type: 'separator' }, { type: 'label', label: pausedHeading(pausedProcs.length) });
+    for (const p of pausedProcs.slice(0, TRAY_PAUSED_MAX)) {
+      menu.push({
+        type: 'action',
+        action: 'resume-process',
+        processKey: processKey(p),
+        label: `Resume ${safeText(p.name, 40)} (pid ${p.pid}${p.user ? `, ${safeText(p.user, 24)}` : ''})`,
+      });
+    }
+    const more = pausedProcs.length - TRAY_PAUSED_MAX;
+    if (more > 0) menu.push({ type: 'label', label: `…and ${more} more: open Idlewatch to resume them` });
   }
   menu.push(
     { type: 'separator' },

@@ -3,6 +3,7 @@
 // whenever the model changes (Linux trays often ignore clicks and show the menu only, so every
 // action is in it).
 import { join } from 'node:path';
+import { processKey } from '../../shared/identity.js';
 import type { EngineClient } from '../engine/index.js';
 import type { ElectronApi, ShellApp, ShellImage, ShellMenuItemOptions, ShellTray } from './electron-api.js';
 import type { AppWindow } from './window.js';
@@ -13,7 +14,8 @@ const PAUSE_MS = 3600_000;
 const REFRESH_MS = 30_000;
 
 export interface TrayHandlers {
-  onAction(action: TrayAction, incidentKey?: string): void;
+  /** `key`: the incident's key for 'incident', the paused process's key for 'resume-process'. */
+  onAction(action: TrayAction, key?: string): void;
   onLaunchAtLogin(checked: boolean): void;
 }
 
@@ -64,6 +66,27 @@ export function setupTray<Image extends ShellImage, Menu>(
             })
             .catch((e: unknown) => console.error(`${action}: ${(e as Error).message}`));
           break;
+        case 'resume-process': {
+          // The identity the process had when it was paused: the engine resumes it only if it still matches.
+          const p = state.status?.paused.find((x) => processKey(x) === incidentKey);
+          if (!p) break;
+          client
+            .invoke('process:resume', [{ pid: p.pid, startTimeMs: p.startTimeMs, exe: p.exe }])
+            .then((r) => {
+              if (!r.ok) {
+                console.error(`resume ${p.name} (pid ${p.pid}): ${r.reason}`);
+                // Say it where the user looks: the window shows the engine's answer in its paused list.
+                window.show({ route: 'overview' });
+              }
+              return client.invoke('engine:status', []);
+            })
+            .then((s) => {
+              state.status = s;
+              refresh();
+            })
+            .catch((e: unknown) => console.error(`resume: ${(e as Error).message}`));
+          break;
+        }
         case 'quit':
           electron.app.quit();
           break;
@@ -146,7 +169,7 @@ export class AppTray<Image extends ShellImage, Menu> {
           click: (item) => this.handlers.onLaunchAtLogin(item.checked),
         };
       case 'action':
-        return { label: i.label, click: () => this.handlers.onAction(i.action, i.incidentKey) };
+        return { label: i.label, click: () => this.handlers.onAction(i.action, i.incidentKey ?? i.processKey) };
     }
   }
 }

@@ -102,6 +102,55 @@ export function launchdCommand(job: LaunchdJob): string {
   return joinArgs(job.args);
 }
 
+/** Folders every user (and every program any user runs) can write to. */
+const SHARED_WRITABLE = /^\/(?:private\/)?(?:tmp|var\/tmp|var\/folders)\/|^\/Users\/Shared\//;
+
+/**
+ * Why a kept-alive job's program can be replaced by someone other than the account it runs as:
+ * it lies in a folder every user can write, in a user's home while the job runs as root or as
+ * every user, or a file or folder on its path is writable by all or (for a system job) owned by
+ * someone other than root. Empty when none of these holds, or the program is not an absolute path.
+ */
+export async function writableProgram(
+  ctx: ScanContext,
+  program: string,
+  scope: 'daemon' | 'system-agent' | 'user-agent',
+): Promise<{ severity: 'high' | 'medium'; reasons: string[] } | null> {
+  if (!program.startsWith('/')) return null;
+  const runs =
+    scope === 'daemon' ? 'as root' : scope === 'system-agent' ? 'for every user who logs in' : 'for its user';
+  const lead = `kept alive (KeepAlive: restarted whenever it exits) ${runs}, from ${program}`;
+  if (SHARED_WRITABLE.test(program)) {
+    return { severity: 'high', reasons: [`${lead}, a folder every user and every program can write to`] };
+  }
+  const home = /^\/Users\/([^/]+)\//.exec(program);
+  if (home && scope !== 'user-agent') {
+    return {
+      severity: 'high',
+      reasons: [`${lead}, in ${home[1]}'s home folder: any program ${home[1]} runs can replace what it starts`],
+    };
+  }
+  // The file and each folder above it: writable by all (without the sticky bit), or not root's.
+  let path = posix.normalize(program);
+  for (;;) {
+    const st = await ctx.fs.lstat(ctx.resolve(path)).catch(() => null);
+    if (st && st.kind !== 'link') {
+      const worldWritable = (st.mode & 0o002) !== 0 && (st.kind !== 'dir' || (st.mode & 0o1000) === 0);
+      if (worldWritable) {
+        return { severity: 'high', reasons: [`${lead}; ${path} can be written by every user`] };
+      }
+      if (scope !== 'user-agent' && st.uid !== 0) {
+        return {
+          severity: 'medium',
+          reasons: [`${lead}; ${path} belongs to user id ${st.uid}, not root: that account can replace what it starts`],
+        };
+      }
+    }
+    if (path === '/') return null;
+    path = posix.dirname(path);
+  }
+}
+
 /** System-wide agents and daemons, and root's own agents (root's home is /var/root). */
 const SYSTEM_DIRS = ['/Library/LaunchAgents', '/Library/LaunchDaemons', '/var/root/Library/LaunchAgents'];
 
@@ -141,6 +190,9 @@ export async function collectLaunchd(ctx: ScanContext, run: ToolRunner): Promise
       }
       const command = launchdCommand(job);
       if (command === '') continue;
+      const program = job.program ?? job.args[0] ?? null;
+      const scope = dir.endsWith('Daemons') ? 'daemon' : dir.startsWith('/Library/') ? 'system-agent' : 'user-agent';
+      const writable = job.keepAlive && program ? await writableProgram(ctx, program, scope) : null;
       // A binary plist has no lines: a line number of plutil's XML would point nowhere in the file.
       const line = binary ? null : job.line;
       const lineText = line === null ? command : (xml.split('\n')[line - 1] ?? '').trim();
@@ -173,6 +225,14 @@ export async function collectLaunchd(ctx: ScanContext, run: ToolRunner): Promise
           job.disabled ? 'marked Disabled in the plist (launchctl can still enable it)' : '',
           binary ? 'binary plist (read through plutil)' : '',
         ].filter(Boolean),
+        ...(writable
+          ? {
+              judged: writable.reasons,
+              judgedSeverity: writable.severity,
+              rule: 'keepalive-writable' as const,
+              program,
+            }
+          : {}),
       });
     }
   }

@@ -38,6 +38,7 @@ import { networkStep } from './steps/network.js';
 import { persistenceStep } from './steps/persistence.js';
 import { processesStep } from './steps/processes.js';
 import { signaturesStep } from './steps/signatures.js';
+import { tamperStep } from './steps/tamper.js';
 import type { ScanState, ScanStep, StepOptions, StepOutcome, StepScope } from './steps/step.js';
 import type { ToolRunner } from './windows-persistence.js';
 
@@ -82,6 +83,7 @@ const STEPS: readonly (readonly [ScanStepId, ScanStep])[] = [
   ['signatures', signaturesStep],
   ['network', networkStep],
   ['persistence', persistenceStep],
+  ['tamper', tamperStep],
   ['hidden', hiddenStep],
   ['gpu', gpuStep],
   ['browsers', browsersStep],
@@ -98,6 +100,7 @@ export const STEP_BUDGET_MS: Readonly<Record<ScanStepId, number>> = {
   signatures: 20_000,
   network: 15_000,
   persistence: 30_000,
+  tamper: 20_000,
   hidden: 15_000,
   gpu: 20_000,
   browsers: 10_000,

@@ -123,6 +123,12 @@ const RULE_LABELS: Record<ScanRule, string> = {
   persistence: 'a suspicious autostart entry',
   'ld-preload': 'a preloaded library',
   'hidden-process': 'a hidden process',
+  'huge-pages': 'huge pages reserved (miner tuning)',
+  'msr-writes': 'CPU-register writes allowed (miner tuning)',
+  'immutable-file': 'a persistence file locked with chattr',
+  'ssh-authorized-key': 'an SSH key to review',
+  'tool-disabled': 'a monitoring tool disabled or hijacked',
+  'keepalive-writable': 'a kept-alive launchd job whose program users can replace',
 };
 
 export function ruleLabel(rule: ScanRule): string {

@@ -446,6 +446,7 @@ export async function collectLinuxPersistence(ctx: ScanContext, out: CollectedEn
   }
 
   // Every program started on this machine loads the libraries named here first.
+  const preloadFrom = out.length;
   await add({
     path: '/etc/ld.so.preload',
     kind: 'ld-preload',
@@ -456,5 +457,37 @@ export async function collectLinuxPersistence(ctx: ScanContext, out: CollectedEn
       return v === '' || v.startsWith('#') ? null : { command: v, runAs: null };
     },
   });
+  for (const e of out.slice(preloadFrom)) e.notes.push(...(await preloadLibraryNotes(ctx, e.command)));
   return out;
+}
+
+/**
+ * Facts about the libraries an ld.so.preload line names (the loader splits on blanks and colons):
+ * whether each exists under the root, its size, owner and age, and who else could change it.
+ */
+export async function preloadLibraryNotes(ctx: ScanContext, line: string): Promise<string[]> {
+  const notes: string[] = [];
+  for (const lib of line
+    .split(/[\s:]+/)
+    .filter(Boolean)
+    .slice(0, 16)) {
+    if (!lib.startsWith('/')) {
+      notes.push(`${lib} is named without a folder: the loader looks for it along the library path`);
+      continue;
+    }
+    const st = await ctx.fs.stat(ctx.resolve(lib)).catch(() => null);
+    if (!st) {
+      notes.push(
+        `${lib} does not exist: every program prints a loader error (it may have been removed, or not be in place yet)`,
+      );
+      continue;
+    }
+    notes.push(
+      `${lib}: ${st.size.toLocaleString('en-US')} bytes, owner user id ${st.uid}, mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}, modified ${new Date(st.mtimeMs).toISOString()}`,
+    );
+    if (st.uid !== 0)
+      notes.push(`${lib} belongs to user id ${st.uid}, not root: that account can change what every program loads`);
+    if ((st.mode & 0o002) !== 0) notes.push(`${lib} can be written by every user`);
+  }
+  return notes;
 }

@@ -37,7 +37,16 @@ export function judgeEntry(
     return e.judged && e.judged.length > 0 ? { severity: 'high', reasons: [...e.judged], program: null } : null;
   }
   const verdict = checkCommand(e.command, { platform, domains, home: e.home, shellRc: e.shellScript });
-  if (e.kind !== 'ld-preload') return verdict;
+  if (e.kind !== 'ld-preload') {
+    // A collector that judged the entry itself (a kept-alive launchd job from a writable place)
+    // adds its reasons to whatever the command says.
+    if (!e.judged || e.judged.length === 0) return verdict;
+    return {
+      severity: maxSeverity(verdict?.severity ?? null, e.judgedSeverity ?? 'medium'),
+      reasons: [...e.judged, ...(verdict?.reasons ?? [])],
+      program: verdict?.program ?? e.program ?? null,
+    };
+  }
   return {
     severity: maxSeverity(verdict?.severity ?? null, 'high'),
     reasons: [
@@ -60,6 +69,11 @@ const KIND_LABELS: Record<PersistenceKind, string> = {
   'wmi-subscription': 'WMI event subscription',
   'defender-exclusion': 'Defender exclusion',
   launchd: 'launchd job',
+  sysctl: 'Kernel setting (sysctl.d)',
+  'kernel-module': 'Kernel module setting (modprobe.d, modules-load.d)',
+  'boot-cmdline': 'Kernel command line',
+  'ssh-key': 'SSH authorized key',
+  'registry-policy': 'Windows policy value',
 };
 
 export function kindLabel(kind: PersistenceKind): string {
@@ -111,7 +125,7 @@ export function persistenceFinding(e: CollectedEntry, v: CommandVerdict): NewFin
   if (e.runAs) evidence.push(`runs as ${e.runAs}`);
   return {
     key: where,
-    rule: e.kind === 'ld-preload' ? 'ld-preload' : 'persistence',
+    rule: e.kind === 'ld-preload' ? 'ld-preload' : e.judged?.length && e.rule ? e.rule : 'persistence',
     severity: v.severity,
     title: `${kindLabel(e.kind)}: ${v.reasons[0] ?? 'suspicious command'}`,
     evidence,

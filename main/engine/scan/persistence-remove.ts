@@ -17,6 +17,10 @@ export const REMOVABLE_KINDS: ReadonlySet<PersistenceKind> = new Set([
   'rc-local',
   'shell-rc',
   'ld-preload',
+  // The tamper step's lines: a sysctl.d huge-pages setting, a modprobe.d/modules-load.d msr line, an SSH key.
+  'sysctl',
+  'kernel-module',
+  'ssh-key',
 ]);
 
 export type { RemoveResult };

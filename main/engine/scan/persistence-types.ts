@@ -1,4 +1,5 @@
-import type { PersistenceEntry } from '../../../shared/scan.js';
+import type { Severity } from '../../../shared/detection.js';
+import type { PersistenceEntry, ScanRule } from '../../../shared/scan.js';
 
 /** A persistence entry as a collector found it, before it is judged. */
 export interface CollectedEntry extends PersistenceEntry {
@@ -14,4 +15,10 @@ export interface CollectedEntry extends PersistenceEntry {
   notes: string[];
   /** Set by a collector that judged the entry itself (a Defender exclusion runs no command to check): why it is suspicious. */
   judged?: string[];
+  /** How bad what `judged` says is (default medium; a Defender exclusion's is always high). */
+  judgedSeverity?: Severity;
+  /** The finding's rule when `judged` says why (default `persistence`). */
+  rule?: ScanRule;
+  /** The program the entry starts, when the collector knows it (the allowlist is matched on it). */
+  program?: string | null;
 }

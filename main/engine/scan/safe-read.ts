@@ -137,6 +137,11 @@ export interface SafeReadOptions {
   maxBytes: number;
   /** Refuse a path whose last part is a link (ELOOP), for callers that resolved links themselves. */
   noFollow?: boolean;
+  /**
+   * A /proc or /sys file, whose size says nothing about its length (0 or 4096): up to `maxBytes`
+   * are read whatever the size says, and a file that has more is refused as too large.
+   */
+  kernelFile?: boolean;
 }
 
 async function linkTargetOf(path: string | Buffer): Promise<string | null> {
@@ -174,7 +179,7 @@ export async function safeReadFile(path: string | Buffer, opts: SafeReadOptions)
     const target = await readlink(path).catch(() => null);
     throw new ReadRefusal('ELOOP', shown, 'symbolic link', target, null, maxBytes);
   }
-  if (!before.isFile() || before.size > maxBytes) {
+  if (!before.isFile() || (before.size > maxBytes && !opts.kernelFile)) {
     throw await refuse(path, before, maxBytes, before.isFile(), !opts.noFollow);
   }
   let fh: FileHandle;
@@ -191,19 +196,23 @@ export async function safeReadFile(path: string | Buffer, opts: SafeReadOptions)
     const st = await fh.stat();
     const changed = (): ReadRefusal => new ReadRefusal('ECHANGED', shown, kindOfStats(st), null, null, maxBytes);
     if (st.dev !== before.dev || st.ino !== before.ino || !st.isFile()) throw changed();
-    if (st.size > maxBytes) throw await refuse(path, st, maxBytes, true, false);
+    if (st.size > maxBytes && !opts.kernelFile) throw await refuse(path, st, maxBytes, true, false);
     // One byte more than the file claims: getting it means the file grew while being read. A read
     // of a regular file that returns less than asked has met the end of the file, so a small file
     // takes one read, not a second one to see the end.
-    const buf = Buffer.allocUnsafe(st.size + 1);
+    const buf = Buffer.allocUnsafe((opts.kernelFile ? maxBytes : st.size) + 1);
     let got = 0;
     for (;;) {
       const want = buf.length - got;
       const { bytesRead } = await fh.read(buf, got, want, got);
       got += bytesRead;
-      if (bytesRead === 0 || bytesRead < want || got === buf.length) break;
+      // Kernel files may answer a page at a time: only an empty read ends them.
+      if (bytesRead === 0 || (bytesRead < want && !opts.kernelFile) || got === buf.length) break;
     }
-    if (got > st.size) throw changed();
+    if (opts.kernelFile && got > maxBytes) {
+      throw new ReadRefusal('EFBIG', shown, 'file', null, got, maxBytes);
+    }
+    if (got > st.size && !opts.kernelFile) throw changed();
     return {
       data: buf.subarray(0, got),
       size: got,

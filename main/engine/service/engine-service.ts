@@ -6,7 +6,7 @@ import type {
   EventContract,
   IncidentView,
   InvokeHandlers,
-  ProcessKey,
+  PausedProcess,
 } from '../../../shared/ipc.js';
 import { processKey } from '../../../shared/identity.js';
 import { validateInvoke } from '../../../shared/ipc-schema.js';
@@ -67,7 +67,7 @@ export class EngineService {
   readonly handlers: InvokeHandlers;
   private monitor: Monitor;
   private readonly historic = new Map<string, Incident>();
-  private readonly pausedProcs = new Map<string, ProcessKey>();
+  private readonly pausedProcs = new Map<string, PausedProcess>();
   private readonly eventListeners = new Set<EventListener>();
   private readonly notifyListeners = new Set<(n: ServiceNotification) => void>();
   private readonly activityListeners = new Set<(a: ServiceActivity) => void>();

@@ -66,6 +66,24 @@ function KillDialog({ dialog }: { dialog: Extract<ConfirmDialog, { kind: 'kill' 
   );
 }
 
+/** The second confirmation the engine asks for before killing a process the desktop session depends on. */
+function KillSessionDialog({ dialog }: { dialog: Extract<ConfirmDialog, { kind: 'kill-session' }> }) {
+  return (
+    <ConfirmDanger
+      title="Kill a process your session needs?"
+      testId="kill-session-dialog"
+      confirm="Kill it anyway"
+      onConfirm={() => void runProcessAction('kill', { ...dialog.target, confirmed: true })}
+    >
+      <p className="dialog-question">{dialog.reason}</p>
+      <p>
+        Kill it only if you are sure it is not the real program (for example, you found it running from a folder it
+        should not be in). Otherwise close the dialog: nothing has been done.
+      </p>
+    </ConfirmDanger>
+  );
+}
+
 function AllowlistDialog({ dialog }: { dialog: Extract<ConfirmDialog, { kind: 'allowlist' }> }) {
   // Pinning is the default: a path alone vouches for whatever file is put there later.
   const [pin, setPin] = useState(true);
@@ -247,6 +265,8 @@ export function ConfirmDialogs() {
   switch (dialog.kind) {
     case 'kill':
       return <KillDialog dialog={dialog} />;
+    case 'kill-session':
+      return <KillSessionDialog dialog={dialog} />;
     case 'allowlist':
       return <AllowlistDialog key={dialog.exe} dialog={dialog} />;
     case 'remove-persistence':

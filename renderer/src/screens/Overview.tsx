@@ -2,6 +2,7 @@ import { LiveCharts } from '../charts/LiveCharts.js';
 import { AwayTable } from '../components/AwayTable.js';
 import { BusyTable } from '../components/BusyTable.js';
 import { Meters } from '../components/Meters.js';
+import { PausedPanel } from '../components/PausedPanel.js';
 import { SourcesPanel } from '../components/SourcesPanel.js';
 import { StatusBanner } from '../components/StatusBanner.js';
 import { UserState } from '../components/UserState.js';
@@ -26,6 +27,7 @@ export function Overview() {
           Taking the first sample…
         </p>
       )}
+      <PausedPanel />
       <LiveCharts />
       <AwayTable />
       <BusyTable />

@@ -10,6 +10,8 @@ import { parseTheme, resolveTheme, THEME_KEY, type ThemeSetting } from '../lib/t
 
 export type ConfirmDialog =
   | { kind: 'kill'; target: ActionTarget; name: string }
+  /** The engine asked for a second confirmation: the desktop session depends on this process. */
+  | { kind: 'kill-session'; target: ActionTarget; reason: string }
   | { kind: 'allowlist'; exe: string; sha256: string | null }
   | { kind: 'remove-persistence'; finding: ScanFinding }
   | { kind: 'remove-allowlist'; entry: AllowlistEntry }

@@ -32,6 +32,8 @@ export interface StepOptions {
   hiddenProbe?: { budgetMs?: number; maxPid?: number } | false;
   /** Replaces the process listing (tests, or a host with its own). */
   snapshot?: () => Promise<ProcSnapshot>;
+  /** lsattr for the tamper step's locked-file check; null: not available. Default: found in the system folders. */
+  lsattr?: string | null;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Incident } from '../../../../shared/detection.js';
-import type { EventChannel, EventContract, IncidentView, ProcessKey } from '../../../../shared/ipc.js';
+import type { EventChannel, EventContract, IncidentView, PausedProcess } from '../../../../shared/ipc.js';
 import type { ScanReport } from '../../../../shared/scan.js';
 import type { Settings } from '../../../../shared/settings.js';
 import type { Monitor } from '../../monitor.js';
@@ -20,7 +20,7 @@ export interface ServiceContext {
   /** Incidents of earlier runs (and of monitors replaced by a settings change), by key. */
   readonly historic: Map<string, Incident>;
   /** Processes Idlewatch paused and has not resumed, by key. */
-  readonly pausedProcs: Map<string, ProcessKey>;
+  readonly pausedProcs: Map<string, PausedProcess>;
   now(): number;
   view(i: Incident, live: boolean): IncidentView;
   liveViews(): IncidentView[];

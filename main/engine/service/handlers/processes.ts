@@ -30,9 +30,23 @@ async function act(ctx: ServiceContext, action: ProcessAction, target: ActionTar
   const result = await run.call(monitor, exact);
   const key = processKey(exact);
   if (result.ok) {
-    if (action === 'pause') ctx.pausedProcs.set(key, { pid: exact.pid, startTimeMs: exact.startTimeMs });
-    else ctx.pausedProcs.delete(key);
-  } else if (result.code === 'gone' || result.code === 'reused') ctx.pausedProcs.delete(key);
+    // Kept with the identity it had, so the tray and the window can name it and Resume can re-check it.
+    if (action === 'pause') {
+      ctx.pausedProcs.set(key, {
+        pid: exact.pid,
+        startTimeMs: exact.startTimeMs,
+        name: proc?.name ?? `pid ${exact.pid}`,
+        exe: proc?.exe ?? exact.exe ?? null,
+        user: proc?.user ?? null,
+        pausedAt: ctx.now(),
+      });
+    } else ctx.pausedProcs.delete(key);
+  } else if (result.code === 'gone' || (result.code === 'reused' && !target.exe)) {
+    // Gone, or its pid reused. A refusal naming another executable for the same pid and start time
+    // is the caller's mistake (a stopped process cannot exec): that one stays listed as paused, and
+    // the next sample drops it if it has really gone.
+    ctx.pausedProcs.delete(key);
+  }
   const inc = monitor.incidents().find((i) => i.pid === exact.pid && Math.abs(i.startT - exact.startTimeMs) < 1);
   if (inc) ctx.emit('incident:changed', { incident: ctx.view(inc, true), change: 'updated' });
   const who = proc ?? inc ?? null;
