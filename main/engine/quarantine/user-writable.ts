@@ -4,7 +4,7 @@
  * only root can write) are never offered: removing one could break the machine, and a miner that
  * got there had root, which a quarantine of one file does not undo.
  */
-import { lstatSync } from 'node:fs';
+import { lstatSync, realpathSync } from 'node:fs';
 import { posix, win32 } from 'node:path';
 
 /** Windows folders a user (or anything running as one) can write to. */
@@ -43,15 +43,22 @@ export function userWritableReason(
   if (!exe || exe.endsWith(' (deleted)') || exe.startsWith('/memfd:')) return null;
   if (platform === 'win32') return win32.isAbsolute(exe) ? windowsUserPlace(exe, env) : null;
   if (!posix.isAbsolute(exe)) return null;
+  // Where the program really is (/bin is often a link to /usr/bin): a link's own mode says nothing.
+  let real: string;
   try {
-    const st = lstatSync(exe);
-    if (!st.isFile()) return null;
-    if (st.uid !== 0) return `${exe} belongs to uid ${st.uid}`;
-    if (st.mode & 0o022) return `${exe} can be written by users other than root`;
+    real = realpathSync(exe);
   } catch {
     return null;
   }
-  let dir = posix.dirname(exe);
+  try {
+    const st = lstatSync(real);
+    if (!st.isFile()) return null;
+    if (st.uid !== 0) return `${real} belongs to uid ${st.uid}`;
+    if (st.mode & 0o022) return `${real} can be written by users other than root`;
+  } catch {
+    return null;
+  }
+  let dir = posix.dirname(real);
   let own = true;
   for (;;) {
     let st: ReturnType<typeof lstatSync>;
