@@ -21,6 +21,8 @@ export type ScanStepId =
   | 'gpu'
   | 'browsers'
   | 'hashes'
+  | 'dns'
+  | 'software'
   | 'tamper';
 
 /** The steps in the order a scan runs them, with the label the user reads while it runs. */
@@ -28,11 +30,13 @@ export const SCAN_STEPS: readonly { id: ScanStepId; label: string }[] = [
   { id: 'processes', label: 'Processes and executables' },
   { id: 'signatures', label: 'Miner signatures (command lines and config files)' },
   { id: 'network', label: 'Network connections' },
+  { id: 'dns', label: 'DNS cache (mining domains looked up)' },
   { id: 'persistence', label: 'Persistence (autostart, scheduled jobs, preload)' },
   { id: 'tamper', label: 'Tampering and miner tuning (huge pages, MSR, locked files, SSH keys, disabled tools)' },
   { id: 'hidden', label: 'Hidden processes' },
   { id: 'gpu', label: 'GPU inventory' },
   { id: 'browsers', label: 'Browsers' },
+  { id: 'software', label: 'Software currency (browsers, OS updates)' },
   { id: 'hashes', label: 'Executable hashes' },
 ];
 
@@ -63,6 +67,12 @@ export type ScanRule =
   | 'persistence'
   | 'ld-preload'
   | 'hidden-process'
+  /** An installed browser on a branch that no longer gets security fixes (data/browser-support.json). */
+  | 'outdated-browser'
+  /** No operating-system updates installed for a long time, or security updates waiting. */
+  | 'os-updates'
+  /** The resolver cache holds a mining-pool or browser-mining domain: something looked it up. */
+  | 'cached-mining-domain'
   /** Huge pages reserved (vm.nr_hugepages, hugepages=), the RandomX miners' first tuning step. */
   | 'huge-pages'
   /** The msr module allows writes to CPU registers (allow_writes=on): RandomX's MSR tuning. */
@@ -258,6 +268,10 @@ export interface ScanReport {
   domainList: { source: string; count: number };
   steps: ScanStepResult[];
   problems: ScanProblem[];
+  /** Installed browsers and OS updates (the software step); absent from reports of older versions. */
+  software?: ScanSoftware;
+  /** The resolver cache and the mining domains in it (the dns step); absent from reports of older versions. */
+  dnsCache?: ScanDnsCache;
   summary: { high: number; medium: number; low: number; allowlisted: number };
 }
 
@@ -272,3 +286,74 @@ export type RemoveResult =
       code: 'not-confirmed' | 'not-removable' | 'changed' | 'failed' | 'unknown-finding';
       reason: string;
     };
+
+/** One installed browser as the software step found it. */
+export interface ScanInstalledBrowser {
+  /** chrome, chromium, edge, firefox, brave, opera, vivaldi. */
+  browser: string;
+  /** "Google Chrome", "Firefox ESR". */
+  label: string;
+  /** stable, beta, dev, canary, release, esr, … */
+  channel: string;
+  /** The vendor's version (a package's epoch and revision removed): `140.0.2`, `156.0.8078.129`. */
+  version: string;
+  /** Where the version was read: `dpkg: chromium 156.0.8078.129-1~deb12u1`, an Info.plist, a PE version resource. */
+  source: string;
+  /** The program or package file it belongs to, when there is one. */
+  path: string | null;
+  /** `unknown` when the table has no entry, or is too old to judge by. */
+  verdict: 'supported' | 'unsupported' | 'unknown';
+  /** One sentence: "this branch stopped getting security fixes on 2024-10-01; update it". */
+  verdictText: string;
+}
+
+/** When the operating system last installed updates, and what is waiting, as far as a user can read. */
+export interface ScanOsUpdates {
+  /** `unknown` when no history could be read (notes say why). */
+  state: 'recent' | 'stale' | 'unknown';
+  /** ISO time of the last installed update, when known. */
+  lastInstalled: string | null;
+  /** What said so: `/var/log/apt/history.log`, `Get-HotFix`, `/Library/Receipts/InstallHistory.plist`. */
+  source: string | null;
+  /** What was installed then, shortened: "12 packages upgraded", "KB5034441". */
+  what: string | null;
+  /** Security updates waiting, where a user-level read can tell; null when it cannot. */
+  pendingSecurity: number | null;
+  /** Updates waiting in all, where known. */
+  pending: number | null;
+  /** What could not be read, and why, one sentence each. */
+  notes: string[];
+}
+
+export interface ScanSoftware {
+  /** The support table the verdicts come from; null when it could not be read. */
+  table: { file: string; written: string; ageDays: number; tooOld: boolean } | null;
+  browsers: ScanInstalledBrowser[];
+  os: ScanOsUpdates;
+}
+
+/** A mining domain found in the resolver cache. */
+export interface ScanDnsHit {
+  /** The name as cached (a CNAME's owner or target). */
+  name: string;
+  /** The list entry it matched. */
+  domain: string;
+  /** A, AAAA, CNAME, … */
+  type: string;
+  /** The address (or CNAME target) it maps to. */
+  data: string;
+  /** Seconds the entry has left; null where the source does not say. */
+  ttlSec: number | null;
+  /** Processes with a connection to that address in the network step's tables. */
+  processes: { pid: number; name: string; remote: string }[];
+}
+
+export interface ScanDnsCache {
+  /** `Get-DnsClientCache`, `resolvectl show-cache`, or what was tried. */
+  source: string;
+  readable: boolean;
+  /** Why it could not be read, or how many entries it held. */
+  detail: string;
+  entries: number;
+  hits: ScanDnsHit[];
+}

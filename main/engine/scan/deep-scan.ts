@@ -31,15 +31,19 @@ import { FindingSet } from './findings.js';
 import { abortError, abortable, isAbortError, ScanContext, throwIfAborted } from './scan-context.js';
 import { nodeScanFs, type ScanFs } from './scan-fs.js';
 import { browsersStep } from './steps/browsers.js';
+import { dnsStep } from './steps/dns.js';
 import { gpuStep } from './steps/gpu.js';
 import { hashesStep } from './steps/hashes.js';
 import { hiddenStep } from './steps/hidden.js';
+import { hostsStep } from './steps/hosts.js';
 import { networkStep } from './steps/network.js';
 import { persistenceStep } from './steps/persistence.js';
 import { processesStep } from './steps/processes.js';
 import { signaturesStep } from './steps/signatures.js';
 import { tamperStep } from './steps/tamper.js';
+import { softwareStep } from './steps/software.js';
 import type { ScanState, ScanStep, StepOptions, StepOutcome, StepScope } from './steps/step.js';
+import { webRootStep } from './steps/web-root.js';
 import type { ToolRunner } from './windows-persistence.js';
 
 export interface DeepScanOptions extends StepOptions {
@@ -82,11 +86,15 @@ const STEPS: readonly (readonly [ScanStepId, ScanStep])[] = [
   ['processes', processesStep],
   ['signatures', signaturesStep],
   ['network', networkStep],
+  ['dns', dnsStep],
   ['persistence', persistenceStep],
   ['tamper', tamperStep],
   ['hidden', hiddenStep],
   ['gpu', gpuStep],
+  ['hosts', hostsStep],
+  ['web-root', webRootStep],
   ['browsers', browsersStep],
+  ['software', softwareStep],
   ['hashes', hashesStep],
 ];
 
@@ -103,8 +111,12 @@ export const STEP_BUDGET_MS: Readonly<Record<ScanStepId, number>> = {
   tamper: 20_000,
   hidden: 15_000,
   gpu: 20_000,
+  hosts: 5_000,
+  'web-root': 60_000,
   browsers: 10_000,
   hashes: 30_000,
+  dns: 10_000,
+  software: 20_000,
 };
 
 /** A step that ignores its stop signal is abandoned this long after its limit. */
@@ -183,6 +195,8 @@ export async function runDeepScan(opts: DeepScanOptions = {}): Promise<ScanRepor
     hidden: null,
     browsers: [],
     hashes: new Map(),
+    software: null,
+    dnsCache: null,
   };
   const { findings, hashes, persistencePrograms } = scan;
 
@@ -239,6 +253,8 @@ export async function runDeepScan(opts: DeepScanOptions = {}): Promise<ScanRepor
       domainList: { source: scan.domains.source, count: scan.domains.size },
       steps: [...steps],
       problems: [...ctx.problems],
+      ...(scan.software ? { software: structuredClone(scan.software) } : {}),
+      ...(scan.dnsCache ? { dnsCache: structuredClone(scan.dnsCache) } : {}),
       summary,
     };
   };

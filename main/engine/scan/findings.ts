@@ -120,6 +120,9 @@ const RULE_LABELS: Record<ScanRule, string> = {
   'miner-config': 'a miner configuration file',
   'pool-port-connection': 'a connection to a mining-pool port',
   'mining-domain': 'a mining-pool domain',
+  'hosts-tamper': "a changed or removed Idlewatch hosts block",
+  'hosts-redirect': 'a redirected security or update site in the hosts file',
+  'web-miner': 'a browser miner injected into a served page',
   persistence: 'a suspicious autostart entry',
   'ld-preload': 'a preloaded library',
   'hidden-process': 'a hidden process',
@@ -129,6 +132,9 @@ const RULE_LABELS: Record<ScanRule, string> = {
   'ssh-authorized-key': 'an SSH key to review',
   'tool-disabled': 'a monitoring tool disabled or hijacked',
   'keepalive-writable': 'a kept-alive launchd job whose program users can replace',
+  'outdated-browser': 'a browser that no longer gets security fixes',
+  'os-updates': 'operating-system updates not installed',
+  'cached-mining-domain': 'a mining domain in the resolver cache',
 };
 
 export function ruleLabel(rule: ScanRule): string {

@@ -7,9 +7,11 @@ import { processKey } from '../../../../shared/identity.js';
 import type {
   ScanBrowserProcess,
   ScanConnection,
+  ScanDnsCache,
   ScanFinding,
   ScanGpuInventory,
   ScanReport,
+  ScanSoftware,
   ScanStepResult,
 } from '../../../../shared/scan.js';
 import type { Platform } from '../../../../shared/trace.js';
@@ -21,7 +23,10 @@ import type { MinerConfigVerdict } from '../miner-config.js';
 import type { ProcSnapshot, ScanProc } from '../proc-snapshot.js';
 import type { ProcIssue } from '../process-rules.js';
 import type { ScanContext } from '../scan-context.js';
+import type { SoftwareOptions } from '../software/inventory.js';
+import type { DnsStepOptions } from './dns.js';
 import type { ToolRunner } from '../windows-persistence.js';
+import type { WebRootLimits } from './web-root.js';
 
 /** The caller's options that individual steps read (the runner's own are in DeepScanOptions). */
 export interface StepOptions {
@@ -30,10 +35,20 @@ export interface StepOptions {
   sysRoot?: string;
   /** The hidden-process probe's limits, or false to skip it. */
   hiddenProbe?: { budgetMs?: number; maxPid?: number } | false;
+  /** The hosts step reads Idlewatch's record of its block from here (hosts-block.json). */
+  dataDir?: string | null;
+  /** Folders a web server serves, searched for injected browser miners (`scan --web-root DIR`). */
+  webRoots?: readonly string[];
+  /** The web-root search's bounds (tests lower them). */
+  webRootLimits?: Partial<WebRootLimits>;
   /** Replaces the process listing (tests, or a host with its own). */
   snapshot?: () => Promise<ProcSnapshot>;
   /** lsattr for the tamper step's locked-file check; null: not available. Default: found in the system folders. */
   lsattr?: string | null;
+  /** The software step's sources (tests point them at fixtures); see software/inventory.ts. */
+  software?: SoftwareOptions;
+  /** The dns step's tools (tests put fakes here). */
+  dns?: DnsStepOptions;
 }
 
 /**
@@ -67,6 +82,10 @@ export interface ScanState {
   hidden: ScanReport['hidden'];
   readonly browsers: ScanBrowserProcess[];
   readonly hashes: Map<number, string | null>;
+  /** Installed browsers and OS updates (the software step). */
+  software: ScanSoftware | null;
+  /** The resolver cache's mining domains (the dns step). */
+  dnsCache: ScanDnsCache | null;
 }
 
 /** What a step gets for one run: its own signal (fires on cancel and at its time limit) and context. */
