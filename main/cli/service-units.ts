@@ -141,7 +141,8 @@ function launchdAgent(cmd: string[]): string {
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
 <!--
   Idlewatch as a launchd agent: one per user, in their GUI session, so idle time can be read.
-    idlewatch daemon --print-unit launchd > ~/Library/LaunchAgents/org.idlewatch.daemon.plist
+  Written by the daemon's print-unit option (an XML comment cannot show its two dashes; see
+  docs/fleet.md) to ~/Library/LaunchAgents/org.idlewatch.daemon.plist, then loaded with
     launchctl bootstrap gui/$(id -u) ~/Library/LaunchAgents/org.idlewatch.daemon.plist
   launchd discards the daemon's log lines unless a StandardErrorPath key names a file (a full
   path: launchd does not expand ~).

@@ -93,6 +93,17 @@ export class EngineMetrics {
       },
     });
     new Gauge({
+      name: 'idlewatch_source_available',
+      help: 'Whether each data source exists on this machine: 0 when it is unavailable here (no such GPU, no desktop session), so that idlewatch_source_up == 0 means down only where this is 1.',
+      labelNames: ['source'],
+      registers: r,
+      collect() {
+        this.reset();
+        for (const s of self.service.current.sources())
+          this.set({ source: labelText(s.id) }, s.health === 'unavailable' ? 0 : 1);
+      },
+    });
+    new Gauge({
       name: 'idlewatch_system_cpu_utilization_ratio',
       help: 'Whole-machine CPU use over the last sample, 0 to 1 of all cores.',
       registers: r,
