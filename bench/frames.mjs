@@ -1,6 +1,7 @@
 // Frame-time benchmark of the window's Overview under a heavy live feed (a benchmark, not a test):
 // the built renderer in Chromium with a fake `window.idlewatch` (the IdlewatchApi shape) that emits
-// an engine:sample of 1,000 processes every second, each process's CPU and GPU changing each time.
+// an engine:sample of 1,000 processes every second (the process stream of shared/proc-stream.ts: one
+// keyframe, then every process's figures), each process's CPU and GPU changing each time.
 // Frame times come from requestAnimationFrame deltas, long tasks from PerformanceObserver.
 //
 //   node scripts/build.mjs renderer && node bench/frames.mjs [--duration 30] [--procs 1000] [--scroll]
@@ -174,15 +175,63 @@ function installFakeApi({ procs: n }) {
     for (const l of listeners.get(channel) ?? []) l(payload);
   };
   const ok = (action, target, detail) => Promise.resolve({ ok: true, action, pid: target.pid, detail });
+  // The process stream as the engine sends it (shared/proc-stream.ts): a keyframe with every identity
+  // when the window subscribes, then each second the figures of every process (all of them change).
+  let subscribed = false;
+  let keyframe = false;
+  let seq = 0;
+  const figures = (p, i) => [i + 1, p.cpu, p.gpu, p.gpuMemMiB, p.gpuId];
+  const delta = (s) => {
+    if (!subscribed) return null;
+    const base = keyframe ? null : seq;
+    const ids = keyframe
+      ? s.procs.map((p, i) => ({
+          id: i + 1,
+          pid: p.pid,
+          ppid: p.ppid,
+          startTimeMs: p.startTimeMs,
+          name: p.name,
+          exe: p.exe,
+          cmdline: p.cmdline,
+          user: p.user,
+          cut: false,
+        }))
+      : [];
+    keyframe = false;
+    seq++;
+    return { seq, base, ids, figs: s.procs.map(figures), gone: [], count: s.procs.length, pending: 0 };
+  };
+  const summary = (s) => {
+    const { procs: list, ...rest } = s;
+    return { ...rest, procCount: list.length };
+  };
   let latest = sample();
-  window.__bench = { samples: 1 };
+  window.__bench = { samples: 1, bytes: 0 };
+  const send = () => {
+    const payload = { sample: summary(latest), sources, procs: delta(latest) };
+    window.__bench.bytes += JSON.stringify(payload).length;
+    emit('engine:sample', payload);
+  };
   setInterval(() => {
     latest = sample();
     window.__bench.samples++;
-    emit('engine:sample', { sample: latest, sources });
+    send();
   }, 1000);
   window.idlewatch = Object.freeze({
-    getSnapshot: async () => ({ latest, sources, history, intervalMs: 1000, idleThresholdSec: 60, platform: 'linux' }),
+    getSnapshot: async () => ({
+      latest: summary(latest),
+      sources,
+      history,
+      intervalMs: 1000,
+      idleThresholdSec: 60,
+      platform: 'linux',
+    }),
+    streamProcs: async (on) => {
+      subscribed = on;
+      keyframe = on;
+      if (on) send();
+      return on;
+    },
     getStatus: async () => status,
     setPaused: async (until) => ({ ...status, pausedUntil: until }),
     listIncidents: async () => incidents,

@@ -79,3 +79,27 @@ export interface EngineSnapshot {
   idleThresholdSec: number;
   platform: string;
 }
+
+/** A sample as the window receives it each tick: everything but the process list (see proc-stream.ts). */
+export type SampleSummary = Omit<EngineSample, 'procs'> & {
+  /** How many processes the sample listed. */
+  procCount: number;
+};
+
+/** What the window asks for when it opens: the snapshot without process lists or per-process history. */
+export interface WindowSnapshot extends Omit<EngineSnapshot, 'latest'> {
+  latest: SampleSummary | null;
+}
+
+/** The sample without its process list. */
+export function summarizeSample(s: EngineSample): SampleSummary {
+  return {
+    at: s.at,
+    user: s.user,
+    system: s.system,
+    gpus: s.gpus,
+    unreadable: s.unreadable,
+    tickMs: s.tickMs,
+    procCount: s.procs.length,
+  };
+}

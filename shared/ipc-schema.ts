@@ -20,8 +20,8 @@ const actionTarget = v.strictObject({
   pid,
   startTimeMs: epochMs,
   exe: v.optional(v.nullable(shortText(4096))),
-});
   confirmed: v.optional(v.boolean()),
+});
 const severity = v.picklist(['low', 'medium', 'high'] as const);
 
 const incidentQuery = v.strictObject({
@@ -64,6 +64,7 @@ const quarantineId = v.pipe(shortText(64), v.regex(QUARANTINE_ID, 'a quarantine 
 /** One tuple schema per channel; its output type must be the contract's argument tuple. */
 export const INVOKE_ARG_SCHEMAS = {
   'engine:snapshot': none,
+  'engine:procs': v.strictTuple([v.boolean()]),
   'engine:status': none,
   'engine:setPaused': v.strictTuple([v.nullable(epochMs)]),
   'incidents:list': v.strictTuple([incidentQuery]),

@@ -7,8 +7,9 @@
 import type { ActionResult, ActionTarget } from './actions.js';
 import type { AllowlistEntry, AllowlistEntryInput, AllowlistVerdict } from './allowlist.js';
 import type { AwaySummary, Incident, Severity } from './detection.js';
-import type { EngineProc, EngineSample, EngineSnapshot, SourceStatus } from './engine-types.js';
+import type { EngineProc, SampleSummary, SourceStatus, WindowSnapshot } from './engine-types.js';
 import type { ProcessKey } from './identity.js';
+import type { ProcDelta } from './proc-stream.js';
 import type { DeleteResult, KillQuarantineResult, QuarantineListing, RestoreResult } from './quarantine.js';
 import type { RemoveResult, ScanProgress, ScanReport } from './scan.js';
 import type { Settings } from './settings.js';
@@ -142,7 +143,13 @@ export interface AllowlistImportResult {
 
 /** Request/response channels: renderer asks, engine answers. Arguments are validated (ipc-schema.ts). */
 export interface InvokeContract {
-  'engine:snapshot': { args: []; result: EngineSnapshot };
+  /** The latest sample's summary and the chart history; processes come by 'engine:procs'. */
+  'engine:snapshot': { args: []; result: WindowSnapshot };
+  /**
+   * The window wants the process stream (true: the next sample event carries a keyframe, sent at
+   * once) or no longer needs it (false: samples come without processes). See proc-stream.ts.
+   */
+  'engine:procs': { args: [subscribe: boolean]; result: boolean };
   'engine:status': { args: []; result: EngineStatus };
   /** Pause monitoring until an epoch ms (null: resume now). */
   'engine:setPaused': { args: [until: number | null]; result: EngineStatus };
@@ -191,7 +198,8 @@ export interface InvokeContract {
 
 /** Engine → renderer events. */
 export interface EventContract {
-  'engine:sample': { sample: EngineSample; sources: SourceStatus[] };
+  /** Every tick; `procs` only while the window subscribed to the process stream ('engine:procs'), else null. */
+  'engine:sample': { sample: SampleSummary; sources: SourceStatus[]; procs: ProcDelta | null };
   'engine:status': EngineStatus;
   'incident:changed': { incident: IncidentView; change: 'raised' | 'escalated' | 'updated' | 'reviewed' };
   'away:summary': AwaySummary;
@@ -210,6 +218,7 @@ export type EventChannel = keyof EventContract;
 /** Which API method calls which invoke channel. */
 export const API_INVOKE = {
   getSnapshot: 'engine:snapshot',
+  streamProcs: 'engine:procs',
   getStatus: 'engine:status',
   setPaused: 'engine:setPaused',
   listIncidents: 'incidents:list',

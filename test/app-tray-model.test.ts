@@ -241,6 +241,7 @@ describe('ShellState', () => {
     s.apply('engine:sample', {
       sample: { user: { state: 'locked' } } as never,
       sources: OK,
+      procs: null,
     });
     const i = s.inputs(NOW, 'linux');
     expect([i.launchAtLogin, i.userState, i.incidents.length]).toEqual([true, 'locked', 1]);

@@ -1,14 +1,23 @@
 /** Derived views of store state shared by several screens. */
-import { useMemo } from 'react';
-import type { EngineProc } from '../../shared/engine-types.js';
+import { useEffect, useMemo } from 'react';
 import { processKey } from '../../shared/identity.js';
-import { useLive } from './stores/live.js';
+import type { LiveProc } from '../../shared/proc-stream.js';
+import { useLive, watchProcs } from './stores/live.js';
 import { useStatus } from './stores/status.js';
 
-/** The latest sample's processes by `pid@startTimeMs`. */
-export function useProcIndex(): Map<string, EngineProc> | null {
-  const latest = useLive((s) => s.latest);
-  return useMemo(() => (latest ? new Map(latest.procs.map((p) => [processKey(p), p])) : null), [latest]);
+/** The live processes; the window subscribes to the process stream while a caller is mounted. */
+export function useLiveProcs(): LiveProc[] | null {
+  useEffect(() => {
+    watchProcs(1);
+    return () => watchProcs(-1);
+  }, []);
+  return useLive((s) => s.procs);
+}
+
+/** The live processes by `pid@startTimeMs`. */
+export function useProcIndex(): Map<string, LiveProc> | null {
+  const procs = useLiveProcs();
+  return useMemo(() => (procs ? new Map(procs.map((p) => [processKey(p), p])) : null), [procs]);
 }
 
 /** Keys of the processes Idlewatch has paused (from the engine status), null until it is known. */

@@ -1,5 +1,5 @@
 import type { AwaySummary, Incident, Severity } from '../../../shared/detection.js';
-import type { EngineSample } from '../../../shared/engine-types.js';
+import { type EngineSample, summarizeSample, type WindowSnapshot } from '../../../shared/engine-types.js';
 import type {
   EngineStatus,
   EventChannel,
@@ -10,6 +10,7 @@ import type {
 } from '../../../shared/ipc.js';
 import { processKey } from '../../../shared/identity.js';
 import { validateInvoke } from '../../../shared/ipc-schema.js';
+import { ProcStreamEncoder } from '../../../shared/proc-stream.js';
 import type { Settings } from '../../../shared/settings.js';
 import type { StoreProblem } from '../../../shared/storage.js';
 import { Monitor, type MonitorEvent, type MonitorOptions } from '../monitor.js';
@@ -88,6 +89,8 @@ export class EngineService {
   private windowVisible = false;
   /** key → the figures last sent for it (so unchanged incidents are not re-sent). */
   private readonly sentFigures = new Map<string, string>();
+  /** The process stream to the window, while it subscribed ('engine:procs'); null otherwise. */
+  private procStream: ProcStreamEncoder | null = null;
 
   private constructor(
     private readonly opts: EngineServiceOptions,
@@ -248,7 +251,8 @@ export class EngineService {
   private buildHandlers(): InvokeHandlers {
     const ctx = this.context();
     return {
-      'engine:snapshot': () => this.monitor.snapshot(),
+      'engine:snapshot': () => this.windowSnapshot(),
+      'engine:procs': (subscribe) => this.subscribeProcs(subscribe),
       'engine:status': () => this.status(),
       'engine:setPaused': (until) => this.setPaused(until),
       'away:latest': () => this.away,
@@ -425,11 +429,43 @@ export class EngineService {
       }
       if (changed) this.emitStatus();
     }
-    this.emit('engine:sample', { sample, sources: this.monitor.sources() });
+    this.emitSample(sample);
     if (sample.at - this.lastRefreshAt >= INCIDENT_REFRESH_MS) {
       this.lastRefreshAt = sample.at;
       this.refreshIncidents();
     }
+  }
+
+  /** The tick's summary to the window, with the process stream's message while it subscribed. */
+  private emitSample(sample: EngineSample): void {
+    const procs = this.procStream ? this.procStream.encode(sample.procs) : null;
+    this.emit('engine:sample', { sample: summarizeSample(sample), sources: this.monitor.sources(), procs });
+  }
+
+  /**
+   * A (re)subscription starts the stream over with a keyframe, sent at once from the latest sample
+   * so the table does not wait a tick; an unsubscription drops what the stream held.
+   */
+  private subscribeProcs(subscribe: boolean): boolean {
+    if (!subscribe) {
+      this.procStream = null;
+      return false;
+    }
+    this.procStream ??= new ProcStreamEncoder();
+    this.procStream.reset();
+    const latest = this.monitor.latest;
+    if (latest) this.emitSample(latest);
+    return true;
+  }
+
+  /** The snapshot without process lists: the per-tick top lists of the history are not charted. */
+  private windowSnapshot(): WindowSnapshot {
+    const s = this.monitor.snapshot();
+    return {
+      ...s,
+      latest: s.latest ? summarizeSample(s.latest) : null,
+      history: s.history.map((h) => ({ ...h, top: [] })),
+    };
   }
 
   /**

@@ -1,8 +1,9 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useDeferredValue, useMemo, useRef, useState } from 'react';
-import type { EngineProc } from '../../../shared/engine-types.js';
 import { type BusySort, type BusySortKey, busyRows, DEFAULT_BUSY_SORT, sameRow } from '../lib/busy.js';
 import { processKey } from '../../../shared/identity.js';
+import type { LiveProc } from '../../../shared/proc-stream.js';
+import { useLiveProcs } from '../hooks.js';
 import { pct } from '../lib/format.js';
 import { useLive } from '../stores/live.js';
 import { openDetails } from '../stores/ui.js';
@@ -13,7 +14,7 @@ const ROW_HEIGHT = 30;
 const COLUMNS = 8;
 
 const BusyRow = memo(
-  function BusyRow({ proc: p, index }: { proc: EngineProc; index: number }) {
+  function BusyRow({ proc: p, index }: { proc: LiveProc; index: number }) {
     return (
       <tr className="busy-row" data-pid={p.pid} data-key={processKey(p)} aria-rowindex={index + 2}>
         <td className="num">{p.pid}</td>
@@ -74,8 +75,10 @@ function SortHeader({
  * pid@startTime and memoised so a row re-renders only when its own values change.
  */
 export function BusyTable() {
-  const procs = useLive((s) => s.latest?.procs ?? null);
+  const procs = useLiveProcs();
   const unreadable = useLive((s) => s.latest?.unreadable ?? 0);
+  // The sample's own count: the stream may still be sending the identities of a burst of new ones.
+  const running = useLive((s) => s.latest?.procCount ?? 0);
   const [sort, setSort] = useState<BusySort>(DEFAULT_BUSY_SORT);
   const [filter, setFilter] = useState('');
   const [showIdle, setShowIdle] = useState(false);
@@ -107,7 +110,7 @@ export function BusyTable() {
         <h2 id="busy-heading">
           Busy now{' '}
           <span className="muted">
-            ({procs ? `${procs.length} running, ${rows.length} shown` : 'waiting for a sample'}
+            ({procs ? `${Math.max(running, procs.length)} running, ${rows.length} shown` : 'waiting for a sample'}
             {unreadable > 0 ? `, ${unreadable} could not be read` : ''})
           </span>
         </h2>

@@ -1,8 +1,8 @@
-import type { EngineSample, SourceStatus } from '../../../shared/engine-types.js';
+import type { SampleSummary, SourceStatus } from '../../../shared/engine-types.js';
 import { pct } from '../lib/format.js';
 
 /** CPU and each GPU now; when no GPU is measured, why not (from the GPU sources). */
-export function Meters({ sample, sources }: { sample: EngineSample; sources: readonly SourceStatus[] }) {
+export function Meters({ sample, sources }: { sample: SampleSummary; sources: readonly SourceStatus[] }) {
   const gpuSources = sources.filter((s) => s.id.startsWith('gpu.'));
   const why = gpuSources
     .filter((s) => s.health !== 'ok')

@@ -1,8 +1,8 @@
-import type { EngineSample, SourceStatus } from '../../../shared/engine-types.js';
+import type { SampleSummary, SourceStatus } from '../../../shared/engine-types.js';
 import { duration } from '../lib/format.js';
 
 /** Whether the user is at the machine, and which idle source says so. */
-export function UserState({ sample, sources }: { sample: EngineSample; sources: readonly SourceStatus[] }) {
+export function UserState({ sample, sources }: { sample: SampleSummary; sources: readonly SourceStatus[] }) {
   const u = sample.user;
   if (u.state === 'unknown') {
     const idle = sources.filter((s) => s.id.startsWith('idle'));

@@ -1,5 +1,8 @@
 /** The "Busy now" table's rows: every live process, filtered and sorted. */
-import type { EngineProc } from '../../../shared/engine-types.js';
+import type { LiveProc } from '../../../shared/proc-stream.js';
+
+/** What a row needs: the stream's live process (an engine row fits too). */
+export type BusyProc = Omit<LiveProc, 'cut'>;
 
 export type BusySortKey = 'cpu' | 'gpu' | 'name';
 export interface BusySort {
@@ -9,20 +12,20 @@ export interface BusySort {
 
 export const DEFAULT_BUSY_SORT: BusySort = { key: 'gpu', dir: 'desc' };
 
-export function isBusy(p: EngineProc): boolean {
+export function isBusy(p: BusyProc): boolean {
   return p.cpu > 0 || (p.gpu ?? 0) > 0 || (p.gpuMemMiB ?? 0) > 0;
 }
 
-function compare(a: EngineProc, b: EngineProc, key: BusySortKey): number {
+function compare(a: BusyProc, b: BusyProc, key: BusySortKey): number {
   if (key === 'name') return a.name.localeCompare(b.name) || a.pid - b.pid;
   if (key === 'cpu') return a.cpu - b.cpu || (a.gpu ?? -1) - (b.gpu ?? -1) || b.pid - a.pid;
   return (a.gpu ?? -1) - (b.gpu ?? -1) || a.cpu - b.cpu || b.pid - a.pid;
 }
 
-export function busyRows(
-  procs: readonly EngineProc[],
+export function busyRows<T extends BusyProc>(
+  procs: readonly T[],
   opts: { sort: BusySort; filter: string; showIdle: boolean },
-): EngineProc[] {
+): T[] {
   const text = opts.filter.trim().toLowerCase();
   const rows = procs.filter((p) => {
     if (!opts.showIdle && !isBusy(p)) return false;
@@ -40,7 +43,7 @@ export function busyRows(
 }
 
 /** Whether a row must re-render: only the values it shows. */
-export function sameRow(a: EngineProc, b: EngineProc): boolean {
+export function sameRow(a: BusyProc, b: BusyProc): boolean {
   return (
     a.pid === b.pid &&
     a.startTimeMs === b.startTimeMs &&

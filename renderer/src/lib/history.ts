@@ -1,12 +1,12 @@
 /** The engine history the charts draw: bounded, one point per sample, with away periods as bands. */
-import type { EngineSample, HistoryPoint } from '../../../shared/engine-types.js';
+import type { HistoryPoint, SampleSummary } from '../../../shared/engine-types.js';
 import type { UserState } from '../../../shared/trace.js';
 
 /** One hour at the default 1 s interval, as the engine keeps. */
 export const HISTORY_MAX = 3600;
 
 /** A sample as a history point; the per-tick process list is left out (the charts do not need it). */
-export function sampleToPoint(s: EngineSample): HistoryPoint {
+export function sampleToPoint(s: SampleSummary): HistoryPoint {
   return {
     at: s.at,
     userState: s.user.state,

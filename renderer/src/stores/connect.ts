@@ -7,7 +7,7 @@ import { setApi } from '../api.js';
 import { errorMessage } from '../lib/format.js';
 import { allowlistFailed, setAllowlist } from './allowlist.js';
 import { incidentChanged, loadOpenIncidents, setAwaySummary, useAway } from './incidents.js';
-import { liveFailed, liveSample, liveSnapshot, useLive } from './live.js';
+import { liveFailed, liveSample, liveSnapshot, setLiveVisible, useLive } from './live.js';
 import { scanFailed, setScanState } from './scan.js';
 import { setSettings, settingsFailed } from './settings.js';
 import { setStatus, statusFailed } from './status.js';
@@ -26,7 +26,7 @@ export function connect(api: IdlewatchApi | undefined): void {
   }
   setApi(api);
 
-  api.onSample(({ sample, sources }) => liveSample(sample, sources));
+  api.onSample(liveSample);
   api.onStatus(setStatus);
   api.onIncident(({ incident }) => incidentChanged(incident));
   api.onAwaySummary(setAwaySummary);
@@ -36,8 +36,11 @@ export function connect(api: IdlewatchApi | undefined): void {
   api.onNavigate(({ route, incidentKey }) => navigateFromShell(route, incidentKey));
 
   // The engine watches for load that hides while this window is open (hides-when-watched).
+  // A hidden window also needs no process stream.
   const visibility = (): void => {
-    api.setWindowVisible(document.visibilityState === 'visible').catch(() => undefined);
+    const shown = document.visibilityState === 'visible';
+    api.setWindowVisible(shown).catch(() => undefined);
+    setLiveVisible(shown);
   };
   document.addEventListener('visibilitychange', visibility);
   visibility();
