@@ -5,14 +5,28 @@
  * one that prints garbage, one that warns on stderr (the built-in reader takes over), and what
  * xml2js 0.6.2 does with a prototype-pollution attempt.
  */
-import { chmodSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseNvidiaSmiXml } from '../main/engine/platform/nvidia/xml-parse.js';
 import { gpuInventory } from '../main/engine/scan/gpu-inventory.js';
-import { callNodeNvidiaSmi, nodeNvidiaSmiSource, smiLogFromXml2js } from '../main/engine/scan/nvidia-smi-node.js';
+import {
+  callNodeNvidiaSmi,
+  type NodeNvidiaSmiCall,
+  nodeNvidiaSmiSource,
+  smiLogFromXml2js,
+} from '../main/engine/scan/nvidia-smi-node.js';
 import { captured, REPO_ROOT } from './captured.js';
 
 const posix = process.platform !== 'win32';
@@ -89,6 +103,21 @@ afterAll(() => {
 
 const noSys = () => join(dir, 'no-sys');
 
+/** The pids the fakes wrote (each run, and each helper they started). */
+function fakePids(): number[] {
+  return readFileSync(pidFile, 'utf8')
+    .trim()
+    .split('\n')
+    .filter((l) => l !== '')
+    .map(Number);
+}
+
+/** A process reparented to init is reaped by it a moment after it dies. */
+async function waitGone(pids: number[], ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end && pids.some((p) => existsSync(`/proc/${p}`))) await new Promise((r) => setTimeout(r, 50));
+}
+
 describe.skipIf(!posix)('GPU inventory through node-nvidia-smi (fake nvidia-smi on PATH)', () => {
   it('(a) a real Tesla T4 capture: devices, driver and processes, read by node-nvidia-smi', async () => {
     process.env.FAKE_SMI_XML = captured('nvidia-smi', 'xml', 'telegraf-tesla-t4.xml');
@@ -129,7 +158,7 @@ describe.skipIf(!posix)('GPU inventory through node-nvidia-smi (fake nvidia-smi 
     }
   });
 
-  it('(b) a hung nvidia-smi: the timeout is honoured, the scan goes on, the reason is stated', async () => {
+  it('(b) a hung nvidia-smi: the timeout is honoured, the tool is stopped, the scan goes on, the reason is stated', async () => {
     process.env.FAKE_SMI_MODE = 'hang';
     const t0 = Date.now();
     const inv = await gpuInventory({ platform: 'linux', sysRoot: noSys(), timeoutMs: 1500 });
@@ -140,13 +169,38 @@ describe.skipIf(!posix)('GPU inventory through node-nvidia-smi (fake nvidia-smi 
     expect(inv.tools[0]).toEqual({
       tool: 'nvidia-smi',
       ok: false,
-      detail:
-        'nvidia-smi -q -x did not answer within 1500 ms; the scan went on without it (node-nvidia-smi cannot stop its child, which is left to exit on its own)',
+      detail: 'nvidia-smi -q -x did not answer within 1500 ms and was stopped; the scan went on without it',
     });
     // The rest of the inventory still ran.
     expect(inv.tools[1]).toMatchObject({ tool: 'DRM (sysfs)', ok: false });
     // A hang is not retried with the built-in runner: exactly one nvidia-smi was started.
-    expect(readFileSync(pidFile, 'utf8').trim().split('\n')).toHaveLength(1);
+    const pids = fakePids();
+    expect(pids).toHaveLength(1);
+    // node-nvidia-smi's child would have outlived the timeout; this one is gone from /proc.
+    for (const pid of pids) expect(existsSync(`/proc/${pid}`), `pid ${pid} still in /proc`).toBe(false);
+  });
+
+  it('a hung nvidia-smi that started a helper of its own: both are gone after the timeout', async () => {
+    process.env.FAKE_SMI_MODE = 'hang-child';
+    const r = await nodeNvidiaSmiSource()(1500);
+    expect(r).toMatchObject({ ok: false, timedOut: true });
+    const pids = fakePids();
+    expect(pids).toHaveLength(2);
+    // The helper was reparented when the tool died; it is killed with the tool's process group.
+    await waitGone(pids, 3000);
+    for (const pid of pids) expect(existsSync(`/proc/${pid}`), `pid ${pid} still in /proc`).toBe(false);
+  });
+
+  it('why the call is not left to the package: its own function leaves a hung nvidia-smi running past the timeout', async () => {
+    process.env.FAKE_SMI_MODE = 'hang';
+    const pkg = createRequire(import.meta.url)('node-nvidia-smi') as NodeNvidiaSmiCall;
+    const r = await nodeNvidiaSmiSource({ call: pkg })(800);
+    expect(r).toMatchObject({ ok: false, timedOut: true });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const pids = fakePids();
+    expect(pids).toHaveLength(1);
+    // Still there: the package took no timeout and gave no handle to kill it by (afterEach ends it).
+    expect(existsSync(`/proc/${pids[0]}`)).toBe(true);
   });
 
   it('(c) garbage on stdout: both readers refuse it and the reason names both', async () => {

@@ -1,18 +1,23 @@
 /**
- * The scan's `nvidia-smi -q -x` snapshot through the `node-nvidia-smi` package (issue 6), with our
- * own reader (gpu/nvidia/xml-parse.ts) as the fallback and cross-check.
+ * The scan's `nvidia-smi -q -x` snapshot as the `node-nvidia-smi` package reads it (issue 6), with
+ * our own reader (gpu/nvidia/xml-parse.ts) as the fallback and cross-check.
  *
  * What the package does: `exec('nvidia-smi -q -x')`, a FIXED command string (no process-derived
  * text ever reaches that shell), then xml2js `parseString` with `explicitArray: false, trim: true`.
  * It fails when the tool exits non-zero, prints anything on stderr, or prints something that is
- * not XML. It takes no timeout and does not expose its child process, so it cannot be killed from
- * here: the hard timeout below (Promise.race) lets the scan move on, and a hung nvidia-smi is left
- * to exit on its own (its output, should it come, is dropped).
+ * not XML. It takes no timeout and never hands out its child process, so a hung nvidia-smi
+ * started through it could not be stopped: it would outlive the scan, and every later scan would
+ * leave one more behind. That one call is therefore made here the way the package makes it (the
+ * same command, the same failure rules, the same xml2js options, from the xml2js the package
+ * itself loads), with a timeout after which the child and anything it started are killed
+ * (`runLikeNodeNvidiaSmi`). The package's own function is still accepted as `call` (tests).
  */
-import nvidiaSmi from 'node-nvidia-smi';
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { parseSmiNumber, parseSmiText, busiest } from '../platform/nvidia/smi-values.js';
 import { parseNvidiaSmiXml, type SmiXmlGpu, type SmiXmlLog, type SmiXmlProcess } from '../platform/nvidia/xml-parse.js';
 import { findOnPath } from '../util/exec.js';
+import { trackOwnChild } from '../util/own-children.js';
 
 export type NvidiaSmiLogResult =
   | { ok: true; log: SmiXmlLog; via: 'node-nvidia-smi' | 'built-in parser'; note?: string }
@@ -43,11 +48,103 @@ function errorText(err: unknown): string {
   return String(err);
 }
 
+/** xml2js's parseString as node-nvidia-smi loads it (resolved from the package's own folder). */
+type ParseString = (xml: string, opts: object, cb: (err: Error | null, data: unknown) => void) => void;
+let packageParser: ParseString | null = null;
+function parseLikeThePackage(xml: string, cb: (err: Error | null, data: unknown) => void): void {
+  if (!packageParser) {
+    const fromHere = createRequire(import.meta.url);
+    const fromPackage = createRequire(fromHere.resolve('node-nvidia-smi/package.json'));
+    packageParser = (fromPackage('xml2js') as { parseString: ParseString }).parseString;
+  }
+  packageParser(xml, { explicitArray: false, trim: true }, cb);
+}
+
+/** nvidia-smi prints a few MiB at most for the largest servers; anything past this is not its output. */
+const MAX_STDOUT = 64 * 1024 * 1024;
+/** How long a killed nvidia-smi gets to be reaped before the scan stops waiting for it. */
+const REAP_GRACE_MS = 2000;
+
 /**
- * Runs the package once with a hard timeout. Never rejects. The callback may never come (a hung
- * tool); the timer then wins and the package's child is left behind, as the header says.
+ * `nvidia-smi -q -x` exactly as node-nvidia-smi runs and reads it, but started here, without a
+ * shell, by the full path found on PATH, in a process group of its own: at `timeoutMs` the whole
+ * group is killed (SIGKILL; on Windows the process), and the call answers once it has exited.
+ * Never rejects.
  */
-export function callNodeNvidiaSmi(timeoutMs: number, call: NodeNvidiaSmiCall = nvidiaSmi): Promise<Outcome> {
+export function runLikeNodeNvidiaSmi(exe: string, timeoutMs: number): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const posix = process.platform !== 'win32';
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(exe, ['-q', '-x'], { stdio: ['ignore', 'pipe', 'pipe'], detached: posix, windowsHide: true });
+    } catch (e) {
+      resolve({ kind: 'error', message: errorText(e) });
+      return;
+    }
+    trackOwnChild(child);
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let outBytes = 0;
+    let errBytes = 0;
+    let timedOut = false;
+    let tooMuch = false;
+    let settled = false;
+    const finish = (o: Outcome): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      clearTimeout(reapTimer);
+      resolve(o);
+    };
+    const killAll = (): void => {
+      if (posix && child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // the group is gone already
+        }
+      }
+      child.kill('SIGKILL');
+    };
+    let reapTimer: NodeJS.Timeout | undefined;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killAll();
+      // Answer even if something keeps the pipes open (a grandchild outside the group).
+      reapTimer = setTimeout(() => finish({ kind: 'timeout' }), REAP_GRACE_MS);
+    }, timeoutMs);
+    child.stdout?.on('data', (b: Buffer) => {
+      outBytes += b.length;
+      if (outBytes > MAX_STDOUT) {
+        tooMuch = true;
+        killAll();
+      } else out.push(b);
+    });
+    child.stderr?.on('data', (b: Buffer) => {
+      if (errBytes < 64 * 1024) err.push(b);
+      errBytes += b.length;
+    });
+    child.on('error', (e) => finish({ kind: 'error', message: errorText(e) }));
+    child.on('close', (code) => {
+      if (timedOut) return finish({ kind: 'timeout' });
+      if (tooMuch) return finish({ kind: 'error', message: `nvidia-smi -q -x printed more than ${MAX_STDOUT} bytes` });
+      // The package's rules: an exit code fails, and so does anything on stderr.
+      if (code !== 0) return finish({ kind: 'error', message: `nvidia-smi -q -x exited with code ${code ?? 'null'}` });
+      const stderr = Buffer.concat(err).toString('utf8');
+      if (stderr !== '') return finish({ kind: 'error', message: errorText(stderr) });
+      parseLikeThePackage(Buffer.concat(out).toString('utf8'), (e, data) =>
+        finish(e ? { kind: 'error', message: errorText(e) } : { kind: 'data', data }),
+      );
+    });
+  });
+}
+
+/**
+ * Runs an injected package-style call once with a hard timeout. Never rejects. The callback may
+ * never come (a hung tool); the timer then wins. Only for calls that cannot be killed (the
+ * package's own function in tests): the default path is runLikeNodeNvidiaSmi, which kills.
+ */
+export function callNodeNvidiaSmi(timeoutMs: number, call: NodeNvidiaSmiCall): Promise<Outcome> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<Outcome>((resolve) => {
     timer = setTimeout(() => resolve({ kind: 'timeout' }), timeoutMs);
@@ -186,14 +283,17 @@ export interface NodeNvidiaSmiSourceOptions {
 export function nodeNvidiaSmiSource(opts: NodeNvidiaSmiSourceOptions = {}): NvidiaSmiLogSource {
   return async (timeoutMs) => {
     const path = opts.path ?? process.env.PATH ?? process.env.Path ?? '';
-    if (!findOnPath('nvidia-smi', path)) return { ok: false, reason: NOT_ON_PATH };
+    const exe = findOnPath('nvidia-smi', path);
+    if (!exe) return { ok: false, reason: NOT_ON_PATH };
     const started = Date.now();
-    const r = await callNodeNvidiaSmi(timeoutMs, opts.call);
+    const r = opts.call ? await callNodeNvidiaSmi(timeoutMs, opts.call) : await runLikeNodeNvidiaSmi(exe, timeoutMs);
     if (r.kind === 'timeout') {
       return {
         ok: false,
         timedOut: true,
-        reason: `nvidia-smi -q -x did not answer within ${timeoutMs} ms; the scan went on without it (node-nvidia-smi cannot stop its child, which is left to exit on its own)`,
+        reason: opts.call
+          ? `nvidia-smi -q -x did not answer within ${timeoutMs} ms; the scan went on without it`
+          : `nvidia-smi -q -x did not answer within ${timeoutMs} ms and was stopped; the scan went on without it`,
       };
     }
     let pkgProblem: string;
