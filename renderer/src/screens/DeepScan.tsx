@@ -210,7 +210,8 @@ export function DeepScan() {
       <h2 className="screen-title">Deep scan</h2>
       <p className="muted">
         Checks processes and executables, miner signatures, network connections to mining pools, persistence (autostart,
-        scheduled jobs, preload), hidden processes, GPUs and browsers.
+        scheduled jobs, preload), tampering and miner tuning (huge pages, CPU-register writes, locked files, SSH keys,
+        disabled tools), hidden processes, GPUs and browsers.
       </p>
       <div className="toolbar">
         <button type="button" className="primary" disabled={running} onClick={() => void startScan()}>
