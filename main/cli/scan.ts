@@ -16,8 +16,9 @@ import { outputPathProblem } from './output-path.js';
 
 export const SCAN_USAGE = `Usage: idlewatch scan [--json] [--html FILE] [--root DIR] [--domains FILE]
 
-A deep scan: processes, executables, miner signatures, connections, autostart entries, hidden
-processes, GPUs, browsers. Exits 0 when the scan ran, whatever it found; 130 when cancelled.
+A deep scan: processes, executables, miner signatures, connections, autostart entries, tampering
+and miner tuning (huge pages, MSR writes, locked files, SSH keys, disabled tools), hidden processes,
+GPUs, browsers. Exits 0 when the scan ran, whatever it found; 130 when cancelled.
 
   --json           the report as JSON on stdout (no progress lines)
   --html FILE      also write a self-contained HTML report to FILE (its folder must exist)
