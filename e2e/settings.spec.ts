@@ -92,6 +92,7 @@ test.describe('settings', () => {
       sensitivity: 'high',
       notifications: false,
       quietWhileFullscreen: false,
+      notifyHighWhileFullscreen: false,
       launchAtLogin: true,
       samplingIntervalMs: 2000,
       historyRetentionDays: 7,

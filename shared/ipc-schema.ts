@@ -53,6 +53,7 @@ const settingsPatch = v.strictObject({
   sensitivity: v.optional(v.picklist(SENSITIVITIES)),
   notifications: v.optional(v.boolean()),
   quietWhileFullscreen: v.optional(v.boolean()),
+  notifyHighWhileFullscreen: v.optional(v.boolean()),
   launchAtLogin: v.optional(v.boolean()),
   samplingIntervalMs: v.optional(intIn(SETTINGS_RANGES.samplingIntervalMs)),
   historyRetentionDays: v.optional(intIn(SETTINGS_RANGES.historyRetentionDays)),

@@ -12,6 +12,8 @@ export interface Settings {
   notifications: boolean;
   /** No notifications while a fullscreen app (a game, a video) has the screen. */
   quietWhileFullscreen: boolean;
+  /** While quiet for a fullscreen app, still show high-severity notifications at once. */
+  notifyHighWhileFullscreen: boolean;
   launchAtLogin: boolean;
   samplingIntervalMs: number;
   /** Incident history older than this is pruned. */
@@ -30,6 +32,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   sensitivity: 'normal',
   notifications: true,
   quietWhileFullscreen: true,
+  notifyHighWhileFullscreen: false,
   launchAtLogin: false,
   samplingIntervalMs: 1000,
   historyRetentionDays: 30,

@@ -234,6 +234,7 @@ describe('ShellState', () => {
       sensitivity: 'normal',
       notifications: true,
       quietWhileFullscreen: true,
+      notifyHighWhileFullscreen: false,
       launchAtLogin: true,
       samplingIntervalMs: 1000,
       historyRetentionDays: 30,

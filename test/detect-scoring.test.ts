@@ -148,6 +148,35 @@ describe('notification policy', () => {
     expect(loud.tick(0, true)).toHaveLength(1);
   });
 
+  it('sums up what was held while playing, and lets high severity through when the user chose so', () => {
+    const p = new NotifyPolicy({ groupWindowSec: 0, minGapSec: 0, quietWhileFullscreen: true });
+    p.offer(cand('1', 1, 'medium'), 0);
+    p.offer(cand('2', 1, 'high'), 1000);
+    expect(p.tick(1000, true)).toEqual([]);
+    const [held] = p.tick(90_000, false);
+    expect(held?.title).toBe('While you played: 2 processes may be mining on your computer');
+    expect(held?.items.map((i) => i.key)).toEqual(['2', '1']);
+    // Not played: no "While you played".
+    p.offer(cand('3', 2), 100_000);
+    expect(p.tick(100_000, false)[0]?.title).toBe('proc3 may be mining on your computer');
+
+    const urgent = new NotifyPolicy({
+      groupWindowSec: 0,
+      minGapSec: 0,
+      quietWhileFullscreen: true,
+      notifyHighWhileFullscreen: true,
+    });
+    urgent.offer(cand('1', 1, 'medium'), 0);
+    urgent.offer(cand('2', 1, 'high'), 0);
+    const [now] = urgent.tick(0, true);
+    expect(now?.items.map((i) => i.key)).toEqual(['2']);
+    expect(now?.title).not.toMatch(/While you played/);
+    expect(urgent.tick(30_000, true)).toEqual([]);
+    const [later] = urgent.tick(60_000, false);
+    expect(later?.items.map((i) => i.key)).toEqual(['1']);
+    expect(later?.title).toMatch(/^While you played: /);
+  });
+
   it('says the higher severity when a queued process escalates, and never notifies low', () => {
     const p = new NotifyPolicy({ groupWindowSec: 3 });
     p.offer(cand('1', 1, 'medium'), 0);

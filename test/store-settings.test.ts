@@ -24,6 +24,7 @@ describe('settings.json', () => {
     sensitivity: 'high',
     notifications: false,
     quietWhileFullscreen: false,
+    notifyHighWhileFullscreen: true,
     launchAtLogin: true,
     samplingIntervalMs: 2000,
     historyRetentionDays: 90,

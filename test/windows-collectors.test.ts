@@ -31,6 +31,8 @@ async function stopAll(c: PlatformCollectors): Promise<void> {
     c.cpu.stop(),
     ...c.gpus.map((g) => g.stop()),
     ...c.idleSources.map((s) => s.close?.()),
+    c.fullscreen.close?.(),
+    c.gamepad.close?.(),
   ]);
 }
 
@@ -276,6 +278,38 @@ describe('Windows collectors on a fake powershell.exe', () => {
     await expect(idle.read()).rejects.toThrow('Get-CimInstance : Access denied');
   });
 
+  it('sees a fullscreen game and gamepad input through the same helper, one request per tick', async () => {
+    const presence = join(dir, `presence-${seq + 1}.json`);
+    const answer = (p: Record<string, unknown>) =>
+      writeFileSync(presence, JSON.stringify({ quns: 5, fgWindow: 0x1a0b2c, fgPid: 0, fgName: null, pads: '', ...p }));
+    answer({});
+    const { c, control, logLines } = setup('sampler-stream.jsonl', { FAKE_PS_PRESENCE: presence });
+    control('answer');
+    expect(await c.fullscreen.available()).toMatchObject({ ok: true });
+    expect(await c.gamepad.available()).toEqual({ ok: false, reason: 'no XInput controller is connected' });
+    expect(await c.fullscreen.read()).toEqual({ fullscreen: false, window: '0x1a0b2c', pid: null, app: null });
+    await new Promise((r) => setTimeout(r, 600));
+    // QUNS_RUNNING_D3D_FULL_SCREEN, with a hostile process name.
+    answer({ quns: 3, fgPid: 7788, fgName: 'eldenring\u001b[2J\n.exe', pads: '0:100;' });
+    const [fs, pad] = await Promise.all([c.fullscreen.read(), c.gamepad.read(10_000)]);
+    expect(fs).toEqual({ fullscreen: true, window: '0x1a0b2c', pid: 7788, app: 'eldenring[2J.exe' });
+    expect(pad).toBeNull();
+    expect(logLines().filter((l) => String(l.request ?? '').endsWith(' presence'))).toHaveLength(2);
+    await new Promise((r) => setTimeout(r, 600));
+    answer({ quns: 3, fgPid: 7788, fgName: 'eldenring.exe', pads: '0:131;' });
+    expect(await c.gamepad.read(11_000)).toBe(0);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(await c.gamepad.read(14_000)).toBe(3);
+    // Presentation mode counts; "accepts notifications" does not.
+    await new Promise((r) => setTimeout(r, 600));
+    answer({ quns: 4 });
+    expect((await c.fullscreen.read()).fullscreen).toBe(true);
+    await new Promise((r) => setTimeout(r, 600));
+    answer({ quns: 5, pads: '-' });
+    expect((await c.fullscreen.read()).fullscreen).toBe(false);
+    expect(await c.gamepad.available()).toEqual({ ok: false, reason: 'XInput (xinput1_4.dll) is not installed' });
+  });
+
   it('says when process identities cannot be read, and keeps the processes', async () => {
     const { c, control } = setup('sampler-stream.jsonl', { FAKE_PS_HELPER_MODE: 'helper-error' });
     control('replay 2');
@@ -305,5 +339,10 @@ describe('Windows collectors on a fake powershell.exe', () => {
     await c.cpu.start();
     expect(c.cpu.status()).toMatchObject({ health: 'unavailable', detail: 'not started' });
     await expect(c.idleSources[0]!.read()).rejects.toThrow(/Windows API/);
+    expect(await c.fullscreen.available()).toEqual({
+      ok: false,
+      reason: 'SHQueryUserNotificationState is a Windows API',
+    });
+    expect(await c.gamepad.available()).toEqual({ ok: false, reason: 'XInput is a Windows API' });
   });
 });

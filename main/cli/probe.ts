@@ -14,6 +14,8 @@ export async function runProbe(engine: Engine, json: boolean, out: NodeJS.Writab
     ['cpu', 'System CPU'],
     ['gpu', 'GPUs'],
     ['idle', 'Idle detection (first working source is used)'],
+    ['fullscreen', 'Fullscreen app (a game counts as presence; notifications wait)'],
+    ['gamepad', 'Gamepad input (counts as presence)'],
   ];
   for (const [kind, title] of groups) {
     out.write(`${title}\n`);

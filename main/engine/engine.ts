@@ -3,9 +3,10 @@ import type { Platform } from '../../shared/trace.js';
 import type { Availability, Collector } from './platform/collector.js';
 import type { GpuReading } from './platform/gpu.js';
 import { IdleMonitor } from './idle/idle-monitor.js';
+import { PresenceMonitor } from './idle/presence-monitor.js';
 import type { ConnSource } from './platform/conns.js';
 import { type CpuReading, logicalCores } from './platform/cpu.js';
-import type { IdleSource } from './platform/idle.js';
+import type { FullscreenSource, IdleSource, InputActivitySource } from './platform/idle.js';
 import type { ProcsReading } from './platform/procs.js';
 import { platformCollectors } from './platform/select.js';
 import { type IdleProvider, Sampler } from './sampler.js';
@@ -26,12 +27,16 @@ export interface EngineOptions {
   gpus?: Collector<GpuReading>[];
   /** Replaces the connection source (Linux default: LinuxConnTracker); null turns it off. */
   conns?: ConnSource | null;
+  /** Replaces the platform's fullscreen source (tests); null turns it off. */
+  fullscreenSource?: FullscreenSource | null;
+  /** Replaces the platform's gamepad source (tests); null turns it off. */
+  gamepadSource?: InputActivitySource | null;
 }
 
 export interface ProbeEntry {
   id: string;
   label: string;
-  kind: 'processes' | 'cpu' | 'gpu' | 'idle';
+  kind: 'processes' | 'cpu' | 'gpu' | 'idle' | 'fullscreen' | 'gamepad';
   availability: Availability;
 }
 
@@ -45,6 +50,8 @@ export class Engine {
   readonly gpus: Collector<GpuReading>[];
   readonly idle: IdleProvider;
   private readonly idleMonitor: IdleMonitor | null;
+  /** Fullscreen games and gamepads around the idle monitor; null when a test replaced the idle provider. */
+  readonly presence: PresenceMonitor | null;
 
   constructor(opts: EngineOptions = {}) {
     this.platform = currentPlatform();
@@ -57,13 +64,20 @@ export class Engine {
     if (opts.idle) {
       this.idle = opts.idle;
       this.idleMonitor = null;
+      this.presence = null;
     } else {
       this.idleMonitor = new IdleMonitor({
         sources: opts.idleSources ?? chosen.idleSources,
         inhibitors: chosen.inhibitors,
         idleThresholdSec: this.idleThresholdSec,
       });
-      this.idle = this.idleMonitor;
+      this.presence = new PresenceMonitor({
+        idle: this.idleMonitor,
+        fullscreen: opts.fullscreenSource === undefined ? chosen.fullscreen : opts.fullscreenSource,
+        gamepad: opts.gamepadSource === undefined ? chosen.gamepad : opts.gamepadSource,
+        idleThresholdSec: this.idleThresholdSec,
+      });
+      this.idle = this.presence;
     }
     this.sampler = new Sampler({
       procs: this.procs,
@@ -86,6 +100,11 @@ export class Engine {
 
   sources(): SourceStatus[] {
     return this.sampler.sources();
+  }
+
+  /** A game the user launched has the screen: notifications wait until it ends. */
+  quietForFullscreen(): boolean {
+    return this.presence?.quiet() === true;
   }
 
   snapshot(): EngineSnapshot {
@@ -119,8 +138,15 @@ export class Engine {
             list.map((s): ProbeEntry => ({ id: s.id, label: s.label, kind: 'idle', availability: s.availability })),
           )
       : Promise.resolve<ProbeEntry[]>([]);
-    const [fixed, idleEntries] = await Promise.all([Promise.all(entries), idle]);
-    return [...fixed, ...idleEntries];
+    const presence = this.presence
+      ? this.presence
+          .probeAll()
+          .then((list) =>
+            list.map((s): ProbeEntry => ({ id: s.id, label: s.label, kind: s.kind, availability: s.availability })),
+          )
+      : Promise.resolve<ProbeEntry[]>([]);
+    const [fixed, idleEntries, presenceEntries] = await Promise.all([Promise.all(entries), idle, presence]);
+    return [...fixed, ...idleEntries, ...presenceEntries];
   }
 
   get cpuCores(): number {

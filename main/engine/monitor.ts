@@ -20,7 +20,7 @@ export interface MonitorOptions extends EngineOptions {
   dataDir: string;
   /** Overrides of the stored settings (CLI flags). */
   settings?: Partial<Settings>;
-  /** Whether a fullscreen app has the screen (the Electron shell knows; the CLI does not). */
+  /** Replaces the engine's own answer to whether a trusted fullscreen app has the screen (tests). */
   fullscreen?: () => boolean;
   /**
    * The app's main process when the engine runs under it (the Electron main process that forked
@@ -255,7 +255,8 @@ export class Monitor {
         sensitivity: this.settings.sensitivity,
         notifications: this.settings.notifications,
         quietWhileFullscreen: this.settings.quietWhileFullscreen,
-        fullscreen: this.opts.fullscreen,
+        notifyHighWhileFullscreen: this.settings.notifyHighWhileFullscreen,
+        fullscreen: this.opts.fullscreen ?? (() => this.engine.quietForFullscreen()),
         allowlisted: (p) => this.allowlist.matchesSync({ exe: p.exe, cmdline: p.cmdline }) !== null,
       });
       // Shown before the first sample: the window was already open, not opened now.

@@ -10,6 +10,8 @@ import type { CpuReading } from './platform/cpu.js';
 export interface IdleProvider {
   read(nowMs: number): Promise<EngineUser>;
   status(): SourceStatus;
+  /** Further sources the provider consults (a fullscreen window, a gamepad), each with its health. */
+  extraStatus?(): SourceStatus[];
   start?(): Promise<void>;
   stop?(): Promise<void>;
 }
@@ -143,7 +145,7 @@ export class Sampler {
           : { id: slot.collector.id, label: slot.collector.label, health: 'unavailable', detail: slot.reason },
       );
     }
-    out.push(this.opts.idle.status());
+    out.push(this.opts.idle.status(), ...(this.opts.idle.extraStatus?.() ?? []));
     if (this.tickError) out.push({ id: 'sampler', label: 'Sampler', health: 'degraded', detail: this.tickError });
     return out;
   }

@@ -71,6 +71,8 @@ export interface DetectorOptions {
   minGapSec?: number;
   /** Hold notifications while `fullscreen()` says a fullscreen app runs. Default true. */
   quietWhileFullscreen?: boolean;
+  /** While holding for a fullscreen app, high-severity notifications still go out. Default false. */
+  notifyHighWhileFullscreen?: boolean;
   /**
    * Whether a fullscreen app (a game) has the screen now. The trace format does not record this,
    * so the live app passes a hook; replays leave it out (never fullscreen).
@@ -303,6 +305,9 @@ export class Detector {
       ...(options.groupWindowSec !== undefined ? { groupWindowSec: options.groupWindowSec } : {}),
       ...(options.minGapSec !== undefined ? { minGapSec: options.minGapSec } : {}),
       ...(options.quietWhileFullscreen !== undefined ? { quietWhileFullscreen: options.quietWhileFullscreen } : {}),
+      ...(options.notifyHighWhileFullscreen !== undefined
+        ? { notifyHighWhileFullscreen: options.notifyHighWhileFullscreen }
+        : {}),
     });
   }
 

@@ -8,8 +8,9 @@
  * - No storms: candidates that arrive within `groupWindowSec` of each other, or while the
  *   minimum gap after the previous message runs, go out as ONE grouped message.
  * - Quiet while fullscreen (optional): nothing is shown while a fullscreen game runs; what was
- *   held goes out, grouped, when it ends. The trace format carries no fullscreen state, so the
- *   caller supplies it per decision (live: a hook; replay: never fullscreen).
+ *   held goes out, grouped and titled "While you played", when it ends. High-severity ones may
+ *   still go out at once (notifyHighWhileFullscreen). The trace format carries no fullscreen
+ *   state, so the caller supplies it per decision (live: a hook; replay: never fullscreen).
  */
 import type { Severity } from '../../../shared/detection.js';
 
@@ -21,6 +22,8 @@ export interface NotifySettings {
   /** At least this long between two messages; later candidates wait and are grouped. */
   minGapSec: number;
   quietWhileFullscreen: boolean;
+  /** While quiet for a fullscreen app, high-severity candidates still go out when due. */
+  notifyHighWhileFullscreen: boolean;
 }
 
 export const DEFAULT_NOTIFY: Readonly<NotifySettings> = Object.freeze({
@@ -29,6 +32,7 @@ export const DEFAULT_NOTIFY: Readonly<NotifySettings> = Object.freeze({
   groupWindowSec: 3,
   minGapSec: 60,
   quietWhileFullscreen: true,
+  notifyHighWhileFullscreen: false,
 });
 
 export interface NotifyCandidate {
@@ -58,6 +62,8 @@ export class NotifyPolicy {
   private pending: NotifyCandidate[] = [];
   private firstPendingT = 0;
   private lastSentT = Number.NEGATIVE_INFINITY;
+  /** Something was held back because a fullscreen app had the screen: the release says so. */
+  private heldForPlay = false;
   /** key -> t of its last message (for the cooldown) */
   private readonly lastByKey = new Map<string, number>();
   /** key -> last episode it was notified (or queued) in */
@@ -89,11 +95,19 @@ export class NotifyPolicy {
   /** Messages due at `t`. Call after each sample's offers. */
   tick(t: number, fullscreen: boolean): Notification[] {
     if (this.pending.length === 0) return [];
-    if (this.settings.quietWhileFullscreen && fullscreen) return [];
     const due = Math.max(
       this.firstPendingT + this.settings.groupWindowSec * 1000,
       this.lastSentT + this.settings.minGapSec * 1000,
     );
+    if (this.settings.quietWhileFullscreen && fullscreen) {
+      this.heldForPlay = true;
+      if (!this.settings.notifyHighWhileFullscreen || t < due) return [];
+      const high = this.pending.filter((p) => p.severity === 'high');
+      if (high.length === 0) return [];
+      this.pending = this.pending.filter((p) => p.severity !== 'high');
+      if (this.pending.length > 0) this.firstPendingT = t;
+      return [this.send(high, t, false)];
+    }
     if (t < due) return [];
     return [this.release(t)];
   }
@@ -110,11 +124,19 @@ export class NotifyPolicy {
   }
 
   private release(t: number): Notification {
-    const items = this.pending.sort((a, b) => RANK[b.severity] - RANK[a.severity]);
+    const items = this.pending;
     this.pending = [];
+    const played = this.heldForPlay;
+    this.heldForPlay = false;
+    return this.send(items, t, played);
+  }
+
+  private send(items: NotifyCandidate[], t: number, played: boolean): Notification {
+    items.sort((a, b) => RANK[b.severity] - RANK[a.severity]);
     this.lastSentT = t;
     for (const i of items) this.lastByKey.set(i.key, t);
-    return compose(items, t);
+    const n = compose(items, t);
+    return played ? { ...n, title: `While you played: ${n.title}` } : n;
   }
 }
 

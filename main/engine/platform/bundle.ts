@@ -2,7 +2,7 @@ import type { Collector } from './collector.js';
 import type { ConnSource } from './conns.js';
 import type { CpuReading } from './cpu.js';
 import type { GpuReading } from './gpu.js';
-import type { IdleSource, InhibitorSource } from './idle.js';
+import type { FullscreenSource, IdleSource, InhibitorSource, InputActivitySource } from './idle.js';
 import type { ProcsCollector } from './procs.js';
 
 /** An ordered idle source list that also says why it is empty (IdleMonitor shows that in its status). */
@@ -22,6 +22,34 @@ export interface PlatformCollectors {
   inhibitors: InhibitorSource | null;
   /** Live per-process connections, or null where the platform has no cheap source yet. */
   conns: ConnSource | null;
+  /** Whether a fullscreen app (a game) has the screen; a source that says why not where none exists. */
+  fullscreen: FullscreenSource;
+  /** Gamepad input, which the idle sources do not count. */
+  gamepad: InputActivitySource;
+}
+
+/** A fullscreen source for a platform without one: `probe` and the window say why. */
+export function noFullscreen(id: string, reason: string): FullscreenSource {
+  return {
+    id,
+    label: 'Fullscreen app',
+    available: async () => ({ ok: false, reason }),
+    read: async () => {
+      throw new Error(reason);
+    },
+  };
+}
+
+/** A gamepad source for a platform without one. */
+export function noGamepad(id: string, reason: string): InputActivitySource {
+  return {
+    id,
+    label: 'Gamepad input',
+    available: async () => ({ ok: false, reason }),
+    read: async () => {
+      throw new Error(reason);
+    },
+  };
 }
 
 /** Attaches the reason a list may be empty. */

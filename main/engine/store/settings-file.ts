@@ -21,6 +21,7 @@ export function validateSettings(v: unknown): Validation<Settings> {
     sensitivity: f.oneOf('sensitivity', SENSITIVITIES, d.sensitivity),
     notifications: f.bool('notifications', d.notifications),
     quietWhileFullscreen: f.bool('quietWhileFullscreen', d.quietWhileFullscreen),
+    notifyHighWhileFullscreen: f.bool('notifyHighWhileFullscreen', d.notifyHighWhileFullscreen),
     launchAtLogin: f.bool('launchAtLogin', d.launchAtLogin),
     samplingIntervalMs: f.int('samplingIntervalMs', SETTINGS_RANGES.samplingIntervalMs, d.samplingIntervalMs),
     historyRetentionDays: f.int('historyRetentionDays', SETTINGS_RANGES.historyRetentionDays, d.historyRetentionDays),

@@ -9,6 +9,7 @@ export interface SettingsDraft {
   sensitivity: Sensitivity;
   notifications: boolean;
   quietWhileFullscreen: boolean;
+  notifyHighWhileFullscreen: boolean;
   launchAtLogin: boolean;
   samplingIntervalMs: string;
   historyRetentionDays: string;
@@ -47,6 +48,7 @@ export function draftPatch(d: SettingsDraft, saved: Settings): Partial<Settings>
     sensitivity: d.sensitivity,
     notifications: d.notifications,
     quietWhileFullscreen: d.quietWhileFullscreen,
+    notifyHighWhileFullscreen: d.notifyHighWhileFullscreen,
     launchAtLogin: d.launchAtLogin,
     samplingIntervalMs: Number(d.samplingIntervalMs.trim()),
     historyRetentionDays: Number(d.historyRetentionDays.trim()),

@@ -18,10 +18,11 @@ const NUMBER_FIELDS: Record<NumericSetting, { label: string; hint: string }> = {
   historyRetentionDays: { label: 'History retention (days)', hint: 'Older incidents are removed from the history.' },
 };
 
-type SwitchSetting = 'notifications' | 'quietWhileFullscreen' | 'launchAtLogin';
+type SwitchSetting = 'notifications' | 'quietWhileFullscreen' | 'notifyHighWhileFullscreen' | 'launchAtLogin';
 const SWITCH_LABEL: Record<SwitchSetting, string> = {
   notifications: 'Notifications',
   quietWhileFullscreen: 'Quiet while a fullscreen app runs',
+  notifyHighWhileFullscreen: 'Always notify high severity, even while playing',
   launchAtLogin: 'Launch at login',
 };
 
@@ -74,6 +75,8 @@ function SwitchField({ field, draft, update }: FormState & { field: SwitchSettin
         id={id}
         type="checkbox"
         checked={draft[field]}
+        // Only meaningful while notifications are held for fullscreen apps.
+        disabled={field === 'notifyHighWhileFullscreen' && !draft.quietWhileFullscreen}
         onChange={(e) => update({ [field]: e.target.checked } as Partial<SettingsDraft>)}
       />
       <label htmlFor={id}>{SWITCH_LABEL[field]}</label>
@@ -163,6 +166,7 @@ function SettingsForm({ saved }: { saved: EngineSettings }) {
       />
       <SwitchField field="notifications" {...form} />
       <SwitchField field="quietWhileFullscreen" {...form} />
+      <SwitchField field="notifyHighWhileFullscreen" {...form} />
       <SwitchField field="launchAtLogin" {...form} />
       <NumberField field="samplingIntervalMs" {...form} />
       <NumberField field="historyRetentionDays" {...form} />

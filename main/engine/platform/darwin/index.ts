@@ -4,7 +4,7 @@
  * process.platform === 'darwin'. Programs are run by their fixed system paths, never found on
  * PATH (a planted `ps` first on PATH could hide a miner), with argument arrays and no shell.
  */
-import { idleSourceList, type PlatformCollectors } from '../bundle.js';
+import { idleSourceList, noFullscreen, noGamepad, type PlatformCollectors } from '../bundle.js';
 import { DarwinCpuCollector } from './darwin-cpu.js';
 import { DarwinGpuCollector } from './darwin-gpu.js';
 import { IoregIdleSource } from './darwin-idle.js';
@@ -50,5 +50,12 @@ export function createDarwinCollectors(opts: DarwinCollectorsOptions = {}): Plat
     ),
     inhibitors: null,
     conns: null,
+    // Which window is fullscreen is only visible to an app with the Screen Recording or
+    // Accessibility permission on macOS; Idlewatch asks for neither.
+    fullscreen: noFullscreen(
+      'fullscreen.macos',
+      'macOS tells other apps which window is fullscreen only with the Screen Recording or Accessibility permission, which Idlewatch does not ask for',
+    ),
+    gamepad: noGamepad('input.macos', 'macOS gives gamepad input only to the app in the foreground'),
   };
 }

@@ -7,6 +7,8 @@ import { NvidiaCollector } from '../nvidia/nvidia-collector.js';
 import { LinuxConnTracker } from './conn-tracker.js';
 import { DrmCollector } from './drm/drm-collector.js';
 import { linuxIdleSources, linuxInhibitorSource } from './idle/sources.js';
+import { X11FullscreenSource } from './idle/x11-fullscreen.js';
+import { JoystickActivity } from './input/joystick.js';
 import { LinuxCpuCollector } from './linux-cpu.js';
 import { LinuxProcsCollector } from './linux-procs.js';
 
@@ -29,5 +31,7 @@ export function createLinuxCollectors(opts: LinuxCollectorsOptions): PlatformCol
     idleSources: idleSourceList(linuxIdleSources(env), 'no idle source is known for this desktop'),
     inhibitors: linuxInhibitorSource(env),
     conns: new LinuxConnTracker(),
+    fullscreen: new X11FullscreenSource({ env }),
+    gamepad: new JoystickActivity(),
   };
 }

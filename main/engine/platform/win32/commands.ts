@@ -119,9 +119,32 @@ export const IDLE_CSHARP =
   'if (!GetLastInputInfo(ref i)) { return -1; } return (long)unchecked((uint)GetTickCount64() - i.dwTime); } }';
 
 /**
+ * C# for the presence request: SHQueryUserNotificationState says whether a fullscreen Direct3D
+ * app, a fullscreen window or presentation mode has the screen; the foreground window and its
+ * process name what it is; XInputGetState's packet numbers (per connected controller) change with
+ * every input, which is how a gamepad player is seen. XInput 1.4 ships with Windows 8 and later;
+ * without it `Pads` says `-`.
+ */
+export const PRESENCE_CSHARP =
+  'using System; using System.Runtime.InteropServices; public static class IdlewatchPresence { ' +
+  '[DllImport(~shell32.dll~)] static extern int SHQueryUserNotificationState(out int s); ' +
+  '[DllImport(~user32.dll~)] static extern IntPtr GetForegroundWindow(); ' +
+  '[DllImport(~user32.dll~)] static extern uint GetWindowThreadProcessId(IntPtr h, out uint pid); ' +
+  '[StructLayout(LayoutKind.Sequential)] struct XS { public uint Packet; public ushort Buttons; public byte LT; public byte RT; ' +
+  'public short LX; public short LY; public short RX; public short RY; } ' +
+  '[DllImport(~xinput1_4.dll~)] static extern uint XInputGetState(uint i, out XS s); ' +
+  'public static int Quns() { int s; return SHQueryUserNotificationState(out s) == 0 ? s : -1; } ' +
+  'public static long FgWindow() { return GetForegroundWindow().ToInt64(); } ' +
+  'public static uint FgPid() { uint p = 0; GetWindowThreadProcessId(GetForegroundWindow(), out p); return p; } ' +
+  'public static string Pads() { try { string o = ~~; for (uint i = 0; i < 4; i++) { XS s; ' +
+  'if (XInputGetState(i, out s) == 0) { o += i.ToString() + ~:~ + s.Packet.ToString() + ~;~; } } return o; } ' +
+  'catch (DllNotFoundException) { return ~-~; } } }';
+
+/**
  * The helper: reads one request per line on stdin and answers one JSON line on stdout; it ends
  * when stdin closes (our process exited).
  *   `<id> idle`            → {"id":<id>,"ok":true,"idleMs":<n>}
+ *   `<id> presence`        → {"id":<id>,"ok":true,"quns":<n>,"fgWindow":<n>,"fgPid":<n>,"fgName":"…","pads":"0:17;"}
  *   `<id> ident <pid,…>`   → {"id":<id>,"ok":true,"procs":[[pid,ppid,name,exe,cmdline,startMs,user],…]}
  *   failures               → {"id":<id>,"ok":false,"error":"…"}
  * Pids are cast to [int] before they reach the WMI filter, so a request cannot inject WQL.
@@ -130,12 +153,18 @@ export function helperScript(): string {
   return [
     ...COMMON,
     `Add-Type -TypeDefinition ('${IDLE_CSHARP}'.Replace('~', $q));`,
+    `Add-Type -TypeDefinition ('${PRESENCE_CSHARP}'.Replace('~', $q));`,
     "Out ('{' + $q + 'hello' + $q + ':1}');",
     'while ($true) { $line = [Console]::In.ReadLine(); if ($null -eq $line) { exit 0 };',
     "$w = $line.Trim().Split(' '); $id = [int]$w[0]; $head = '{' + $q + 'id' + $q + ':' + $id.ToString($inv) + ',';",
     'try {',
     "if ($w[1] -eq 'idle') { $ms = [IdlewatchIdle]::IdleMs(); if ($ms -lt 0) { throw 'GetLastInputInfo failed' };",
     "Out ($head + $q + 'ok' + $q + ':true,' + $q + 'idleMs' + $q + ':' + $ms.ToString($inv) + '}') }",
+    "elseif ($w[1] -eq 'presence') { $fp = [IdlewatchPresence]::FgPid(); $fn = $null;",
+    'if ($fp -gt 0) { $fn = (Get-Process -Id $fp -ErrorAction SilentlyContinue).ProcessName };',
+    "Out ($head + $q + 'ok' + $q + ':true,' + $q + 'quns' + $q + ':' + [IdlewatchPresence]::Quns().ToString($inv) + ',' +",
+    "$q + 'fgWindow' + $q + ':' + [IdlewatchPresence]::FgWindow().ToString($inv) + ',' + $q + 'fgPid' + $q + ':' + $fp.ToString($inv) + ',' +",
+    "$q + 'fgName' + $q + ':' + (J $fn) + ',' + $q + 'pads' + $q + ':' + (J ([IdlewatchPresence]::Pads())) + '}') }",
     "elseif ($w[1] -eq 'ident') { $ids = @($w[2].Split(',') | ForEach-Object { [int]$_ });",
     "$filter = ($ids | ForEach-Object { 'ProcessId=' + $_.ToString($inv) }) -join ' OR ';",
     '$rows = @(Get-CimInstance -ClassName Win32_Process -Filter $filter | ForEach-Object {',
@@ -160,6 +189,10 @@ export const IDENT_BATCH = 64;
 export function identRequest(id: number, pids: readonly number[]): string {
   if (pids.length === 0 || pids.length > IDENT_BATCH) throw new Error(`ident takes 1..${IDENT_BATCH} pids`);
   return `${checkedInt(id, 'request id')} ident ${pids.map((p) => checkedInt(p, 'pid')).join(',')}`;
+}
+
+export function presenceRequest(id: number): string {
+  return `${checkedInt(id, 'request id')} presence`;
 }
 
 export function idleRequest(id: number): string {

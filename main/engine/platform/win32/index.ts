@@ -5,6 +5,7 @@ import { CounterStream } from './counter-stream.js';
 import { PsHelper } from './ps-helper.js';
 import { WindowsCpuCollector, WindowsGpuCollector } from './windows-cpu-gpu.js';
 import { WindowsIdleSource } from './windows-idle.js';
+import { WindowsFullscreenSource, WindowsGamepadSource, WindowsPresenceReader } from './windows-presence.js';
 import { WindowsProcsCollector } from './windows-procs.js';
 
 export interface WindowsCollectorOptions {
@@ -66,6 +67,7 @@ export function createWindowsCollectors(opts: WindowsCollectorOptions = {}): Pla
     ...(opts.helperStartTimeoutMs ? { startTimeoutMs: opts.helperStartTimeoutMs } : {}),
     now,
   });
+  const presence = new WindowsPresenceReader(helper, supported, now);
   return {
     procs: new WindowsProcsCollector({ stream, helper, supported }),
     cpu: new WindowsCpuCollector(stream, supported),
@@ -73,5 +75,7 @@ export function createWindowsCollectors(opts: WindowsCollectorOptions = {}): Pla
     idleSources: idleSourceList([new WindowsIdleSource(helper, supported)], null),
     inhibitors: null,
     conns: null,
+    fullscreen: new WindowsFullscreenSource(presence),
+    gamepad: new WindowsGamepadSource(presence),
   };
 }

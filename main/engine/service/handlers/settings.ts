@@ -13,6 +13,7 @@ const RESTART_KEYS: readonly (keyof Settings)[] = [
   'sensitivity',
   'notifications',
   'quietWhileFullscreen',
+  'notifyHighWhileFullscreen',
 ];
 
 export function settingsHandlers(ctx: ServiceContext): Handlers {

@@ -65,6 +65,8 @@ export class X11Connection {
     readonly rootWindow: number,
     /** Whether a cookie was sent, for messages. */
     readonly authenticated: boolean,
+    /** Where this client's resource ids start (CreateWindow needs one). */
+    readonly resourceIdBase: number,
   ) {
     socket.on('data', (d: Buffer) => this.onData(d));
     socket.on('error', (e) => this.shutdown(`socket error: ${e.message}`));
@@ -91,7 +93,7 @@ export class X11Connection {
       if (ep.kind === 'tcp') socket.setNoDelay(true);
       const cookie = await readCookie(opts.env, authTarget(ep, socket, opts.displayNumber));
       const { setup, rest } = await handshake(socket, cookie, where);
-      const conn = new X11Connection(socket, rootOf(setup, where), cookie !== null);
+      const conn = new X11Connection(socket, rootOf(setup, where), cookie !== null, setup.readUInt32LE(12));
       if (rest.length > 0) conn.onData(rest);
       // A forgotten connection must not keep the process alive; a pending request's timer does.
       socket.unref();
@@ -129,6 +131,16 @@ export class X11Connection {
         timer,
       });
     });
+  }
+
+  /**
+   * Sends a request that has no reply (ChangeProperty, CreateWindow). An error the server answers
+   * with is dropped: nothing waits for it.
+   */
+  send(bytes: Buffer): void {
+    if (this.closedBecause !== null) throw new Error(`X connection lost (${this.closedBecause})`);
+    this.seq = (this.seq + 1) & 0xffff;
+    this.socket.write(bytes);
   }
 
   /** The major opcode of an extension, or null when the server lacks it. */
@@ -289,7 +301,7 @@ function rootOf(setup: Buffer, where: string): number {
   return setup.readUInt32LE(at);
 }
 
-function pad4(n: number): number {
+export function pad4(n: number): number {
   return (n + 3) & ~3;
 }
 

@@ -58,7 +58,7 @@ export class X11NoExtensionError extends Error {
   }
 }
 
-export interface NativeX11IdleOptions {
+export interface X11LinkOptions {
   display: string;
   /** XAUTHORITY, HOME. */
   env: NodeJS.ProcessEnv;
@@ -67,21 +67,24 @@ export interface NativeX11IdleOptions {
   backoff?: BackoffOptions;
 }
 
-export class NativeX11Idle {
+/**
+ * One held connection to an X server, opened on first use and again, with backoff, after the
+ * server went away. The idle reader and the fullscreen reader each hold one: a request either
+ * makes is a round trip on an open socket, never a program started.
+ */
+export class X11Link {
   /** Connections opened and queries made: lets tests see that reads reuse one connection. */
   readonly stats = { connects: 0, queries: 0 };
   private conn: X11Connection | null = null;
-  /** MIT-SCREEN-SAVER's major opcode on `conn`. */
-  private opcode = 0;
   private opening: Promise<X11Connection> | null = null;
   /** The last failed open, answered again while the backoff runs. */
   private lastError: Error | null = null;
   private readonly backoff: ReconnectBackoff;
-  private readonly timeoutMs: number;
+  protected readonly timeoutMs: number;
   /** Bumped by close(), so a connection still opening then is not kept. */
   private generation = 0;
 
-  constructor(private readonly opts: NativeX11IdleOptions) {
+  constructor(protected readonly opts: X11LinkOptions) {
     this.timeoutMs = opts.timeoutMs ?? 2000;
     this.backoff = new ReconnectBackoff(opts.backoff);
   }
@@ -95,22 +98,6 @@ export class NativeX11Idle {
     return this.conn?.authenticated === true;
   }
 
-  /**
-   * Milliseconds since the last input. Rejects with X11ConnectError when the server cannot be
-   * reached, X11NoExtensionError when it lacks MIT-SCREEN-SAVER, Error for a failed request.
-   */
-  async idleMs(): Promise<number> {
-    const conn = await this.connection();
-    const req = Buffer.alloc(8);
-    req.writeUInt8(this.opcode, 0);
-    req.writeUInt8(1, 1); // ScreenSaverQueryInfo
-    req.writeUInt16LE(2, 2);
-    req.writeUInt32LE(conn.rootWindow, 4);
-    this.stats.queries++;
-    const reply = await conn.request(req, 'ScreenSaverQueryInfo', this.timeoutMs);
-    return reply.readUInt32LE(16);
-  }
-
   close(): void {
     this.generation++;
     this.conn?.close();
@@ -120,7 +107,8 @@ export class NativeX11Idle {
     this.backoff.succeeded();
   }
 
-  private connection(): Promise<X11Connection> {
+  /** The open connection, or a new one; rejects with X11ConnectError while the server cannot be reached. */
+  connection(): Promise<X11Connection> {
     if (this.conn?.isOpen) return Promise.resolve(this.conn);
     this.conn = null;
     if (this.opening) return this.opening;
@@ -153,6 +141,9 @@ export class NativeX11Idle {
     return opening;
   }
 
+  /** Runs once per new connection, before it is used; throwing closes it (an extension missing). */
+  protected async prepare(_conn: X11Connection): Promise<void> {}
+
   private async open(): Promise<X11Connection> {
     const { display, env } = this.opts;
     const d = parseDisplay(display);
@@ -170,9 +161,7 @@ export class NativeX11Idle {
         continue;
       }
       try {
-        const opcode = await conn.queryExtension('MIT-SCREEN-SAVER', this.timeoutMs);
-        if (opcode === null) throw new X11NoExtensionError(display);
-        this.opcode = opcode;
+        await this.prepare(conn);
         return conn;
       } catch (e) {
         conn.close();
@@ -184,5 +173,35 @@ export class NativeX11Idle {
       `X server at ${display} did not answer (${failures[0]?.message ?? 'no endpoint'})`,
       failures.some((f) => f.fallbackMayWork),
     );
+  }
+}
+
+export type NativeX11IdleOptions = X11LinkOptions;
+
+/** Idle time over an X11Link: per read one MIT-SCREEN-SAVER QueryInfo request. */
+export class NativeX11Idle extends X11Link {
+  /** MIT-SCREEN-SAVER's major opcode on the current connection. */
+  private opcode = 0;
+
+  /**
+   * Milliseconds since the last input. Rejects with X11ConnectError when the server cannot be
+   * reached, X11NoExtensionError when it lacks MIT-SCREEN-SAVER, Error for a failed request.
+   */
+  async idleMs(): Promise<number> {
+    const conn = await this.connection();
+    const req = Buffer.alloc(8);
+    req.writeUInt8(this.opcode, 0);
+    req.writeUInt8(1, 1); // ScreenSaverQueryInfo
+    req.writeUInt16LE(2, 2);
+    req.writeUInt32LE(conn.rootWindow, 4);
+    this.stats.queries++;
+    const reply = await conn.request(req, 'ScreenSaverQueryInfo', this.timeoutMs);
+    return reply.readUInt32LE(16);
+  }
+
+  protected override async prepare(conn: X11Connection): Promise<void> {
+    const opcode = await conn.queryExtension('MIT-SCREEN-SAVER', this.timeoutMs);
+    if (opcode === null) throw new X11NoExtensionError(this.opts.display);
+    this.opcode = opcode;
   }
 }
