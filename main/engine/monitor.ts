@@ -10,6 +10,7 @@ import { defaultInspector } from './actions/target-check.js';
 import { Allowlist } from './allowlist/allowlist.js';
 import { Detector, type DetectorEvent } from './detect/detector.js';
 import type { Notification } from './detect/notify-policy.js';
+import { ResolverWatch } from './dns/resolver-watch.js';
 import { Engine, type EngineOptions } from './engine.js';
 import { IncidentLog } from './store/incident-log.js';
 import { loadSettings } from './store/settings-file.js';
@@ -28,6 +29,11 @@ export interface MonitorOptions extends EngineOptions {
    * are then refused by kill and pause like the engine itself.
    */
   appRootPid?: number;
+  /**
+   * The resolver cache as pool evidence (dns/resolver-watch.ts): default on; false turns it off,
+   * a watch replaces the default one (tests give it a fake tool).
+   */
+  resolverWatch?: ResolverWatch | false;
 }
 
 /** What the monitor tells its listeners, in wall-clock terms (epoch ms). */
@@ -63,6 +69,8 @@ export class Monitor {
   private suspended = false;
   /** Whether Idlewatch's window is shown; the detector hears of every change. */
   private windowVisible = false;
+  /** The resolver cache as pool evidence; null when turned off. */
+  readonly resolver: ResolverWatch | null;
 
   private constructor(
     engine: Engine,
@@ -77,6 +85,10 @@ export class Monitor {
     this.allowlist = allowlist;
     this.history = history;
     this.problems = problems;
+    this.resolver =
+      opts.resolverWatch === false
+        ? null
+        : (opts.resolverWatch ?? new ResolverWatch({ platform: engine.platform, dataDir: opts.dataDir }));
   }
 
   static async open(opts: MonitorOptions): Promise<Monitor> {
@@ -257,6 +269,7 @@ export class Monitor {
         quietWhileFullscreen: this.settings.quietWhileFullscreen,
         notifyHighWhileFullscreen: this.settings.notifyHighWhileFullscreen,
         fullscreen: this.opts.fullscreen ?? (() => this.engine.quietForFullscreen()),
+        ...(this.resolver ? { resolvedMiningName: (address: string) => this.resolver?.lookup(address) ?? null } : {}),
         allowlisted: (p) => this.allowlist.matchesSync({ exe: p.exe, cmdline: p.cmdline }) !== null,
       });
       // Shown before the first sample: the window was already open, not opened now.

@@ -23,7 +23,7 @@ import { LoadChannel } from './signals/load.js';
 import { inhibitorFor, type MediaCandidate, mediaShaped, stepMediaShape } from './signals/media.js';
 import { classifyOnset, ONSET_GAP_MS, type OnsetClass, onsetDetail } from './signals/onset.js';
 import { keepsPeer, type RemoteOrigin, remoteDetail, remoteOrigin, scheduledStart } from './signals/origin.js';
-import { poolConnection } from './signals/pool.js';
+import { miningNameConnection, poolConnection } from './signals/pool.js';
 import { programKey, RECUR_POINTS, RecurrenceBook, recurringDetail } from './signals/recurring.js';
 import {
   STOP_CONFIRM_MS,
@@ -78,6 +78,12 @@ export interface DetectorOptions {
    * so the live app passes a hook; replays leave it out (never fullscreen).
    */
   fullscreen?: () => boolean;
+  /**
+   * The mining domain the resolver cache maps a remote address to, or null. The trace format
+   * carries no DNS data, so the live monitor passes its resolver watch (dns/resolver-watch.ts) and
+   * a replay may pass a map; without it only pool ports count as pool connections.
+   */
+  resolvedMiningName?: (address: string) => { name: string; domain: string } | null;
 }
 
 /** See Detector.stats(). */
@@ -206,6 +212,8 @@ interface Track {
   scheduled: boolean;
   /** The client address of an SSH server process (its established connection). */
   peer: string | null;
+  /** Its connections as last listed (a trace repeats them only when they change). */
+  conns: TraceConn[] | null;
   /** The recurrence book's key for scheduler-started processes, and how long after its last run it was launched. */
   recurKey: string | null;
   relaunchGap: number | null;
@@ -250,6 +258,7 @@ export class Detector {
   private gapMarked = false;
   private readonly allowlist: ((p: AllowlistProbe) => boolean) | null;
   private readonly fullscreen: () => boolean;
+  private readonly resolvedMiningName: DetectorOptions['resolvedMiningName'] | null;
   private readonly policy: NotifyPolicy;
   private readonly maxCpu: number;
   private readonly tracks = new Map<number, Track>();
@@ -298,6 +307,7 @@ export class Detector {
     this.sensitivity = options.sensitivity ?? 'normal';
     this.allowlist = options.allowlisted ?? null;
     this.fullscreen = options.fullscreen ?? (() => false);
+    this.resolvedMiningName = options.resolvedMiningName ?? null;
     this.maxCpu = 100 * Math.max(1, header.host.cpuCores || 1);
     this.policy = new NotifyPolicy({
       enabled: options.notifications ?? true,
@@ -391,7 +401,13 @@ export class Detector {
       }
       if (away && (gpuRaw > 0 || cpuRaw > 0 || gpuBusy || cpuBusy))
         this.account(tr, gpuRaw, cpuRaw, dt, gpuBusy || cpuBusy);
-      if (p.conns) this.checkConns(tr, p.conns);
+      if (p.conns) {
+        tr.conns = p.conns;
+        this.checkConns(tr, p.conns);
+      } else if (tr.conns && (gpuBusy || cpuBusy) && !tr.evidence.has('pool-connection')) {
+        // Connections listed before it got busy: the resolver cache is asked about them once it is.
+        this.checkResolved(tr, tr.conns);
+      }
       if (gpuBusy) this.checkLoad(tr, tr.gpu, tr.gpuEp, phase, sample);
       if (cpuBusy) this.checkLoad(tr, tr.cpu, tr.cpuEp, phase, sample);
       if ((!this.present && (gpuBusy || cpuBusy)) || tr.gpu.lastRunEnd === t || tr.cpu.lastRunEnd === t)
@@ -639,6 +655,7 @@ export class Detector {
       remote: null,
       scheduled: false,
       peer: null,
+      conns: null,
       recurKey: null,
       relaunchGap: null,
       dirty: false,
@@ -827,10 +844,30 @@ export class Detector {
   private checkConns(tr: Track, conns: TraceConn[]): void {
     if (keepsPeer(tr.id.name)) tr.peer = peerHost(conns) ?? tr.peer;
     if (tr.evidence.has('pool-connection')) return;
+    if (this.checkResolved(tr, conns)) return;
     const hit = poolConnection(conns);
     if (!hit) return;
     this.setEvidence(tr, 'pool-connection', WEIGHTS.pool, `connected to ${hit}, a port mining pools use`);
     if (tr.benignCap) this.voidBenign(tr);
+  }
+
+  /**
+   * A connection to an address the resolver cache maps to a mining domain, on any port. Only a
+   * process already busy or with evidence is asked about: a question may cost the monitor a read
+   * of the resolver cache, and an idle browser's connections are not worth one.
+   */
+  private checkResolved(tr: Track, conns: readonly TraceConn[]): boolean {
+    if (!this.resolvedMiningName || !(tr.sustained || tr.evidence.size > 0)) return false;
+    const named = miningNameConnection(conns, this.resolvedMiningName);
+    if (!named) return false;
+    this.setEvidence(
+      tr,
+      'pool-connection',
+      WEIGHTS.poolDomain,
+      `connected to ${named.remote}, which the resolver cache maps to ${named.name} (${named.domain} is on the mining-domain list)`,
+    );
+    if (tr.benignCap) this.voidBenign(tr);
+    return true;
   }
 
   /** Rules that look at a busy series: sustained load while away, its onset, its flatness. */

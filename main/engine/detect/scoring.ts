@@ -64,6 +64,12 @@ export const WEIGHTS = {
   signatureWeak: 1.5,
   /** An established connection to a stratum port. */
   pool: 1.0,
+  /**
+   * A connection to an address the resolver cache maps to a mining domain, on any port (a pool on
+   * 443 included). Below medium alone: a browser-mining domain may sit behind a CDN address that
+   * other sites share; with load while you were away it is medium or high.
+   */
+  poolDomain: 2.0,
   /** Runs from a temp, cache, hidden or shared folder. */
   location: 1.0,
   /** ... and keeps a CPU or GPU busy: droppers do, installers run briefly. */

@@ -39,3 +39,23 @@ export function poolConnection(conns: readonly TraceConn[]): string | null {
   }
   return null;
 }
+
+/**
+ * The first live connection to a non-local address that `resolve` (the resolver cache) maps to a
+ * mining domain, on any port: a pool reached on 443 has an ordinary port but not an ordinary name.
+ */
+export function miningNameConnection(
+  conns: readonly TraceConn[],
+  resolve: (address: string) => { name: string; domain: string } | null,
+): { remote: string; name: string; domain: string } | null {
+  for (const c of conns) {
+    if (typeof c?.remote !== 'string') continue;
+    const state = typeof c.state === 'string' ? c.state.toUpperCase() : '';
+    if (state !== 'ESTABLISHED' && state !== 'SYN_SENT' && state !== '') continue;
+    const r = splitRemote(c.remote);
+    if (!r || isLocal(r.host)) continue;
+    const hit = resolve(r.host);
+    if (hit) return { remote: c.remote, ...hit };
+  }
+  return null;
+}
