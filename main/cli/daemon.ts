@@ -198,10 +198,13 @@ async function runDaemon(opts: DaemonOptions, io: DaemonIo): Promise<number> {
       }, opts.scanEveryHours * 3600_000);
     }
   } catch (e) {
+    // Could not open the data, start sampling or serve metrics: one line, the lock freed, exit 1.
+    await metricsServer?.close();
     await service?.stop().catch(() => undefined);
     await lock.release();
     process.removeListener('exit', releaseOnExit);
-    throw e;
+    io.stderr.write(`idlewatch daemon: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
   }
 
   lock.watch((now) => {
