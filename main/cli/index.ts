@@ -4,6 +4,7 @@ import { asksForHelp, parseArgs, UsageError } from './args.js';
 import { DAEMON_USAGE, runDaemonCommand } from './daemon.js';
 import { BLOCK_DOMAINS_USAGE, HOSTS_APPLY_USAGE, runBlockDomains, runHostsApply } from './block-domains.js';
 import { runProbe } from './probe.js';
+import { FIX_USAGE, QUARANTINE_USAGE, runFixCommand, runQuarantineCommand } from './quarantine.js';
 import { runRecord } from './record.js';
 import { runReplay } from './replay.js';
 import { runScanCommand, SCAN_USAGE } from './scan.js';
@@ -177,6 +178,22 @@ work here and, for each that does not, why.
       const abort = new AbortController();
       void stopSignal().then(() => abort.abort());
       return runScanCommand(args, { stdout: process.stdout, stderr: process.stderr, signal: abort.signal });
+    },
+  },
+  fix: {
+    summary: "a scan finding's suggested fix (remove a persistence line, quarantine a program); undoable",
+    usage: FIX_USAGE,
+    run(args) {
+      const abort = new AbortController();
+      void stopSignal().then(() => abort.abort());
+      return runFixCommand(args, { stdout: process.stdout, stderr: process.stderr, signal: abort.signal });
+    },
+  },
+  quarantine: {
+    summary: 'what Idlewatch removed: list, restore ID, delete ID',
+    usage: QUARANTINE_USAGE,
+    run(args) {
+      return runQuarantineCommand(args, { stdout: process.stdout, stderr: process.stderr });
     },
   },
 };

@@ -108,6 +108,11 @@ export async function runScanCommand(argv: string[], io: ScanCommandIo): Promise
 
 const SUBJECT_WIDTH = 34;
 
+/** A word a shell passes through as it is: quoted when it holds anything but plain path characters. */
+function shellWord(s: string): string {
+  return /^[A-Za-z0-9_./:@#+=-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
+}
+
 /** The process, or the entry's place; a long path keeps its end (the file name and line), not its start. */
 function subject(f: ScanFinding): string {
   if (f.process) return `pid ${f.process.pid} ${displayName(f.process)}`;
@@ -138,6 +143,15 @@ export function formatScanTable(r: ScanReport): string {
     if (r.summary.allowlisted > 0) lines.push('* allowlisted: an allowlist entry covers the executable');
     lines.push('');
     lines.push('Evidence and suggested actions: idlewatch scan --json, or --html FILE.');
+    // The fixes Idlewatch can run itself; each keeps what it removes in the quarantine.
+    const fixable = r.findings.filter((f) =>
+      f.actions.some((a) => a.kind === 'remove-persistence' || a.kind === 'kill-quarantine'),
+    );
+    if (fixable.length > 0) {
+      lines.push('');
+      lines.push('Fixes (what they remove goes to the quarantine: idlewatch quarantine list, restore ID)');
+      for (const f of fixable) lines.push(`  idlewatch fix ${shellWord(safeText(f.id, 300))}`);
+    }
   }
   lines.push('');
   lines.push('Steps');

@@ -74,8 +74,10 @@ export interface QuarantineFileRequest extends QuarantineOrigin {
 }
 
 export interface QuarantineStoreOptions {
-  /** Who is asking: recorded with every item. Default: this process's user, via the app. */
+  /** Who is asking: recorded with every item. Default: this process's user, via `via`. */
   actor?: QuarantineActor;
+  /** Through which part of Idlewatch (default the app). */
+  via?: QuarantineActor['via'];
   now?: () => Date;
 }
 
@@ -115,7 +117,7 @@ export class QuarantineStore {
     readonly folder: string,
     opts: QuarantineStoreOptions,
   ) {
-    this.actor = opts.actor ?? currentActor('app');
+    this.actor = opts.actor ?? currentActor(opts.via ?? 'app');
     this.now = opts.now ?? (() => new Date());
   }
 
