@@ -26,6 +26,7 @@ import { QuarantineStore } from '../main/engine/quarantine/store.js';
 import { type DeepScanOptions, runDeepScan } from '../main/engine/scan/deep-scan.js';
 import { collectLaunchd } from '../main/engine/scan/darwin-launchd.js';
 import { lockOf, parseLsattr, parseLsattrErrors } from '../main/engine/scan/immutable-files.js';
+import { safeReadFile } from '../main/engine/scan/safe-read.js';
 import {
   grubCmdline,
   hugepageKeyOf,
@@ -34,6 +35,7 @@ import {
   modprobeMsrWrites,
   parseCmdline,
   parseSysctlLine,
+  parseMeminfoHuge,
   collectTuning,
   tuningFindings,
 } from '../main/engine/scan/miner-tuning.js';
@@ -378,6 +380,36 @@ describe('miner tuning on a fake root', () => {
   });
 });
 
+describe('hostile files in the places the tamper step reads', () => {
+  it('a FIFO among the sysctl.d files is an odd place, not a hang; a link to /dev/zero for a live value is refused', async () => {
+    const root = tempRoot();
+    mkdirSync(join(root, 'etc/sysctl.d'), { recursive: true });
+    execFileSync('mkfifo', [join(root, 'etc/sysctl.d/99-x.conf')]);
+    mkdirSync(join(root, 'proc/sys/vm'), { recursive: true });
+    symlinkSync('/dev/zero', join(root, 'proc/sys/vm/nr_hugepages'));
+    const t0 = performance.now();
+    const r = await scanLinux(root, { lsattr: null });
+    expect(performance.now() - t0).toBeLessThan(10_000);
+    const odd = r.findings.find((f) => f.persistence?.kind === 'sysctl');
+    expect(odd?.title).toBe(
+      `Kernel setting (sysctl.d): ${root}/etc/sysctl.d/99-x.conf is a named pipe (FIFO), not a file`,
+    );
+    expect(r.problems.map((p) => p.message)).toContain(
+      `cannot read ${root}/proc/sys/vm/nr_hugepages: a link to /dev/zero, a character device, not a file`,
+    );
+    expect(byRule(r, 'huge-pages')).toEqual([]);
+  });
+
+  it.skipIf(process.platform !== 'linux')('reads the live kernel files, whose size says 0', async () => {
+    const meminfo = await safeReadFile('/proc/meminfo', { maxBytes: 64 * 1024, kernelFile: true });
+    expect(parseMeminfoHuge(meminfo.data.toString('utf8'))).toMatchObject({ total: expect.any(Number) });
+    const nr = await safeReadFile('/proc/sys/vm/nr_hugepages', { maxBytes: 64, kernelFile: true });
+    expect(nr.data.toString('utf8')).toMatch(/^\d+\n$/);
+    // Without the option the size check refuses what the kernel reports as empty.
+    await expect(safeReadFile('/proc/sys/vm/nr_hugepages', { maxBytes: 64 })).rejects.toThrow(/changed/);
+  });
+});
+
 describe('SSH keys on a fake root', () => {
   it('reports suspicious options at their severity, recent files key by key, and lists old plain keys without a finding', async () => {
     const root = tempRoot();
@@ -449,6 +481,29 @@ describe('SSH keys on a fake root', () => {
     });
     expect(out).toMatchObject({ result: { ok: true } });
     expect(readFileSync(aliceKeys, 'utf8')).toBe(`ssh-ed25519 ${edKey(4)} alice@laptop\n`);
+  });
+
+  it('a recently changed file of many keys is one finding to review; sshd_config can name other key files', async () => {
+    const root = tempRoot();
+    write(root, 'etc/passwd', 'root:x:0:0:root:/root:/bin/bash\ndeploy:x:1002:1002::/srv/deploy:/bin/bash\n');
+    write(root, 'etc/ssh/sshd_config', 'Include /etc/ssh/sshd_config.d/*.conf\n');
+    write(root, 'etc/ssh/sshd_config.d/keys.conf', 'AuthorizedKeysFile .ssh/authorized_keys /etc/ssh/keys/%u\n');
+    const many = Array.from({ length: 12 }, (_, i) => `ssh-ed25519 ${edKey(20 + i)} dev${i}`).join('\n');
+    const team = write(root, 'srv/deploy/.ssh/authorized_keys', `${many}\n`, 0o600);
+    const hidden = write(root, 'etc/ssh/keys/root', `ssh-ed25519 ${edKey(40)}\n`, 0o600);
+    const r = await scanLinux(root, { lsattr: null });
+    const keys = byRule(r, 'ssh-authorized-key');
+    const file = keys.filter((f) => f.persistence?.file === team);
+    expect(file).toHaveLength(1);
+    expect(file[0]).toMatchObject({ severity: 'low', persistence: { line: null } });
+    expect(file[0]!.title).toMatch(/^deploy's authorized_keys changed \d+ minutes? ago: 12 keys to review$/);
+    expect(file[0]!.evidence.filter((e) => e.startsWith('line '))).toHaveLength(12);
+    // The key file only sshd_config names is read like the others.
+    expect(keys.find((f) => f.persistence?.file === hidden)?.actions[0]).toEqual({
+      kind: 'remove-persistence',
+      file: hidden,
+      line: 1,
+    });
   });
 });
 
