@@ -1,12 +1,21 @@
 import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { eventLine } from '../bound.js';
 import { type EventAction, type IdlewatchEvent, SYSLOG_SEVERITY } from '../schema.js';
 import { LoggerSink } from './logger-sink.js';
 import type { ProblemListener } from './sink.js';
 import { DEFAULT_FACILITY, FACILITIES, type Facility } from './syslog-priority.js';
 
+/** Where journald listens for native entries (logger --journald sends there). */
+export const JOURNALD_SOCKET = '/run/systemd/journal/socket';
+
 export interface JournaldSinkOptions {
   facility?: Facility;
+  /**
+   * The socket checked before each entry; default JOURNALD_SOCKET. logger cannot be told another
+   * one: this is for a journald seen from outside its mount namespace (/proc/PID/root/...).
+   */
+  socket?: string;
   /** The logger(1) program; default `logger`. */
   logger?: string;
   onProblem?: ProblemListener;
@@ -22,8 +31,12 @@ export interface JournaldSinkOptions {
  */
 export function journaldSink(opts: JournaldSinkOptions = {}): LoggerSink {
   const facility = opts.facility ?? DEFAULT_FACILITY;
+  const socket = opts.socket ?? JOURNALD_SOCKET;
   return new LoggerSink({
     description: 'journald',
+    // libsystemd's sd_journal_sendv reports success when the socket does not exist at all (no
+    // journald is no error to it), so logger would exit 0 with the entry lost: look first.
+    precheck: () => (isSocket(socket) ? null : `journald is not running here (no socket ${socket})`),
     command: opts.logger,
     onProblem: opts.onProblem,
     // logger --journald reads one entry per run.
@@ -58,4 +71,12 @@ export function journalEntry(e: IdlewatchEvent, facility: Facility): string {
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `${k}=${String(v).replace(/[^\x20-\x7e]/g, '?')}\n`)
     .join('');
+}
+
+function isSocket(path: string): boolean {
+  try {
+    return statSync(path).isSocket();
+  } catch {
+    return false;
+  }
 }

@@ -17,6 +17,8 @@ export interface LoggerSinkOptions {
   render: (batch: readonly IdlewatchEvent[]) => { args: string[]; input: string };
   onProblem?: ProblemListener;
   maxQueued?: number;
+  /** Checked before each run: why the receiver cannot take events now, or null. */
+  precheck?: () => string | null;
 }
 
 /**
@@ -54,7 +56,7 @@ export class LoggerSink implements EventSink {
       return;
     }
     this.queue.push(event);
-    this.draining ??= this.drain();
+    this.kick();
   }
 
   async flush(): Promise<void> {
@@ -69,17 +71,27 @@ export class LoggerSink implements EventSink {
     return this.counters.stats();
   }
 
-  private async drain(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.takeBatch();
-        const { args, input } = this.opts.render(batch);
-        const r = await runLogger(this.opts.command ?? 'logger', args, input);
-        if (r.ok) this.counters.written += batch.length;
-        else this.counters.drop(batch.length, `${this.description}: ${r.error ?? 'logger failed'}`);
-      }
-    } finally {
+  /** Starts draining unless a drain runs; one that ends with events queued meanwhile starts again. */
+  private kick(): void {
+    if (this.draining) return;
+    this.draining = this.drain().finally(() => {
       this.draining = null;
+      if (this.queue.length > 0) this.kick();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.takeBatch();
+      const refused = this.opts.precheck?.() ?? null;
+      if (refused !== null) {
+        this.counters.drop(batch.length, `${this.description}: ${refused}`);
+        continue;
+      }
+      const { args, input } = this.opts.render(batch);
+      const r = await runLogger(this.opts.command ?? 'logger', args, input);
+      if (r.ok) this.counters.written += batch.length;
+      else this.counters.drop(batch.length, `${this.description}: ${r.error ?? 'logger failed'}`);
     }
   }
 

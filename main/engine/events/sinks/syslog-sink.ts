@@ -44,7 +44,7 @@ export function syslogArgs(socket: string, msgid: string): string[] {
   return [
     '--rfc5424=notq',
     '--socket-errors=on',
-    '--unix',
+    '--socket',
     socket,
     '--tag',
     SYSLOG_APP_NAME,
