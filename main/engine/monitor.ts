@@ -12,6 +12,7 @@ import { Detector, type DetectorEvent } from './detect/detector.js';
 import type { Notification } from './detect/notify-policy.js';
 import { ResolverWatch } from './dns/resolver-watch.js';
 import { Engine, type EngineOptions } from './engine.js';
+import { ensureDataDir } from './store/data-dir.js';
 import { IncidentLog } from './store/incident-log.js';
 import { loadSettings } from './store/settings-file.js';
 import { TraceEncoder } from './trace/trace-encoder.js';
@@ -92,6 +93,8 @@ export class Monitor {
   }
 
   static async open(opts: MonitorOptions): Promise<Monitor> {
+    // Created if missing, and what an older version or a umask left readable to others made private.
+    await ensureDataDir(opts.dataDir);
     const loaded = await loadSettings(opts.dataDir);
     const settings: Settings = { ...DEFAULT_SETTINGS, ...loaded.value, ...opts.settings };
     const allowlist = await Allowlist.load(opts.dataDir);
