@@ -80,6 +80,7 @@ const targets = {
           scan: 'bench/scan.ts',
           'replay-24h': 'bench/replay-24h.ts',
           'conn-cost': 'bench/conn-cost.ts',
+          stream: 'bench/stream.ts',
         },
         outDir: 'bench',
       }),
