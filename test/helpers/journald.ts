@@ -28,7 +28,7 @@ export class PrivateJournald {
   readonly logger: string;
   private child: ChildProcess | null = null;
 
-  constructor(private readonly dir: string) {
+  constructor(dir: string) {
     this.logger = join(dir, 'logger-in-namespace');
   }
 
