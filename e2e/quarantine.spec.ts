@@ -1,0 +1,184 @@
+/**
+ * The quarantine in the window, against the real engine and real files: a persistence entry in a
+ * temp home removed from the Deep scan page goes to Quarantine, is restored from there byte for
+ * byte (mode, owner and times too), and a second removal is deleted for good after a confirmation.
+ * An older Idlewatch's backup beside a file is imported when the engine starts. Each state is
+ * checked with axe in both themes.
+ */
+import { chownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { expect, type Page, test } from '@playwright/test';
+import type { EngineServiceOptions } from '../main/engine/service/engine-service.js';
+import { saveSettings } from '../main/engine/store/settings-file.js';
+import { THEME_KEY } from '../renderer/src/lib/theme.js';
+import { DEFAULT_SETTINGS } from '../shared/settings.js';
+import { AxeAudit } from './fixtures/axe.js';
+import { ScriptedUser } from './fixtures/miner.js';
+import { type EngineWindow, openEngineWindow } from './harness.js';
+
+test.describe.configure({ mode: 'serial' });
+
+const BASHRC =
+  '# ~/.bashrc\r\nexport PATH="$HOME/bin:$PATH"\nnohup /var/tmp/.cache/xmr >/dev/null 2>&1 &\n# caf\u00e9\n';
+const MINER_LINE = 'nohup /var/tmp/.cache/xmr >/dev/null 2>&1 &';
+const root0 = process.getuid?.() === 0;
+
+test.describe('quarantine in the window', () => {
+  let tmp = '';
+  let dataDir = '';
+  let root = '';
+  let bashrc = '';
+  let preload = '';
+  const user = new ScriptedUser();
+  const axe = new AxeAudit();
+  let app: EngineWindow;
+  let page: Page;
+
+  const nav = (name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name });
+  const snapshot = (file: string) => {
+    const st = lstatSync(file);
+    return {
+      bytes: readFileSync(file).toString('base64'),
+      mode: st.mode & 0o7777,
+      uid: st.uid,
+      gid: st.gid,
+      mtime: st.mtimeMs,
+    };
+  };
+  const dismissAll = async () => {
+    const dismiss = page.getByTestId('toast').getByRole('button', { name: 'Dismiss' });
+    while ((await dismiss.count()) > 0) await dismiss.first().click();
+  };
+
+  /** Runs the scan (persistence only, on our root) and removes the .bashrc line through the dialog. */
+  const removeFromDeepScan = async () => {
+    await nav('Deep scan').click();
+    const screen = page.getByTestId('scan-page');
+    await screen.getByRole('button', { name: 'Run deep scan' }).click();
+    await expect(screen.getByRole('button', { name: 'Run deep scan' })).toBeEnabled({ timeout: 60_000 });
+    const finding = screen.locator('li.finding').filter({ hasText: bashrc });
+    await finding.getByRole('button', { name: 'Remove line' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Remove persistence entry' });
+    await expect(dialog).toContainText('Idlewatch keeps the file as it is now in Quarantine');
+    await dialog.getByRole('button', { name: 'Remove line' }).click();
+    await expect(finding.getByTestId('removal-done')).toContainText(
+      `Removed line 3 of ${bashrc}. The file as it was is in Quarantine`,
+    );
+    return finding;
+  };
+
+  test.beforeAll(async ({ browser }) => {
+    tmp = mkdtempSync(join(tmpdir(), 'iw-e2e-quarantine-'));
+    dataDir = join(tmp, 'data');
+    root = join(tmp, 'root');
+    await saveSettings(dataDir, { ...DEFAULT_SETTINGS, samplingIntervalMs: 1000 });
+    mkdirSync(join(root, 'etc'), { recursive: true });
+    writeFileSync(join(root, 'etc/passwd'), 'alice:x:1000:1000:Alice:/home/alice:/bin/bash\n');
+    bashrc = join(root, 'home/alice/.bashrc');
+    mkdirSync(dirname(bashrc), { recursive: true });
+    writeFileSync(bashrc, BASHRC, { mode: 0o640 });
+    if (root0) chownSync(bashrc, 1000, 1000);
+    utimesSync(bashrc, new Date('2024-05-06T07:08:09Z'), new Date('2024-05-06T07:08:09.250Z'));
+    // An older Idlewatch removed the preload line and left its backup beside the file.
+    preload = join(root, 'etc/ld.so.preload');
+    writeFileSync(preload, '# preload\n');
+    writeFileSync(
+      join(root, 'etc/.ld.so.preload.idlewatch-backup-20250102T030405678Z'),
+      '# preload\n/usr/local/lib/libhide.so\n',
+      {
+        mode: 0o600,
+      },
+    );
+    app = await openEngineWindow(
+      browser,
+      (): EngineServiceOptions => ({
+        dataDir,
+        idleSources: [user.source],
+        legacyBackupRoot: root,
+        scanOptions: { root, steps: ['persistence'], hiddenProbe: false },
+      }),
+    );
+    page = app.win.page;
+    // Theme System, so that the axe checks can switch it through the colour scheme.
+    await page.evaluate((key) => localStorage.setItem(key, 'system'), THEME_KEY);
+    await page.reload();
+  });
+
+  test.afterAll(async () => {
+    await app?.close();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test.afterEach(() => {
+    expect(app.win.pageErrors).toEqual([]);
+  });
+
+  test('an older backup is imported on start and listed', async () => {
+    await nav('Quarantine').click();
+    const screen = page.getByTestId('quarantine-page');
+    const row = screen.getByRole('row').filter({ hasText: preload });
+    await expect(row).toHaveCount(1);
+    await expect(row).toContainText('persistence line');
+    await expect(row).toContainText('line removed by an older Idlewatch');
+    await axe.check(page, 'quarantine, an imported item');
+  });
+
+  test('a line removed from the Deep scan page is in Quarantine, and restores byte for byte', async () => {
+    const before = snapshot(bashrc);
+    const finding = await removeFromDeepScan();
+    expect(readFileSync(bashrc, 'utf8')).toBe(BASHRC.replace(`${MINER_LINE}\n`, ''));
+    await dismissAll();
+
+    await finding.getByRole('button', { name: 'Quarantine' }).click();
+    const screen = page.getByTestId('quarantine-page');
+    const row = screen.getByRole('row').filter({ hasText: bashrc });
+    await expect(row).toContainText('shell rc line');
+    await expect(row).toContainText(', line 3');
+    await row.getByRole('button', { name: 'Details' }).click();
+    const details = screen.getByTestId('quarantine-details');
+    await expect(details).toContainText(MINER_LINE);
+    await expect(details).toContainText(root0 ? '0640, uid 1000, gid 1000' : '0640');
+    await expect(row.getByRole('button', { name: 'Restore' })).toHaveAccessibleDescription(bashrc);
+    await axe.check(page, 'quarantine, details');
+
+    await row.getByRole('button', { name: 'Restore' }).click();
+    await expect(page.getByTestId('toast').getByRole('status')).toContainText(`line 3 is back in ${bashrc}`);
+    await expect(row).toHaveCount(0);
+    expect(snapshot(bashrc)).toEqual(before);
+    await axe.check(page, 'quarantine, after a restore');
+    await dismissAll();
+  });
+
+  test('a restore over a file changed since is refused and says so; delete for good asks first', async () => {
+    await removeFromDeepScan();
+    await dismissAll();
+    await nav('Quarantine').click();
+    const screen = page.getByTestId('quarantine-page');
+    const row = screen.getByRole('row').filter({ hasText: bashrc });
+    writeFileSync(bashrc, '# edited since\n');
+    await row.getByRole('button', { name: 'Restore' }).click();
+    await expect(page.getByTestId('toast').getByRole('alert')).toContainText(
+      `${bashrc} changed since Idlewatch removed line 3; restoring would overwrite those changes, so nothing was restored`,
+    );
+    expect(readFileSync(bashrc, 'utf8')).toBe('# edited since\n');
+    await expect(row).toHaveCount(1);
+    await dismissAll();
+
+    await row.getByRole('button', { name: 'Delete for good' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete for good' });
+    await expect(dialog).toContainText(`Delete the quarantined copy of ${bashrc} (line 3) for good?`);
+    await axe.check(page, 'quarantine, delete for good confirmation');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect(row).toHaveCount(1);
+    await row.getByRole('button', { name: 'Delete for good' }).click();
+    await page
+      .getByRole('dialog', { name: 'Delete for good' })
+      .getByRole('button', { name: 'Delete for good' })
+      .click();
+    await expect(row).toHaveCount(0);
+    const listed = (await app.service.invoke('quarantine:list', [])) as { items: { path: string }[] };
+    expect(listed.items.map((i) => i.path)).toEqual([preload]);
+    axe.expectNone();
+  });
+});
