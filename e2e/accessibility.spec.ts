@@ -246,10 +246,14 @@ test.describe('accessibility of every screen, dialog and toast, dark and light',
     await expect(screen.getByTestId('scan-summary')).toBeVisible({ timeout: 60_000 });
     const finding = screen
       .locator('li.finding')
-      .filter({ hasText: `${miner.name} (pid ${miner.pid})` })
+      .filter({ hasText: `${miner.name} (pid ${miner.pid}, user ` })
       .first();
     const kill = finding.getByRole('button', { name: 'Kill', exact: true });
-    await expect(kill).toHaveAccessibleDescription(new RegExp(`^Process ${miner.name} \\(pid ${miner.pid}\\)`));
+    // The card names whom Kill acts on: name, pid, user and program.
+    await expect(kill).toHaveAccessibleDescription(
+      new RegExp(`^Process ${miner.name} \\(pid ${miner.pid}, user \\S+\\)`),
+    );
+    await expect(finding.getByTestId('finding-process')).toContainText(miner.exe);
     await axe.check(page, 'deep scan, findings');
 
     await kill.click();

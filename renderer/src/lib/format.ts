@@ -64,3 +64,18 @@ export function errorMessage(e: unknown): string {
   const raw = e instanceof Error ? e.message : String(e);
   return raw.replace(/^Error invoking remote method '[^']*': (?:[A-Za-z]*Error: )?/, '');
 }
+
+/**
+ * "2026-12-07 19:25:56 Europe/Berlin (UTC+01:00)": local date and time with the zone, where a time
+ * stands alone (a scan's start), as the text and HTML reports write it; a bare time is read as
+ * local and an ISO time in UTC is hours off.
+ */
+export function localDateTime(ms: number, timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone): string {
+  const d = new Date(ms);
+  if (!Number.isFinite(d.getTime())) return 'an unknown time';
+  const offset = -d.getTimezoneOffset();
+  const sign = offset < 0 ? '-' : '+';
+  const abs = Math.abs(offset);
+  const zone = `(UTC${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)})`;
+  return `${dateTime(ms)} ${timeZone ? `${timeZone} ` : ''}${zone}`;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ScanFinding } from '../../../shared/scan.js';
-import { findingProcess } from './scan.js';
+import { findingProcess, findingSubject } from './scan.js';
 
 function finding(over: Partial<ScanFinding> = {}): ScanFinding {
   return {
@@ -31,7 +31,52 @@ describe('findingProcess', () => {
       },
       actions: [{ kind: 'kill', pid: 4242, startTimeMs: 1, exe: '/tmp/.x/nvhelper' }],
     });
-    expect(findingProcess(f)).toBe('nvhelper (pid 4242)');
+    expect(findingProcess(f)).toBe('nvhelper (pid 4242, user me)');
+    expect(findingSubject(f)).toEqual({ name: 'nvhelper', pid: 4242, user: 'me', exe: '/tmp/.x/nvhelper' });
+  });
+
+  it("a finding with only a Kill action (runs from memory only) is named from the scan's process list", () => {
+    const f = finding({
+      rule: 'deleted-executable',
+      title: 'Runs from memory only',
+      actions: [{ kind: 'kill', pid: 900, startTimeMs: 5, exe: '/memfd:x (deleted)' }],
+    });
+    const processes = [
+      {
+        pid: 900,
+        ppid: 1,
+        name: 'kworkerds',
+        exe: '/memfd:x (deleted)',
+        cmdline: 'kworkerds',
+        user: 'www-data',
+        startTimeMs: 5,
+        kernelThread: false,
+        cpuSec: 1,
+        gpu: false,
+        sha256: null,
+      },
+      // Same pid, another start time: an earlier process, not this one.
+      {
+        pid: 900,
+        ppid: 1,
+        name: 'other',
+        exe: null,
+        cmdline: '',
+        user: 'root',
+        startTimeMs: 4,
+        kernelThread: false,
+        cpuSec: 0,
+        gpu: false,
+        sha256: null,
+      },
+    ];
+    expect(findingProcess(f, processes)).toBe('kworkerds (pid 900, user www-data)');
+    expect(findingSubject(f, processes)).toEqual({
+      name: 'kworkerds',
+      pid: 900,
+      user: 'www-data',
+      exe: '/memfd:x (deleted)',
+    });
   });
 
   it('falls back to what its Kill action knows (a hidden process has no listing to name it)', () => {

@@ -1,5 +1,5 @@
 /** The deep scan's progress as a percentage, and its findings grouped the way the page lists them. */
-import type { ScanFinding, ScanProgress } from '../../../shared/scan.js';
+import type { ScanFinding, ScanProcess, ScanProgress } from '../../../shared/scan.js';
 
 export function scanPercent(p: ScanProgress | null): number {
   if (!p || p.total <= 0) return 0;
@@ -47,13 +47,37 @@ export function groupFindings(
   })).filter((g) => g.findings.length > 0);
 }
 
+/** Who a finding is about: what its card shows above its evidence and its Kill button. */
+export interface FindingSubject {
+  /** Null when only a pid is known (a hidden process the listing does not show). */
+  name: string | null;
+  pid: number;
+  user: string | null;
+  exe: string | null;
+}
+
 /**
- * The process a finding is about, as "name (pid N)": shown with the finding and read out with each
- * of its action buttons, which would otherwise all say the same "Kill". Null when it names none.
+ * The process a finding is about: its own process reference, else the process its Kill action
+ * names, found in the scan's process list by pid and start time (so a card never offers Kill
+ * without saying whom), else what the action itself knows. Null for a finding about no process.
  */
-export function findingProcess(f: ScanFinding): string | null {
-  if (f.process) return `${f.process.name} (pid ${f.process.pid})`;
+export function findingSubject(f: ScanFinding, processes: readonly ScanProcess[] = []): FindingSubject | null {
+  if (f.process) return { name: f.process.name, pid: f.process.pid, user: f.process.user, exe: f.process.exe };
   const kill = f.actions.find((a) => a.kind === 'kill');
   if (kill?.kind !== 'kill') return null;
-  return kill.exe ? `${kill.exe} (pid ${kill.pid})` : `pid ${kill.pid}`;
+  const p = processes.find((x) => x.pid === kill.pid && x.startTimeMs === kill.startTimeMs);
+  if (p) return { name: p.name, pid: p.pid, user: p.user, exe: p.exe ?? kill.exe };
+  return { name: null, pid: kill.pid, user: null, exe: kill.exe };
+}
+
+/**
+ * The subject in one line, "nvhelper (pid 4242, user amy)": shown on the card and read out with
+ * each of its action buttons, which would otherwise all say the same "Kill". Null when it names none.
+ */
+export function findingProcess(f: ScanFinding, processes: readonly ScanProcess[] = []): string | null {
+  const s = findingSubject(f, processes);
+  if (!s) return null;
+  const who = s.user ? `pid ${s.pid}, user ${s.user}` : `pid ${s.pid}`;
+  if (s.name) return `${s.name} (${who})`;
+  return s.exe ? `${s.exe} (${who})` : who;
 }

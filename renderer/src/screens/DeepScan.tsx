@@ -1,8 +1,8 @@
 import { useId } from 'react';
-import type { ScanAction, ScanFinding } from '../../../shared/scan.js';
+import type { ScanAction, ScanFinding, ScanProcess } from '../../../shared/scan.js';
 import { SeverityBadge } from '../components/Severity.js';
-import { dateTime, plural } from '../lib/format.js';
-import { findingProcess, groupFindings, scanAllowlistedBut, scanPercent } from '../lib/scan.js';
+import { localDateTime, plural } from '../lib/format.js';
+import { findingProcess, findingSubject, groupFindings, scanAllowlistedBut, scanPercent } from '../lib/scan.js';
 import { cancelScan, exportScanHtml, startScan, useScan } from '../stores/scan.js';
 import { useQuarantine } from '../stores/quarantine.js';
 import { navigate, openDialog } from '../stores/ui.js';
@@ -114,12 +114,13 @@ function KillQuarantineButton({
   );
 }
 
-function Finding({ f }: { f: ScanFinding }) {
+function Finding({ f, processes }: { f: ScanFinding; processes: readonly ScanProcess[] }) {
   const id = useId();
   const titleId = `${id}-title`;
   const processId = `${id}-process`;
   const persistenceId = `${id}-persistence`;
-  const process = findingProcess(f);
+  const process = findingProcess(f, processes);
+  const subject = findingSubject(f, processes);
   const describedBy = [process ? processId : null, f.persistence ? persistenceId : null, titleId]
     .filter((x) => x !== null)
     .join(' ');
@@ -136,9 +137,17 @@ function Finding({ f }: { f: ScanFinding }) {
         ) : null}
         <h4 id={titleId}>{f.title}</h4>
       </div>
-      {process ? (
-        <p className="muted" id={processId}>
-          Process {process}
+      {process && subject ? (
+        <p className="finding-process" id={processId} data-testid="finding-process">
+          Process {subject.name ? <b>{subject.name}</b> : null}
+          {subject.name ? ' ' : ''}(pid {subject.pid}
+          {subject.user ? `, user ${subject.user}` : ''})
+          {subject.exe ? (
+            <>
+              {' '}
+              <span className="path">{subject.exe}</span>
+            </>
+          ) : null}
         </p>
       ) : null}
       {f.evidence.length > 0 ? (
@@ -242,9 +251,11 @@ export function DeepScan() {
       {report ? (
         <>
           <p data-testid="scan-summary">
-            {scan?.finishedAt ? `Finished ${dateTime(scan.finishedAt)}` : `Started ${report.startedAt}`}, took{' '}
-            {(report.durationMs / 1000).toFixed(1)} s: {report.summary.high} high, {report.summary.medium} medium,{' '}
-            {report.summary.low} low, {report.summary.allowlisted} allowlisted.
+            {scan?.finishedAt
+              ? `Finished ${localDateTime(scan.finishedAt)}`
+              : `Started ${localDateTime(Date.parse(report.startedAt))}`}
+            , took {(report.durationMs / 1000).toFixed(1)} s: {report.summary.high} high, {report.summary.medium}{' '}
+            medium, {report.summary.low} low, {report.summary.allowlisted} allowlisted.
           </p>
           <section className="panel" aria-labelledby="findings-heading">
             <h3 id="findings-heading">Findings</h3>
@@ -258,7 +269,7 @@ export function DeepScan() {
                   </h4>
                   <ul className="findings">
                     {g.findings.map((f) => (
-                      <Finding key={f.id} f={f} />
+                      <Finding key={f.id} f={f} processes={report.processes} />
                     ))}
                   </ul>
                 </section>
