@@ -41,11 +41,12 @@ import {
 } from '../main/engine/scan/miner-tuning.js';
 import { judgeEntry } from '../main/engine/scan/persistence-checks.js';
 import { ScanContext } from '../main/engine/scan/scan-context.js';
-import { nodeScanFs } from '../main/engine/scan/scan-fs.js';
+import { nodeScanFs, type ScanFs } from '../main/engine/scan/scan-fs.js';
 import {
   authorizedKeysPatterns,
   expandKeysPattern,
   judgeKeyOptions,
+  keyFileChange,
   parseAuthorizedKey,
 } from '../main/engine/scan/ssh-keys.js';
 import type { ToolRunner } from '../main/engine/scan/windows-persistence.js';
@@ -91,6 +92,15 @@ function edKey(seed: number): string {
   };
   return Buffer.concat([len(type.length), type, len(32), Buffer.alloc(32, seed)]).toString('base64');
 }
+
+/** Files whose inode change time is their modification time: old files, as a test cannot make them. */
+const inodeAsOldAsContents: ScanFs = {
+  ...nodeScanFs,
+  readFile: async (path, max) => {
+    const r = await nodeScanFs.readFile(path, max);
+    return { ...r, ctimeMs: r.mtimeMs };
+  },
+};
 
 const noProcs: DeepScanOptions['snapshot'] = async () => ({ procs: [], listed: new Set(), unreadable: 0 });
 
@@ -446,7 +456,8 @@ describe('SSH keys on a fake root', () => {
     const bobKeys = write(root, 'home/bob/.ssh/authorized_keys', `ssh-ed25519 ${edKey(5)} bob@desk\n`, 0o600);
     utimesSync(bobKeys, old, old);
 
-    const r = await scanLinux(root, { lsattr: null });
+    // A test cannot set a change time back: these files' inodes are taken to be as old as their contents.
+    const r = await scanLinux(root, { lsattr: null, fs: inodeAsOldAsContents });
     const keys = byRule(r, 'ssh-authorized-key');
     const at = (file: string, line: number) =>
       keys.find((f) => f.persistence?.file === join(root, file) && f.persistence.line === line);
@@ -481,6 +492,28 @@ describe('SSH keys on a fake root', () => {
     });
     expect(out).toMatchObject({ result: { ok: true } });
     expect(readFileSync(aliceKeys, 'utf8')).toBe(`ssh-ed25519 ${edKey(4)} alice@laptop\n`);
+  });
+
+  it('a key appended and the modification time set back (touch -r) still counts as a recent change', async () => {
+    const root = tempRoot();
+    const keys = write(
+      root,
+      'root/.ssh/authorized_keys',
+      `ssh-ed25519 ${edKey(1)} admin\nssh-ed25519 ${edKey(66)}\n`,
+      0o600,
+    );
+    const yearAgo = Date.now() / 1000 - 365 * 24 * 3600;
+    utimesSync(keys, yearAgo, yearAgo);
+    const r = await scanLinux(root, { lsattr: null });
+    const found = byRule(r, 'ssh-authorized-key').filter((f) => f.persistence?.file === keys);
+    expect(found.map((f) => f.persistence?.line)).toEqual([1, 2]);
+    expect(found[1]?.evidence).toContainEqual(
+      expect.stringMatching(
+        /^its modification time says \d{4}-.*, but the file itself changed \d+ minutes? ago: the time was set back \(touch\)/,
+      ),
+    );
+    expect(keyFileChange('/k', 0, 0, 8 * 24 * 3600_000)).toMatchObject({ recent: false });
+    expect(keyFileChange('/k', 0, 7 * 24 * 3600_000, 8 * 24 * 3600_000)).toMatchObject({ recent: true });
   });
 
   it('a recently changed file of many keys is one finding to review; sshd_config can name other key files', async () => {

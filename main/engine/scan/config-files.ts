@@ -15,6 +15,8 @@ export interface ConfigFile {
   /** The system path (`/etc/sysctl.d/10-x.conf`). */
   path: string;
   fileState: { size: number; mtimeMs: number; sha256: string };
+  /** The inode's change time; the modification time when the file system gives none. */
+  ctimeMs: number;
   /** The lines, without their `\n` or `\r\n`, as a line removal compares them. */
   lines: string[];
 }
@@ -34,6 +36,7 @@ export async function readConfigFile(
     file,
     path,
     fileState: { size: buf.length, mtimeMs: read.mtimeMs, sha256: createHash('sha256').update(buf).digest('hex') },
+    ctimeMs: read.ctimeMs ?? read.mtimeMs,
     lines: buf
       .toString('utf8')
       .split('\n')

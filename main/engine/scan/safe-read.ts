@@ -126,6 +126,8 @@ export interface SafeFile {
   /** The opened file's own figures (fstat), so a fingerprint describes exactly the bytes read. */
   size: number;
   mtimeMs: number;
+  /** When the inode last changed (contents, owner, mode, flags); user space cannot set it back. */
+  ctimeMs: number;
   mode: number;
   uid: number;
   gid: number;
@@ -217,6 +219,7 @@ export async function safeReadFile(path: string | Buffer, opts: SafeReadOptions)
       data: buf.subarray(0, got),
       size: got,
       mtimeMs: st.mtimeMs,
+      ctimeMs: st.ctimeMs,
       mode: st.mode,
       uid: st.uid,
       gid: st.gid,

@@ -19,6 +19,8 @@ export interface ScanFileStat {
 export interface ScanFileData {
   data: Buffer;
   mtimeMs: number;
+  /** The inode's change time, where the file system says (a `touch` cannot set it back). */
+  ctimeMs?: number;
 }
 
 /** One name in a folder. */
@@ -57,7 +59,7 @@ const DEFAULT_LIMIT = 10_000;
 export const nodeScanFs: ScanFs = {
   async readFile(path, maxBytes) {
     const f = await safeReadFile(path, { maxBytes });
-    return { data: f.data, mtimeMs: f.mtimeMs };
+    return { data: f.data, mtimeMs: f.mtimeMs, ctimeMs: f.ctimeMs };
   },
   async readdir(path, limit = DEFAULT_LIMIT) {
     // Streamed, and as bytes: a folder of millions of entries is not listed whole, and a name that is

@@ -259,6 +259,29 @@ function keyActions(f: ConfigFile, line: number): ScanAction[] {
   ];
 }
 
+/**
+ * When a key file last changed, as evidence. The modification time can be set back (`touch -r`
+ * hides an appended key); the inode's change time cannot, so the later of the two counts, and a
+ * change time far after the modification time is said (it also follows a chmod, chown or chattr).
+ */
+export function keyFileChange(
+  file: string,
+  mtimeMs: number,
+  ctimeMs: number,
+  now: number,
+): { age: number; recent: boolean; facts: string[] } {
+  const changedMs = Math.max(mtimeMs, ctimeMs);
+  const age = now - changedMs;
+  const recent = age >= -60_000 && age < RECENT_MS;
+  const facts = [`${file} changed ${ago(age)} ago (${new Date(changedMs).toISOString()})`];
+  if (ctimeMs - mtimeMs > 3600_000) {
+    facts.push(
+      `its modification time says ${new Date(mtimeMs).toISOString()}, but the file itself changed ${ago(now - ctimeMs)} ago: the time was set back (touch), or its owner, mode or flags changed since`,
+    );
+  }
+  return { age, recent, facts };
+}
+
 /** Reads every key file and judges its keys. */
 export async function scanAuthorizedKeys(
   ctx: ScanContext,
@@ -287,10 +310,8 @@ export async function scanAuthorizedKeys(
   }
   for (const { kf, f, keys } of parsed) {
     result.keys += keys.length;
-    const age = now - f.fileState.mtimeMs;
-    const recent = age >= -60_000 && age < RECENT_MS;
+    const { age, recent, facts } = keyFileChange(f.file, f.fileState.mtimeMs, f.ctimeMs, now);
     const whose = kf.user === 'root' ? "root's" : `${kf.user}'s`;
-    const changed = `${f.file} changed ${ago(age)} ago (modification time ${new Date(f.fileState.mtimeMs).toISOString()})`;
     const perKey = recent && keys.length <= MAX_KEY_FINDINGS_PER_FILE;
     for (const { line, key } of keys) {
       const command = key.options.find((o) => o.name === 'command')?.value ?? '';
@@ -312,7 +333,7 @@ export async function scanAuthorizedKeys(
         ...(v?.reasons ?? []),
         `${f.file}:${line}: ${keyLabel(key)}`,
         ...(recent
-          ? [changed, `the file holds ${keys.length} key(s); which of them is new cannot be told from the file`]
+          ? [...facts, `the file holds ${keys.length} key(s); which of them is new cannot be told from the file`]
           : []),
         ...(others.length > 0 ? [`the same key can also log in as ${others.slice(0, 10).join(', ')}`] : []),
       ];
@@ -335,7 +356,7 @@ export async function scanAuthorizedKeys(
         severity: 'low',
         title: `${whose} authorized_keys changed ${ago(age)} ago: ${keys.length} keys to review`,
         evidence: [
-          changed,
+          ...facts,
           ...keys.slice(0, 50).map(({ line, key }) => `line ${line}: ${keyLabel(key)}`),
           ...(keys.length > 50 ? [`… and ${keys.length - 50} more`] : []),
         ],
