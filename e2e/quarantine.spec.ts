@@ -17,7 +17,8 @@ import { AxeAudit } from './fixtures/axe.js';
 import { ScriptedUser } from './fixtures/miner.js';
 import { type EngineWindow, openEngineWindow } from './harness.js';
 
-test.describe.configure({ mode: 'serial' });
+// Each test runs a scan and axe in two themes: a loaded 2-core machine needs more than the default minute.
+test.describe.configure({ mode: 'serial', timeout: 240_000 });
 
 const BASHRC =
   '# ~/.bashrc\r\nexport PATH="$HOME/bin:$PATH"\nnohup /var/tmp/.cache/xmr >/dev/null 2>&1 &\n# caf\u00e9\n';
@@ -156,6 +157,14 @@ test.describe('quarantine in the window', () => {
     await nav('Quarantine').click();
     const screen = page.getByTestId('quarantine-page');
     const row = screen.getByRole('row').filter({ hasText: bashrc });
+    // The exported report lists what was quarantined from its findings.
+    const { items } = (await app.service.invoke('quarantine:list', [])) as { items: { id: string; path: string }[] };
+    const item = items.find((i) => i.path === bashrc);
+    const html = (await app.service.invoke('scan:html', [])) as string;
+    const section = html.slice(html.indexOf('<h2>Quarantine</h2>'), html.indexOf('<h2>Steps</h2>'));
+    expect(section).toContain(`<td>line 3 removed: nohup /var/tmp/.cache/xmr &gt;/dev/null 2&gt;&amp;1 &amp;</td>`);
+    expect(section).toContain(`<td>${item?.id}</td>`);
+    expect(section).not.toContain(preload);
     writeFileSync(bashrc, '# edited since\n');
     await row.getByRole('button', { name: 'Restore' }).click();
     await expect(page.getByTestId('toast').getByRole('alert')).toContainText(

@@ -45,6 +45,8 @@ void runEngineHost(
       idleSources: [pushed, ...own],
       // The Electron main process forked this one: its window, GPU and utility processes are Idlewatch too.
       appRootPid: process.ppid,
+      // Backups an older Idlewatch left beside edited files move into the quarantine on start.
+      legacyBackupRoot: '/',
     }),
   { idle: pushed, exit },
 );

@@ -3,6 +3,7 @@
  * anywhere. Every string from the machine is escaped (command lines are attacker-controlled and
  * may carry markup), and a Content-Security-Policy that allows no script backs that up.
  */
+import type { QuarantineItem } from '../../../shared/quarantine.js';
 import type { ScanAction, ScanFinding, ScanReport } from '../../../shared/scan.js';
 import { hiddenProbeText, localTime } from './report-text.js';
 
@@ -72,8 +73,33 @@ ul{margin:.2em 0;padding-left:1.2em}.sev{font-weight:700;text-transform:uppercas
 tr.high .sev{color:#b00020}tr.medium .sev{color:#b35c00}tr.low .sev{color:#555}tr.allowlisted{opacity:.6}
 .summary span{display:inline-block;margin-right:1.5em}`;
 
-/** The whole report as an HTML document. */
-export function renderScanHtml(r: ScanReport): string {
+/** What was done about this report's findings, for the report's "Quarantine" section. */
+export interface ReportActions {
+  /** Items quarantined from this report's findings (their reportStartedAt is the report's). */
+  quarantined: QuarantineItem[];
+}
+
+function quarantineHtml(a: ReportActions): string {
+  return `<h2>Quarantine</h2>
+${table(
+  ['When', 'What', 'File', 'Quarantine id', 'Finding'],
+  a.quarantined.map((i) => [
+    localTime(Date.parse(i.at)),
+    i.kind === 'line' && i.line ? `line ${i.line.number} removed: ${i.line.text}` : `${i.kind} moved out`,
+    i.path,
+    i.id,
+    i.findingId ?? '',
+  ]),
+  "Nothing was removed from this report's findings.",
+)}
+<p class="small">Everything removed is kept in Idlewatch's quarantine and can be put back: the Quarantine page, or idlewatch quarantine restore ID.</p>`;
+}
+
+/**
+ * The whole report as an HTML document; with `actions`, a Quarantine section lists what was
+ * removed from this report's findings (the app knows; a fresh `idlewatch scan` has done nothing).
+ */
+export function renderScanHtml(r: ScanReport, actions?: ReportActions): string {
   const s = r.summary;
   const started = localTime(Date.parse(r.startedAt));
   const partialSteps = r.steps.filter((st) => st.status === 'partial').length;
@@ -88,6 +114,7 @@ export function renderScanHtml(r: ScanReport): string {
 <p class="summary"><span><b>${e(s.high)}</b> high</span><span><b>${e(s.medium)}</b> medium</span><span><b>${e(s.low)}</b> low</span><span><b>${e(s.allowlisted)}</b> allowlisted</span></p>
 <h2>Findings</h2>
 ${r.findings.length === 0 ? '<p>Nothing suspicious was found.</p>' : `<table><thead><tr><th>Severity</th><th>Finding</th><th>Process or entry</th><th>Suggested action</th></tr></thead><tbody>${r.findings.map(findingRow).join('\n')}</tbody></table>`}
+${actions ? quarantineHtml(actions) : ''}
 <h2>Steps</h2>
 ${table(
   ['Step', 'Status', 'Result', 'Time'],

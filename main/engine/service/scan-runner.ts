@@ -94,8 +94,13 @@ export class ScanRunner {
     while (this.running) await new Promise((r) => setTimeout(r, 20));
   }
 
-  html(): string | null {
-    return this.report ? renderScanHtml(this.report) : null;
+  /** The last report as HTML, with what was quarantined from its findings. */
+  async html(): Promise<string | null> {
+    const report = this.report;
+    if (!report) return null;
+    const listing = await this.opts.quarantine?.list().catch(() => null);
+    const quarantined = (listing?.items ?? []).filter((i) => i.reportStartedAt === report.startedAt);
+    return renderScanHtml(report, this.opts.quarantine ? { quarantined: quarantined.reverse() } : undefined);
   }
 
   /** The last finished report (the quarantine handlers act on its findings). */
