@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ScanFinding, ScanReport } from '../shared/scan.js';
+import { runFixCommand } from '../main/cli/quarantine.js';
 import { DomainList } from '../main/engine/detect/mining-domains.js';
 import { fixFinding } from '../main/engine/quarantine/fix-finding.js';
 import { QuarantineStore } from '../main/engine/quarantine/store.js';
@@ -355,6 +356,35 @@ describe('miner tuning on a fake root', () => {
     const item = items.find((i) => i.category === 'sysctl')!;
     expect(await quarantine.restore(item.id)).toMatchObject({ ok: true });
     expect(readFileSync(join(root, 'etc/sysctl.d/60-perf.conf'))).toEqual(before);
+  });
+
+  it('idlewatch fix FINDING_ID removes a modprobe.d line through the quarantine, after scanning again', async () => {
+    const root = tempRoot();
+    const dataDir = tempRoot();
+    write(root, 'etc/modprobe.d/tune.conf', '# tuning\noptions msr allow_writes=on\n');
+    const scan = (o: DeepScanOptions) =>
+      runDeepScan({ ...o, domains, steps: ['persistence', 'tamper'], snapshot: noProcs, lsattr: null });
+    const first = await scan({ root });
+    const id = byRule(first, 'msr-writes').find((f) => f.persistence?.kind === 'kernel-module')?.id;
+    expect(id).toBe(`msr-writes:${root}/etc/modprobe.d/tune.conf:2`);
+    let err = '';
+    const io = {
+      stdout: { write: () => true } as unknown as NodeJS.WritableStream,
+      stderr: {
+        write: (t: string) => {
+          err += t;
+          return true;
+        },
+      } as unknown as NodeJS.WritableStream,
+      scan,
+    };
+    expect(await runFixCommand([id as string, '--root', root, '--yes', '--data-dir', dataDir], io)).toBe(0);
+    expect(readFileSync(join(root, 'etc/modprobe.d/tune.conf'), 'utf8')).toBe('# tuning\n');
+    const items = (await (await QuarantineStore.open(dataDir)).list()).items;
+    expect(items.map((i) => [i.category, i.line?.text])).toEqual([['kernel-module', 'options msr allow_writes=on']]);
+    // Fixed: the next scan no longer has it.
+    expect(await runFixCommand([id as string, '--root', root, '--yes', '--data-dir', dataDir], io)).toBe(1);
+    expect(err).toContain('has no finding');
   });
 
   it('is silent on a clean machine: zero pages, writes off, msr loaded for tools, settings in comments, masked files', async () => {

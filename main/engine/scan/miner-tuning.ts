@@ -524,7 +524,8 @@ export function tuningFindings(signs: readonly TuningSign[], minerSeen: string |
       evidence.push(`this scan also found ${minerSeen}`);
     }
     return {
-      key: `${s.what}:${s.key}`,
+      // The rule prefixes the id (`huge-pages:/etc/sysctl.d/x.conf:4`); a boot-time msr load is told apart from the option.
+      key: s.what === 'msr-load' ? `load:${s.key}` : s.key,
       rule: s.what === 'huge-pages' ? 'huge-pages' : 'msr-writes',
       severity,
       title: s.title,
