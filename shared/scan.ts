@@ -19,6 +19,8 @@ export type ScanStepId =
   | 'persistence'
   | 'hidden'
   | 'gpu'
+  | 'hosts'
+  | 'web-root'
   | 'browsers'
   | 'hashes'
   | 'dns'
@@ -35,6 +37,8 @@ export const SCAN_STEPS: readonly { id: ScanStepId; label: string }[] = [
   { id: 'tamper', label: 'Tampering and miner tuning (huge pages, MSR, locked files, SSH keys, disabled tools)' },
   { id: 'hidden', label: 'Hidden processes' },
   { id: 'gpu', label: 'GPU inventory' },
+  { id: 'hosts', label: 'Hosts file (blocked mining domains, redirected security and update sites)' },
+  { id: 'web-root', label: 'Web roots (browser miners injected into served pages)' },
   { id: 'browsers', label: 'Browsers' },
   { id: 'software', label: 'Software currency (browsers, OS updates)' },
   { id: 'hashes', label: 'Executable hashes' },
@@ -64,6 +68,12 @@ export type ScanRule =
   | 'miner-config'
   | 'pool-port-connection'
   | 'mining-domain'
+  /** Idlewatch's block of mining domains in the hosts file was removed, edited or broken by something else. */
+  | 'hosts-tamper'
+  /** A hosts line sends a security or update site (antivirus, OS updates, browser updates) to nowhere or elsewhere. */
+  | 'hosts-redirect'
+  /** A served page or script holds an injected browser miner (a loader, its site key, a mining domain, hidden or not). */
+  | 'web-miner'
   | 'persistence'
   | 'ld-preload'
   | 'hidden-process'
@@ -104,6 +114,10 @@ export type PersistenceKind =
   | 'registry-run'
   | 'scheduled-task'
   | 'wmi-subscription'
+  /** A line of the hosts file (a redirected security or update site). */
+  | 'hosts'
+  /** A line of a served web page or script that holds an injected browser miner. */
+  | 'web-script'
   /** A Windows Defender exclusion (path, process or extension) that blinds Defender where droppers work. */
   | 'defender-exclusion'
   | 'launchd'

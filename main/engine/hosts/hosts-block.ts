@@ -159,6 +159,28 @@ export function withBlock(doc: HostsDoc, domains: readonly string[]): string {
 }
 
 /**
+ * Lines inside the block that are not of a form Idlewatch writes (its comments, `0.0.0.0 name`,
+ * `:: name` with a strict name): 1-based line numbers and text. A block with only such lines may
+ * still have been edited (a name removed); the tamper check compares it with what was written.
+ */
+export function foreignBlockLines(doc: HostsDoc): { line: number; text: string }[] {
+  const b = doc.block;
+  if (!b) return [];
+  const out: { line: number; text: string }[] = [];
+  const lines = b.text.split('\n');
+  for (let i = 1; i < lines.length; i++) {
+    const lineNo = b.beginLine + i;
+    if (lineNo >= b.endLine) break;
+    const text = (lines[i] ?? '').replace(/\r$/, '');
+    if (text.startsWith('# ')) continue;
+    const m = /^(0\.0\.0\.0|::) (\S+)$/.exec(text);
+    if (m?.[2] && domainProblem(m[2]) === null) continue;
+    out.push({ line: lineNo, text });
+  }
+  return out;
+}
+
+/**
  * Whether a block is exactly what Idlewatch writes: every name strict, every line in its place.
  * The privileged side checks a prepared file with this, so it writes nothing but such a block.
  */

@@ -120,7 +120,7 @@ const RULE_LABELS: Record<ScanRule, string> = {
   'miner-config': 'a miner configuration file',
   'pool-port-connection': 'a connection to a mining-pool port',
   'mining-domain': 'a mining-pool domain',
-  'hosts-tamper': "a changed or removed Idlewatch hosts block",
+  'hosts-tamper': 'a changed or removed Idlewatch hosts block',
   'hosts-redirect': 'a redirected security or update site in the hosts file',
   'web-miner': 'a browser miner injected into a served page',
   persistence: 'a suspicious autostart entry',

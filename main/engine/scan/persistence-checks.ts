@@ -67,6 +67,8 @@ const KIND_LABELS: Record<PersistenceKind, string> = {
   'registry-run': 'Registry Run entry',
   'scheduled-task': 'Scheduled task',
   'wmi-subscription': 'WMI event subscription',
+  hosts: 'Hosts file line',
+  'web-script': 'Served web page or script',
   'defender-exclusion': 'Defender exclusion',
   launchd: 'launchd job',
   sysctl: 'Kernel setting (sysctl.d)',

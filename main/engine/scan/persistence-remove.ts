@@ -16,6 +16,9 @@ export const REMOVABLE_KINDS: ReadonlySet<PersistenceKind> = new Set([
   'autostart',
   'rc-local',
   'shell-rc',
+  // A redirecting hosts line; a line of a served page holding an injected miner.
+  'hosts',
+  'web-script',
   'ld-preload',
   // The tamper step's lines: a sysctl.d huge-pages setting, a modprobe.d/modules-load.d msr line, an SSH key.
   'sysctl',
