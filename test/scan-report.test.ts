@@ -7,6 +7,7 @@ import { UsageError } from '../main/cli/args.js';
 import { formatScanTable, runScanCommand } from '../main/cli/scan.js';
 import { runDeepScan } from '../main/engine/scan/deep-scan.js';
 import { escapeHtml, renderScanHtml } from '../main/engine/scan/html-report.js';
+import { localTime } from '../main/engine/scan/report-text.js';
 import { isAbortError } from '../main/engine/scan/scan-context.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'iw-report-'));
@@ -176,6 +177,9 @@ describe('HTML report', () => {
     expect(table).not.toContain('\u001b');
     expect(table).toContain('?[2Jcleared');
     expect(table).toMatch(/MEDIUM\*\s+persistence\s+\/etc\/crontab:4/);
+    // The start in local time with the zone, never the report's raw UTC string.
+    expect(table.split('\n')[0]?.startsWith(`Idlewatch deep scan, ${localTime(Date.parse(r.startedAt))} (`)).toBe(true);
+    expect(table).not.toContain(r.startedAt);
   });
 });
 

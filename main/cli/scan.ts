@@ -6,6 +6,7 @@ import {
   type DeepScanOptions,
   defaultDataDir,
   isAbortError,
+  localTime,
   renderScanHtml,
   runDeepScanIsolated,
   writeFileAtomic,
@@ -126,7 +127,7 @@ function subject(f: ScanFinding): string {
 export function formatScanTable(r: ScanReport): string {
   const lines: string[] = [];
   lines.push(
-    `Idlewatch deep scan (${r.platform}, ${r.processes.length} processes, ${(r.durationMs / 1000).toFixed(1)} s${r.root !== '/' ? `, files under ${safeText(r.root, 80)}` : ''})`,
+    `Idlewatch deep scan, ${localTime(Date.parse(r.startedAt))} (${r.platform}, ${r.processes.length} processes, ${(r.durationMs / 1000).toFixed(1)} s${r.root !== '/' ? `, files under ${safeText(r.root, 80)}` : ''})`,
   );
   lines.push(
     `${r.summary.high} high, ${r.summary.medium} medium, ${r.summary.low} low${r.summary.allowlisted > 0 ? `, ${r.summary.allowlisted} allowlisted` : ''}`,

@@ -40,6 +40,7 @@ export { userWritableReason } from './quarantine/user-writable.js';
 export { desktopIdleSources } from './platform/select.js';
 export type { DeepScanOptions } from './scan/deep-scan.js';
 export { renderScanHtml } from './scan/html-report.js';
+export { localTime } from './scan/report-text.js';
 export { isAbortError } from './scan/scan-context.js';
 export { runDeepScanIsolated } from './scan/scan-isolated.js';
 export { EngineService } from './service/engine-service.js';
