@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionEvent, type EventStamp, incidentEvent } from '../main/engine/events/build.js';
 import { type IdlewatchEvent, SYSLOG_SEVERITY } from '../main/engine/events/schema.js';
 import { journaldSink, journalMessageId } from '../main/engine/events/sinks/journald-sink.js';
+import { syslogFormatFor, syslogSink } from '../main/engine/events/sinks/syslog-sink.js';
 import type { Incident } from '../shared/detection.js';
 import { PrivateJournald, privateJournaldUnavailable } from './helpers/journald.js';
 import { waitFor } from './helpers/processes.js';
@@ -104,6 +105,24 @@ describe.skipIf(unavailable !== null)(
       expect(jd.entries(['IDLEWATCH_EVENT_ACTION=forged'])).toEqual([]);
       // journalctl filters on our fields without parsing JSON.
       expect(jd.entries(['IDLEWATCH_EVENT_ACTION=process-kill'])).toHaveLength(1);
+    });
+
+    it("the syslog sink pointed at journald's /dev/log sends the local form, so the journal keeps the identifier and MESSAGE is the JSON", {
+      timeout: 60_000,
+    }, async () => {
+      const devLog = jd.socket.replace(/socket$/, 'dev-log');
+      expect(syslogFormatFor(devLog)).toBe('local');
+      const sink = syslogSink({ socket: devLog, facility: 'local1' });
+      expect(sink.description).toContain('journald');
+      const e = incidentEvent(stamp(), incident('via-dev-log\nFORGED'), { kind: 'opened' }, null);
+      sink.write(e);
+      await sink.flush();
+      expect(sink.stats()).toEqual({ written: 1, dropped: 0, lastError: null });
+      const match = [`SYSLOG_PID=${process.pid}`, 'SYSLOG_IDENTIFIER=idlewatch', '_TRANSPORT=syslog'];
+      await waitFor(() => jd.entries(match).length > 0, 20_000, 'the entry from /dev/log');
+      const [entry] = jd.entries(match);
+      expect(entry).toMatchObject({ SYSLOG_FACILITY: '17', PRIORITY: '2' });
+      expect(JSON.parse(String(entry?.MESSAGE))).toEqual(e);
     });
 
     it('counts an event as dropped when journald is not there (libsystemd would call it a success)', {

@@ -32,9 +32,11 @@ export class TestRsyslog {
   private child: ChildProcess | null = null;
   private stderr = '';
 
+  /** `extraConfig`: rsyslog configuration placed before the catch-all action (a shipped snippet). */
   constructor(
     private readonly binary: string,
     private readonly dir: string,
+    private readonly extraConfig = '',
   ) {
     this.socket = join(dir, 'log.sock');
     this.out = join(dir, 'received.log');
@@ -56,6 +58,7 @@ template(name="fields" type="list") {
   property(name="structured-data") constant(value="\\t")
   property(name="msg") constant(value="\\n")
 }
+${this.extraConfig}
 *.* action(type="omfile" file="${this.out}" template="fields")
 `,
     );
