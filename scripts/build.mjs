@@ -70,6 +70,8 @@ const targets = {
     ),
   eval: () => build(nodeTarget({ entry: 'bench/eval.ts', outDir: 'eval', fileName: 'eval.js' })),
   holdout: () => build(nodeTarget({ entry: 'bench/holdout.ts', outDir: 'holdout', fileName: 'holdout.js' })),
+  'eval-webroot': () =>
+    build(nodeTarget({ entry: 'bench/eval-webroot.ts', outDir: 'eval-webroot', fileName: 'eval-webroot.js' })),
   bench: () =>
     build(
       nodeTarget({
