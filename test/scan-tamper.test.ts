@@ -25,6 +25,7 @@ import { DomainList } from '../main/engine/detect/mining-domains.js';
 import { fixFinding } from '../main/engine/quarantine/fix-finding.js';
 import { QuarantineStore } from '../main/engine/quarantine/store.js';
 import { type DeepScanOptions, runDeepScan } from '../main/engine/scan/deep-scan.js';
+import { checkCommand } from '../main/engine/scan/command-rules.js';
 import { collectLaunchd } from '../main/engine/scan/darwin-launchd.js';
 import { lockOf, parseLsattr, parseLsattrErrors } from '../main/engine/scan/immutable-files.js';
 import { safeReadFile } from '../main/engine/scan/safe-read.js';
@@ -191,6 +192,43 @@ describe('sysctl, kernel command line and modprobe parsers', () => {
     expect(loadsMsr('  msr  # for tuning')).toBe(true);
     expect(loadsMsr('# msr')).toBe(false);
     expect(loadsMsr('msr_helper')).toBe(false);
+  });
+});
+
+describe('tuning from a job or unit instead of a config file', () => {
+  it('the command rules see huge pages and msr writes set by a command, not their reading or undoing', () => {
+    const judge = (c: string) => checkCommand(c, { platform: 'linux', domains, home: null });
+    for (const c of [
+      'sysctl -w vm.nr_hugepages=1280',
+      'sysctl -qw vm.nr_overcommit_hugepages="512"',
+      '/bin/sh -c "echo 1280 > /proc/sys/vm/nr_hugepages"',
+      'echo 3 | sudo tee /sys/devices/system/node/node0/hugepages/hugepages-1048576kB/nr_hugepages',
+      'modprobe msr allow_writes=on',
+      'echo on > /sys/module/msr/parameters/allow_writes',
+    ])
+      expect(judge(c)?.severity, c).toBe('medium');
+    expect(judge('wrmsr -a 0xc0011020 0')?.severity).toBe('low');
+    for (const c of [
+      'sysctl -w vm.nr_hugepages=0',
+      'echo 0 > /proc/sys/vm/nr_hugepages',
+      'cat /proc/sys/vm/nr_hugepages',
+      'echo off > /sys/module/msr/parameters/allow_writes',
+      'modprobe msr',
+    ])
+      expect(judge(c), c).toBeNull();
+  });
+
+  it('a cron.d job that reserves huge pages at boot is a removable persistence finding', async () => {
+    const root = tempRoot();
+    write(root, 'etc/cron.d/perf', '@reboot root /sbin/sysctl -w vm.nr_hugepages=1280 >/dev/null 2>&1\n');
+    const r = await scanLinux(root, { lsattr: null });
+    const f = r.findings.find((x) => x.persistence?.file === join(root, 'etc/cron.d/perf'));
+    expect(f).toMatchObject({
+      rule: 'persistence',
+      severity: 'medium',
+      title: 'Scheduled job (cron): reserves huge pages (vm.nr_hugepages), as RandomX miners do to mine faster',
+    });
+    expect(f?.actions[0]).toEqual({ kind: 'remove-persistence', file: join(root, 'etc/cron.d/perf'), line: 1 });
   });
 });
 

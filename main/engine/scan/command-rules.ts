@@ -223,6 +223,33 @@ const DOWNLOAD_EXEC: { re: RegExp; text: string }[] = [
   },
 ];
 
+/**
+ * Tuning the machine for RandomX the way miner kits do it at boot, from a job or a unit rather than
+ * a sysctl.d or modprobe.d file (those the tamper step reads): huge pages and CPU-register writes.
+ */
+const MINER_TUNING: { re: RegExp; severity: Severity; text: string }[] = [
+  {
+    re: /\bvm[./]nr_(?:overcommit_)?hugepages\s*=\s*["']?\+?0*[1-9]/,
+    severity: 'medium',
+    text: 'reserves huge pages (vm.nr_hugepages), as RandomX miners do to mine faster',
+  },
+  {
+    re: /\b(?:echo|printf)\s+["']?\+?0*[1-9]\d*["']?\s*(?:>|\|\s*(?:sudo\s+)?tee\b[^;&|\n]*?)\s*\S*\/nr_(?:overcommit_)?hugepages\b/,
+    severity: 'medium',
+    text: 'reserves huge pages (writes nr_hugepages), as RandomX miners do to mine faster',
+  },
+  {
+    re: /\b(?:modprobe|insmod)\b[^;&|\n]*\bmsr\b[^;&|\n]*\ballow[_-]writes=["']?on\b|\becho\s+["']?on["']?\s*(?:>|\|\s*(?:sudo\s+)?tee\b[^;&|\n]*?)\s*\S*\/sys\/module\/msr\/parameters\/allow_writes\b/,
+    severity: 'medium',
+    text: "allows writes to CPU registers (msr allow_writes=on), as XMRig's MSR mod needs",
+  },
+  {
+    re: /(?:^|[\s;&|/])wrmsr\s/,
+    severity: 'low',
+    text: "writes CPU registers (wrmsr), as XMRig's MSR mod does; some laptop power tweaks do too",
+  },
+];
+
 export interface CommandCheckOptions {
   platform: Platform;
   domains: DomainList;
@@ -285,6 +312,7 @@ export function checkCommand(command: string, opts: CommandCheckOptions): Comman
   for (const h of findListedHosts(command, opts.domains))
     add('high', `names a mining domain: ${h.host} (listed as ${h.domain})`);
   for (const d of DOWNLOAD_EXEC) if (d.re.test(command)) add('medium', d.text);
+  if (!win) for (const t of MINER_TUNING) if (t.re.test(command)) add(t.severity, t.text);
   if (/\bLD_PRELOAD\s*=/.test(command))
     add('high', 'sets LD_PRELOAD, which loads a library into every program it starts');
   if (severity === null) return null;
