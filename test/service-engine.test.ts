@@ -1,5 +1,5 @@
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -136,6 +136,40 @@ describe.skipIf(!linux)('EngineService', () => {
     expect(await service.invoke('process:kill', [target])).toMatchObject({ ok: true, action: 'kill' });
     await waitFor(() => burner.exitCode !== null || burner.signalCode !== null, 5000, 'the burner to exit');
   });
+
+  it.skipIf(!existsSync('/usr/bin/dbus-daemon'))(
+    'a real session bus through the service: pause refused, kill answered with confirm, killed once confirmed',
+    async () => {
+      const { service } = await open();
+      await service.start();
+      const bus = spawn(
+        '/usr/bin/dbus-daemon',
+        ['--session', '--nofork', '--nopidfile', `--address=unix:path=${join(root, `bus-${n}`)}`],
+        { stdio: 'ignore' },
+      );
+      children.push(bus);
+      const pid = bus.pid as number;
+      await waitFor(
+        () => !!service.current.engine.sampler.latest?.procs.some((p) => p.pid === pid && p.exe !== null),
+        10_000,
+        'the bus in a sample',
+      );
+      const proc = service.current.engine.sampler.latest?.procs.find((p) => p.pid === pid);
+      const target = { pid, startTimeMs: proc?.startTimeMs as number };
+      expect(await service.invoke('process:pause', [target])).toMatchObject({ ok: false, code: 'session' });
+      expect(procState(pid)).not.toBe('T');
+      expect(service.status().paused).toEqual([]);
+      const first = await service.invoke('process:kill', [target]);
+      expect(first).toMatchObject({ ok: false, code: 'confirm' });
+      expect((first as { reason: string }).reason).toMatch(/is a message bus \(\/usr\/bin\/dbus-daemon\)/);
+      expect(procState(pid)).not.toBeNull();
+      expect(await service.invoke('process:kill', [{ ...target, confirmed: true }])).toMatchObject({
+        ok: true,
+        action: 'kill',
+      });
+      await waitFor(() => bus.exitCode !== null || bus.signalCode !== null, 5000, 'the bus to exit');
+    },
+  );
 
   it('stops sampling while suspended or paused, and starts again on resume', async () => {
     const { service, of } = await open();

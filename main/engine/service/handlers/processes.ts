@@ -2,6 +2,7 @@ import type { ActionResult, ActionTarget, ProcessAction } from '../../../../shar
 import { processKey } from '../../../../shared/identity.js';
 import type { InvokeHandlers, ProcessDetails, ProcessKey } from '../../../../shared/ipc.js';
 import { connectionsByPid, toTraceConn } from '../../platform/linux/proc-net.js';
+import { userWritableReason } from '../../quarantine/user-writable.js';
 import { hashPath } from '../../scan/exe-hashes.js';
 import { incidentKey, liveProcFor } from '../incident-views.js';
 import { connsOf, idleBands, parentChain, processSeries } from '../process-details.js';
@@ -24,7 +25,13 @@ async function act(ctx: ServiceContext, action: ProcessAction, target: ActionTar
   const latest = monitor.latest;
   const proc = latest ? liveProcFor({ pid: target.pid, startT: target.startTimeMs }, latest.procs) : null;
   const exact: ActionTarget = proc
-    ? { pid: proc.pid, startTimeMs: proc.startTimeMs, exe: target.exe === undefined ? proc.exe : target.exe }
+    ? {
+        pid: proc.pid,
+        startTimeMs: proc.startTimeMs,
+        exe: target.exe === undefined ? proc.exe : target.exe,
+        // The user's second confirmation for a process the session depends on goes along.
+        ...(target.confirmed === true ? { confirmed: true } : {}),
+      }
     : target;
   const run = action === 'kill' ? monitor.kill : action === 'pause' ? monitor.pause : monitor.resume;
   const result = await run.call(monitor, exact);
@@ -107,5 +114,6 @@ async function details(ctx: ServiceContext, key: ProcessKey, hash: boolean): Pro
     incident: inc ? ctx.view(inc, liveInc !== undefined) : null,
     allowlist: ident.exe ? await monitor.allowlist.check({ exe: ident.exe, cmdline: ident.cmdline }) : null,
     paused: ctx.pausedProcs.has(k),
+    quarantinable: proc?.exe ? userWritableReason(proc.exe) : null,
   };
 }
