@@ -1,10 +1,17 @@
-// One side of `npm run bench`: runs either the Idlewatch engine or systeminformation.processes()
-// at the same cadence for a fixed time, then prints one JSON line with what it cost. It measures
+// One side of `npm run bench`: runs the Idlewatch engine process as the app runs it ('app': the
+// engine service (sampler, detector, incident store) served over process IPC to a window that the
+// parent plays), the sampler alone ('engine'), or systeminformation.processes() ('si') at the same
+// cadence for a fixed time, then prints one JSON line with what it cost. It measures
 // itself from /proc/self/stat (all threads) plus its child processes (reaped and still running),
 // so nvidia-smi or ps children are charged to the side that spawned them.
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import si from 'systeminformation';
 import { Engine } from '../main/engine/engine.js';
+import { type EnginePort, runEngineHost } from '../main/engine/host/engine-host.js';
+import type { EngineToMain } from '../main/engine/host/protocol.js';
+import { EngineService } from '../main/engine/service/engine-service.js';
 
 const [mode = 'engine', durationArg = '60', intervalArg = '1000', warmupArg = '3'] = process.argv.slice(2);
 const durationMs = Number(durationArg) * 1000;
@@ -109,6 +116,34 @@ if (mode === 'engine') {
   // Measure before stopping, so shutdown costs are not charged.
   result = finish();
   await engine.stop();
+} else if (mode === 'app') {
+  // As engine-process.ts runs it, over this process's IPC channel (the parent is the window's side).
+  if (!process.send) throw new Error('the app mode needs an IPC channel to its parent');
+  const dataDir = mkdtempSync(join(tmpdir(), 'iw-bench-app-'));
+  const port: EnginePort = {
+    postMessage: (m: EngineToMain) => void process.send?.(m),
+    on: (_event, listener) => process.on('message', listener),
+  };
+  let opened: EngineService | null = null;
+  await runEngineHost(
+    port,
+    async () => {
+      opened = await EngineService.open({ dataDir, intervalMs });
+      opened.current.engine.sampler.onSample((s) => onTick(s.tickMs, s.procs.length));
+      return opened;
+    },
+    { exit: (code) => process.exit(code) },
+  );
+  const service = opened as EngineService | null;
+  if (!service) throw new Error('the engine service did not open');
+  while (performance.now() < end) await sleep(200);
+  const sampler = service.current.engine.sampler;
+  historyPoints = sampler.history.length;
+  passes = { ...sampler.passes };
+  result = finish();
+  process.removeAllListeners('message');
+  await service.stop();
+  rmSync(dataDir, { recursive: true, force: true });
 } else if (mode === 'si') {
   // The same cadence, never overlapping calls (as a polling monitor built on it would).
   while (performance.now() < end) {
@@ -145,4 +180,5 @@ function finish() {
 }
 
 process.stdout.write(`${JSON.stringify(result)}\n`);
+process.disconnect?.();
 process.exit(0);
