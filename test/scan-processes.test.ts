@@ -14,7 +14,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ScanFinding, ScanReport } from '../shared/scan.js';
+import { SCAN_STEPS, type ScanFinding, type ScanReport } from '../shared/scan.js';
 import { killProcess } from '../main/engine/actions/process-actions.js';
 import { Allowlist } from '../main/engine/allowlist/allowlist.js';
 import { HashCache } from '../main/engine/allowlist/file-hash.js';
@@ -131,16 +131,11 @@ describe.skipIf(!linux)('deep scan: live processes', () => {
       kernelThread: false,
     });
     // Every step started and finished, in order.
-    expect(progress.filter((p) => p.endsWith(':start')).map((p) => p.split(':')[0])).toEqual([
-      'processes',
-      'signatures',
-      'network',
-      'persistence',
-      'hidden',
-      'gpu',
-      'browsers',
-      'hashes',
-    ]);
+    expect(progress.filter((p) => p.endsWith(':start')).map((p) => p.split(':')[0])).toEqual(
+      SCAN_STEPS.map((st) => st.id),
+    );
+    expect(SCAN_STEPS.slice(0, 3).map((st) => st.id)).toEqual(['processes', 'signatures', 'network']);
+    expect(SCAN_STEPS.at(-1)?.id).toBe('hashes');
     expect(report.steps.find((s) => s.id === 'hidden')?.status).toBe('unavailable');
 
     // Allowlisted by path and hash: the same findings are now marked, not dropped.

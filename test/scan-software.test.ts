@@ -159,6 +159,7 @@ describe('software step on this machine', () => {
     const step = r.steps.find((s) => s.id === 'software');
     expect(step?.detail).toContain(`Chromium ${chromium?.split('-')[0]}`);
     expect(step?.detail).toMatch(/no verdicts: the support table is \d+ days old/);
+    expect(step?.status).toBe('partial');
     // apt's history exists on Debian: the OS state is known, or its notes say why not.
     const os = r.software?.os;
     expect(os?.state === 'unknown' ? os.notes.length : os?.lastInstalled).toBeTruthy();
@@ -239,6 +240,7 @@ describe('software step on a Debian-like root', () => {
     expect(titles).toContain('6 security updates waiting to be installed');
     expect(titles.some((t) => /^No operating-system updates installed for 7\d days$/.test(t))).toBe(true);
     for (const f of r.findings) expect(f.actions[0]?.kind).toBe('manual');
+    expect(r.steps.find((x) => x.id === 'software')?.status).toBe('ok');
   });
 
   it('refuses a rotated log that decompresses past its cap (a gzip bomb) and goes on', async () => {

@@ -16,6 +16,7 @@ export async function runProbe(engine: Engine, json: boolean, out: NodeJS.Writab
     ['idle', 'Idle detection (first working source is used)'],
     ['fullscreen', 'Fullscreen app (a game counts as presence; notifications wait)'],
     ['gamepad', 'Gamepad input (counts as presence)'],
+    ['dns', 'DNS resolver cache (an address looked up as a mining domain is pool evidence)'],
   ];
   for (const [kind, title] of groups) {
     out.write(`${title}\n`);

@@ -12,6 +12,13 @@ import {
   writeFileAtomic,
 } from '../engine/index.js';
 import { parseArgs, UsageError } from './args.js';
+import {
+  browserText,
+  dnsCacheText,
+  dnsHitText,
+  osUpdatesText,
+  supportTableText,
+} from '../../shared/scan-software-text.js';
 import { displayName, pad, safeText } from './format.js';
 import { outputPathProblem } from './output-path.js';
 
@@ -157,6 +164,7 @@ export function formatScanTable(r: ScanReport): string {
   lines.push('');
   lines.push('Steps');
   for (const s of r.steps) lines.push(`  ${pad(s.status, 12)} ${pad(s.label, 50)} ${safeText(s.detail, 120)}`);
+  lines.push(...softwareAndDnsLines(r));
   if (r.problems.length > 0) {
     lines.push('');
     lines.push('Could not be read');
@@ -164,4 +172,29 @@ export function formatScanTable(r: ScanReport): string {
     if (r.problems.length > 20) lines.push(`  … and ${r.problems.length - 20} more (see --json)`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The software and dns steps' results: every browser with its version and verdict, OS updates, cached mining names. */
+function softwareAndDnsLines(r: ScanReport): string[] {
+  const lines: string[] = [];
+  const sw = r.software;
+  if (sw) {
+    lines.push('');
+    lines.push(`Installed browsers (${safeText(supportTableText(sw), 160)})`);
+    if (sw.browsers.length === 0) lines.push('  none found');
+    for (const b of sw.browsers) {
+      lines.push(`  ${safeText(browserText(b), 200)}`);
+      lines.push(`    read from ${safeText(b.source, 160)}`);
+    }
+    lines.push(`OS updates: ${safeText(osUpdatesText(sw.os), 200)}`);
+    for (const n of sw.os.notes) lines.push(`  ${safeText(n, 240)}`);
+  }
+  const dns = r.dnsCache;
+  if (dns) {
+    lines.push('');
+    lines.push(`DNS cache: ${safeText(dnsCacheText(dns), 240)}`);
+    for (const h of dns.hits.slice(0, 20)) lines.push(`  ${safeText(dnsHitText(h), 240)}`);
+    if (dns.hits.length > 20) lines.push(`  … and ${dns.hits.length - 20} more (see --json)`);
+  }
+  return lines;
 }

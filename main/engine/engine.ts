@@ -1,5 +1,6 @@
 import type { EngineSnapshot, SourceStatus } from '../../shared/engine-types.js';
 import type { Platform } from '../../shared/trace.js';
+import { probeResolverCache } from './dns/resolver-watch.js';
 import type { Availability, Collector } from './platform/collector.js';
 import type { GpuReading } from './platform/gpu.js';
 import { IdleMonitor } from './idle/idle-monitor.js';
@@ -36,7 +37,7 @@ export interface EngineOptions {
 export interface ProbeEntry {
   id: string;
   label: string;
-  kind: 'processes' | 'cpu' | 'gpu' | 'idle' | 'fullscreen' | 'gamepad';
+  kind: 'processes' | 'cpu' | 'gpu' | 'idle' | 'fullscreen' | 'gamepad' | 'dns';
   availability: Availability;
 }
 
@@ -130,6 +131,12 @@ export class Engine {
       ...this.gpus.map((g) =>
         g.available().then((availability) => ({ id: g.id, label: g.label, kind: 'gpu' as const, availability })),
       ),
+      probeResolverCache(this.platform).then((availability) => ({
+        id: 'resolver-cache',
+        label: 'Resolver cache (mining domains as pool evidence)',
+        kind: 'dns',
+        availability,
+      })),
     ];
     const idle = this.idleMonitor
       ? this.idleMonitor

@@ -5,6 +5,13 @@
  */
 import type { QuarantineItem } from '../../../shared/quarantine.js';
 import type { ScanAction, ScanFinding, ScanReport } from '../../../shared/scan.js';
+import {
+  dnsCacheText,
+  osUpdatesText,
+  supportTableText,
+  ttlText,
+  verdictWord,
+} from '../../../shared/scan-software-text.js';
 import { hiddenProbeText, localTime } from './report-text.js';
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -72,6 +79,45 @@ th{background:#f4f4f6}.mono{font-family:ui-monospace,monospace;word-break:break-
 ul{margin:.2em 0;padding-left:1.2em}.sev{font-weight:700;text-transform:uppercase}
 tr.high .sev{color:#b00020}tr.medium .sev{color:#b35c00}tr.low .sev{color:#555}tr.allowlisted{opacity:.6}
 .summary span{display:inline-block;margin-right:1.5em}`;
+
+/** The software and dns steps: every browser with its version and verdict, OS updates, cached mining names. */
+function softwareAndDnsHtml(r: ScanReport): string {
+  const parts: string[] = [];
+  const sw = r.software;
+  if (sw) {
+    parts.push(`<h2>Software currency</h2>
+<p class="small">${e(supportTableText(sw))}.</p>
+${table(
+  ['Browser', 'Version', 'Verdict', 'Why', 'Read from'],
+  sw.browsers.map((b) => [b.label, b.version, verdictWord(b), b.verdictText, b.source]),
+  'No installed browser was found.',
+)}
+<p>OS updates: ${e(osUpdatesText(sw.os))}.</p>
+${sw.os.notes.length > 0 ? `<ul class="small">${sw.os.notes.map((n) => `<li>${e(n)}</li>`).join('')}</ul>` : ''}`);
+  }
+  const dns = r.dnsCache;
+  if (dns) {
+    parts.push(`<h2>DNS cache</h2>
+<p>${e(dnsCacheText(dns))}.</p>
+${
+  dns.readable
+    ? table(
+        ['Name', 'Type', 'Address or target', 'Time left', 'Listed as', 'Connected processes'],
+        dns.hits.map((h) => [
+          h.name,
+          h.type,
+          h.data,
+          ttlText(h.ttlSec),
+          h.domain,
+          h.processes.map((p) => `pid ${p.pid} ${p.name} (${p.remote})`).join(', '),
+        ]),
+        'No mining domain is in the resolver cache.',
+      )
+    : ''
+}`);
+  }
+  return parts.join('\n');
+}
 
 /** What was done about this report's findings, for the report's "Quarantine" section. */
 export interface ReportActions {
@@ -167,6 +213,7 @@ ${table(
   ]),
   'No browser was running.',
 )}
+${softwareAndDnsHtml(r)}
 <h2>Autostart and scheduled entries</h2>
 ${table(
   ['Kind', 'Where', 'Runs as', 'Command'],

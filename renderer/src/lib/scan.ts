@@ -25,6 +25,7 @@ const HOSTILE_SCAN_RULES: ReadonlySet<ScanFinding['rule']> = new Set<ScanFinding
   'miner-config',
   'pool-port-connection',
   'mining-domain',
+  'cached-mining-domain',
 ]);
 
 /** "allowlisted, but <finding>" for hostile evidence about an allowlisted program; null otherwise. */

@@ -1,5 +1,6 @@
 import { useId } from 'react';
 import type { ScanAction, ScanFinding, ScanProcess } from '../../../shared/scan.js';
+import { ScanSoftwareDns } from '../components/ScanSoftwareDns.js';
 import { SeverityBadge } from '../components/Severity.js';
 import { localDateTime, plural } from '../lib/format.js';
 import { findingProcess, findingSubject, groupFindings, scanAllowlistedBut, scanPercent } from '../lib/scan.js';
@@ -220,7 +221,8 @@ export function DeepScan() {
       <p className="muted">
         Checks processes and executables, miner signatures, network connections to mining pools, persistence (autostart,
         scheduled jobs, preload), tampering and miner tuning (huge pages, CPU-register writes, locked files, SSH keys,
-        disabled tools), hidden processes, GPUs and browsers.
+        disabled tools), hidden processes, GPUs, browsers, whether browsers and the system get security updates, and
+        mining domains in the DNS cache.
       </p>
       <div className="toolbar">
         <button type="button" className="primary" disabled={running} onClick={() => void startScan()}>
@@ -301,6 +303,7 @@ export function DeepScan() {
               </tbody>
             </table>
           </section>
+          <ScanSoftwareDns report={report} />
           <section className="panel" aria-labelledby="problems-heading">
             <h3 id="problems-heading">Problems ({report.problems.length})</h3>
             {report.problems.length === 0 ? (

@@ -4,6 +4,7 @@
  * step's connection tables show one, the process connected to the address it resolved to.
  */
 import type { ScanDnsHit } from '../../../../shared/scan.js';
+import { ttlText } from '../../../../shared/scan-software-text.js';
 import { miningCacheHits, normalizeAddress } from '../../dns/mining-cache.js';
 import { readResolverCache } from '../../dns/resolver-cache.js';
 import { splitRemote } from '../../detect/signals/pool.js';
@@ -16,10 +17,7 @@ export interface DnsStepOptions {
   powershell?: string;
 }
 
-const ttlText = (ttl: number | null): string =>
-  ttl === null ? 'time left not shown by the source' : `${ttl} s left in the cache`;
-
-export const dnsStep: ScanStep = async (scan, { ctx, signal }) => {
+export const dnsStep: ScanStep = async (scan, { signal }) => {
   const tools = scan.options.dns ?? {};
   const read = await abortable(
     readResolverCache({
@@ -33,7 +31,6 @@ export const dnsStep: ScanStep = async (scan, { ctx, signal }) => {
   );
   if (!read.ok) {
     scan.dnsCache = { source: read.source, readable: false, detail: read.reason, entries: 0, hits: [] };
-    ctx.problem('dns', null, `resolver cache (${read.source}): ${read.reason}`);
     return { status: 'unavailable', detail: `resolver cache not readable: ${read.reason}` };
   }
 

@@ -117,7 +117,8 @@ export const softwareStep: ScanStep = async (scan, { ctx, progress }) => {
       ? `OS updates: unknown${os.notes[0] ? ` (${os.notes[0]})` : ''}`
       : `OS updates last installed ${os.lastInstalled?.slice(0, 10)} (${os.state})`;
   return {
-    status: table && os.state !== 'unknown' ? 'ok' : 'partial',
+    // Partial when it could not judge (no table, or one too old) or could not tell the OS state.
+    status: table && !software.table?.tooOld && os.state !== 'unknown' ? 'ok' : 'partial',
     detail: `${browsersText}${verdictText}; ${osText}`,
   };
 };
