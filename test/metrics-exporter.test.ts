@@ -75,7 +75,7 @@ describe('process series', () => {
     expect(long.endsWith('…')).toBe(true);
     // A cut never leaves half a surrogate pair.
     const emoji = labelText('😀'.repeat(100));
-    expect(emoji.isWellFormed()).toBe(true);
+    expect(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(emoji)).toBe(false);
     expect(shortHash('f'.repeat(64))).toBe('ffffffffffff');
     expect(shortHash('not a hash')).toBe('');
     expect(shortHash(null)).toBe('');

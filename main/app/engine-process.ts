@@ -45,6 +45,9 @@ void runEngineHost(
       idleSources: [pushed, ...own],
       // The Electron main process forked this one: its window, GPU and utility processes are Idlewatch too.
       appRootPid: process.ppid,
+      // One sampler per data folder: while `idlewatch daemon` samples with it, this engine waits and
+      // shows the incidents the daemon records (main/engine/service/sampler-gate.ts).
+      samplerLock: 'app',
       // Backups an older Idlewatch left beside edited files move into the quarantine on start.
       legacyBackupRoot: '/',
     }),

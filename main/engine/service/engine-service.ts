@@ -20,6 +20,7 @@ import { ensureDataDir } from '../store/data-dir.js';
 import { importLegacyBackups, legacyBackupFolders } from '../quarantine/legacy-backups.js';
 import { QuarantineStore } from '../quarantine/store.js';
 import { ReviewStore } from '../store/review-file.js';
+import type { LockOwner } from '../store/sampler-lock.js';
 import { rereadSettings } from '../store/settings-file.js';
 import type { ServiceActivity } from './activity.js';
 import { allowlistHandlers } from './handlers/allowlist.js';
@@ -30,6 +31,7 @@ import { quarantineChanged, quarantineHandlers } from './handlers/quarantine.js'
 import { applySettings, settingsHandlers } from './handlers/settings.js';
 import { incidentKey, liveProcFor, openCounts, toView, type ViewContext } from './incident-views.js';
 import { awayLoad } from './process-details.js';
+import { type GateHooks, SamplerGate } from './sampler-gate.js';
 import { type ScanFn, ScanRunner } from './scan-runner.js';
 
 export interface EngineServiceOptions extends MonitorOptions {
@@ -37,6 +39,14 @@ export interface EngineServiceOptions extends MonitorOptions {
   scan?: ScanFn;
   /** Extra options for every deep scan (a test root, a smaller hidden-process probe). */
   scanOptions?: Partial<DeepScanOptions>;
+  /**
+   * Hold the data folder's sampler lock as this owner (the app's engine): when another process
+   * (the daemon) holds it, this service does not sample but shows the incidents the holder records,
+   * and starts sampling once the lock is free. Absent: no lock (tests, the end-to-end harness).
+   */
+  samplerLock?: LockOwner;
+  /** How often a waiting service looks at the lock again (default 5 s). */
+  samplerPollMs?: number;
   now?: () => number;
   /**
    * Where an older Idlewatch's `.NAME.idlewatch-backup-STAMP` files are looked for and moved into
@@ -80,6 +90,14 @@ export class EngineService {
   private suspended = false;
   private started = false;
   private error: string | null = null;
+  /** The sampler lock, when this service must hold it (opts.samplerLock). */
+  private gate: SamplerGate | null = null;
+  /** Why this service does not sample: another process holds the data folder; null when it samples. */
+  private standby: string | null = null;
+  /** Whether a monitor of this service ever started (a later start opens a fresh one). */
+  private monitorRan = false;
+  /** The history file's size and time when last read while waiting. */
+  private historyStamp = '';
   private away: AwaySummary | null = null;
   private lastStatus = '';
   private unsubscribeMonitor: (() => void) | null = null;
@@ -191,6 +209,13 @@ export class EngineService {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
+    if (this.opts.samplerLock) {
+      this.gate = new SamplerGate(this.opts.dataDir, this.opts.samplerLock, this.gateHooks(), {
+        pollMs: this.opts.samplerPollMs,
+      });
+      await this.gate.open();
+      return;
+    }
     await this.startMonitor();
     void this.importLegacyBackups();
   }
@@ -203,6 +228,8 @@ export class EngineService {
     this.scan.cancel();
     await this.restarting;
     await this.stopMonitor();
+    await this.gate?.close();
+    this.gate = null;
     await this.scan.idle();
   }
 
@@ -237,7 +264,7 @@ export class EngineService {
       pausedUntil: this.pausedUntil,
       suspended: this.suspended,
       problems: this.problems.map((p) => ({ ...p })),
-      error: this.error,
+      error: this.error ?? this.standby,
       dataDir: this.opts.dataDir,
       open: openCounts(this.liveViews()),
       paused: [...this.pausedProcs.values()].map((k) => ({ ...k })),
@@ -335,7 +362,47 @@ export class EngineService {
 
   // ---- monitor lifecycle -------------------------------------------------------------------------
 
+  /** What the sampler lock does to this service: sample when it is ours, wait and show the holder's incidents when not. */
+  private gateHooks(): GateHooks {
+    return {
+      taken: async () => {
+        const wasWaiting = this.standby !== null;
+        this.standby = null;
+        if (!this.started) return;
+        if (this.monitorRan) await this.restartMonitor();
+        else await this.startMonitor();
+        if (wasWaiting) this.emitStatus();
+      },
+      waiting: async (_holder, message) => {
+        this.standby = message;
+        if (this.unsubscribeMonitor) await this.stopMonitor();
+        await this.readHolderIncidents();
+        this.emitStatus();
+      },
+      poll: () => this.readHolderIncidents(),
+    };
+  }
+
+  /** While another process samples: the incidents it appends to the history file, when the file changed. */
+  private async readHolderIncidents(): Promise<void> {
+    const { stat } = await import('node:fs/promises');
+    const s = await stat(this.monitor.history.path).catch(() => null);
+    const stamp = s ? `${s.size}:${s.mtimeMs}` : '';
+    if (stamp === this.historyStamp) return;
+    this.historyStamp = stamp;
+    const read = await this.monitor.history.read().catch(() => null);
+    if (!read) return;
+    for (const r of read.records) {
+      const key = incidentKey(r.incident);
+      const before = this.historic.get(key);
+      if (before && before.lastAt === r.incident.lastAt && before.severity === r.incident.severity) continue;
+      this.historic.set(key, r.incident);
+      this.emit('incident:changed', { incident: this.view(r.incident, false), change: 'updated' });
+    }
+  }
+
   private async startMonitor(): Promise<void> {
+    this.monitorRan = true;
     this.unsubscribeMonitor = this.monitor.on((e) => this.onMonitor(e));
     this.monitor.setWindowVisible(this.windowVisible);
     try {
