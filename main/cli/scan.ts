@@ -21,8 +21,10 @@ import {
 } from '../../shared/scan-software-text.js';
 import { displayName, pad, safeText } from './format.js';
 import { outputPathProblem } from './output-path.js';
+import { takeWebRoots } from './web-root-args.js';
 
 export const SCAN_USAGE = `Usage: idlewatch scan [--json] [--html FILE] [--root DIR] [--domains FILE]
+                    [--web-root DIR]...
 
 A deep scan: processes, executables, miner signatures, connections, autostart entries, tampering
 and miner tuning (huge pages, MSR writes, locked files, SSH keys, disabled tools), hidden processes,
@@ -32,6 +34,9 @@ GPUs, browsers. Exits 0 when the scan ran, whatever it found; 130 when cancelled
   --html FILE      also write a self-contained HTML report to FILE (its folder must exist)
   --root DIR       check files (autostart entries, configs) under DIR instead of /
   --domains FILE   a mining-domain list instead of the shipped one and the user's
+  --web-root DIR   also search DIR (a web server's document root) for browser miners injected
+                   into its pages; repeatable. The roots in nginx, Apache and Caddy configs
+                   (under --root) are searched anyway
 `;
 
 export interface ScanCommandIo {
@@ -47,7 +52,8 @@ export interface ScanCommandIo {
 
 /** `idlewatch scan`: 0 when the scan ran (findings or not), 130 when cancelled; usage errors throw UsageError. */
 export async function runScanCommand(argv: string[], io: ScanCommandIo): Promise<number> {
-  const { flags, positionals } = parseArgs(argv, {
+  const { rest, webRoots } = await takeWebRoots(argv);
+  const { flags, positionals } = parseArgs(rest, {
     json: 'boolean',
     html: 'string',
     root: 'string',
@@ -96,6 +102,7 @@ export async function runScanCommand(argv: string[], io: ScanCommandIo): Promise
       allowlist,
       dataDir,
       domainsFile,
+      webRoots,
     });
   } catch (e) {
     if (!isAbortError(e)) throw e;

@@ -31,6 +31,8 @@ export interface IsolatedScanOptions {
   sysRoot?: string;
   hiddenProbe?: { budgetMs?: number; maxPid?: number } | false;
   steps?: readonly ScanStepId[];
+  webRoots?: readonly string[];
+  webRootLimits?: DeepScanOptions['webRootLimits'];
   stepBudgetMs?: Partial<Record<ScanStepId, number>>;
   /** The worker loads the allowlist from this data folder (an Allowlist object cannot cross). */
   allowlistDir?: string | null;
@@ -96,6 +98,8 @@ export function isolatedOptions(o: DeepScanOptions): IsolatedScanOptions {
     sysRoot: o.sysRoot,
     hiddenProbe: o.hiddenProbe,
     steps: o.steps ? [...o.steps] : undefined,
+    webRoots: o.webRoots ? [...o.webRoots] : undefined,
+    webRootLimits: o.webRootLimits,
     stepBudgetMs: o.stepBudgetMs,
     allowlistDir: o.allowlist ? dirname(o.allowlist.file) : null,
   };

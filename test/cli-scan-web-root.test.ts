@@ -1,0 +1,53 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ScanReport } from '../shared/scan.js';
+import { REPO_ROOT } from './captured.js';
+
+// The built CLI, as a user runs it (npm test builds first).
+const CLI = join(REPO_ROOT, 'out', 'cli', 'idlewatch.js');
+const dir = mkdtempSync(join(tmpdir(), 'iw-cli-webroot-'));
+beforeAll(() => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test does) first`);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('idlewatch scan --web-root', () => {
+  it('searches every --web-root given, in the scan worker, and reports each injected line', () => {
+    const a = join(dir, 'site-a');
+    const b = join(dir, 'site-b');
+    const root = join(dir, 'root');
+    for (const d of [a, b, root]) mkdirSync(d, { recursive: true });
+    writeFileSync(
+      join(a, 'index.html'),
+      '<p>shop</p>\n<script src="https://coinhive.com/lib/coinhive.min.js"></script>\n',
+    );
+    writeFileSync(
+      join(b, 'app.js'),
+      `eval(atob('${Buffer.from("var m = new CoinHive.Anonymous('k'); m.start();").toString('base64')}'));\n`,
+    );
+    writeFileSync(join(b, 'clean.js'), "fetch('/api/cart');\n");
+    const r = spawnSync(process.execPath, [CLI, 'scan', '--json', '--root', root, '--web-root', a, `--web-root=${b}`], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as ScanReport;
+    const titles = report.findings.filter((f) => f.rule === 'web-miner').map((f) => f.title);
+    expect(titles.sort()).toEqual([
+      `Browser miner injected in ${join(a, 'index.html')}:2: script tag loads from coinhive.com, a mining domain (coinhive.com)`,
+      `Browser miner injected in ${join(b, 'app.js')}:1: CoinHive miner started with site key 'k'`,
+    ]);
+    expect(report.steps.find((s) => s.id === 'web-root')?.detail).toMatch(
+      /^2 web roots .*3 files read, 2 injected miner lines$/,
+    );
+  });
+
+  it('a --web-root that is not a folder is a usage error naming it', () => {
+    const r = spawnSync(process.execPath, [CLI, 'scan', '--web-root', join(dir, 'nope')], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`idlewatch scan: --web-root ${join(dir, 'nope')} is not a folder\n`);
+  });
+});
