@@ -4,7 +4,7 @@
  * persistence files locked with chattr (real flags on the real file system where the test runs as
  * root, through the real lsattr), and on Windows the policy values through a fake `reg`.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -646,6 +646,53 @@ describe.skipIf(!canChattr)(
       );
       expect(imm.some((f) => f.persistence?.file === clean)).toBe(false);
       expect(tamperStep(r)?.detail).toMatch(/files? checked for locks, 2 locked/);
+    });
+
+    it('a locked folder is a finding, and every finding in it says its removal will fail', async () => {
+      const root = tempRoot();
+      write(root, 'etc/cron.d/sync', '*/5 * * * * root /tmp/.x/kworker -o pool.supportxmr.com:3333\n');
+      execFileSync('chattr', ['+i', join(root, 'etc/cron.d')]);
+      locked.push(join(root, 'etc/cron.d'));
+      const r = await scanLinux(root);
+      const folder = byRule(r, 'immutable-file').find((f) => f.persistence?.file === join(root, 'etc/cron.d'));
+      expect(folder).toMatchObject({
+        severity: 'high',
+        title: `Folder locked against changes, immutable (chattr +i): ${root}/etc/cron.d`,
+      });
+      const job = r.findings.find((f) => f.persistence?.file === join(root, 'etc/cron.d/sync'))!;
+      expect(job.evidence).toContain(
+        `its folder ${root}/etc/cron.d is locked immutable (chattr +i): removing this line fails, even as root, until the flag is cleared`,
+      );
+    });
+
+    it('a running program whose file is locked: its findings say so and are raised a level', async () => {
+      const dir = join(tempRoot(), '.x');
+      mkdirSync(dir);
+      const exe = join(dir, 'kworker');
+      writeFileSync(exe, readFileSync('/bin/sleep'));
+      chmodSync(exe, 0o755);
+      const child = spawn(exe, ['30'], { stdio: 'ignore' });
+      try {
+        await new Promise((r) => setTimeout(r, 300));
+        const scan = () =>
+          runDeepScan({ platform: 'linux', root: tempRoot(), domains, steps: ['processes', 'tamper'] });
+        const mine = (r: ScanReport) => r.findings.filter((f) => f.process?.pid === child.pid);
+        const before = mine(await scan());
+        expect(before.length).toBeGreaterThan(0);
+        execFileSync('chattr', ['+i', exe]);
+        locked.push(exe);
+        const after = mine(await scan());
+        const raise = { low: 'medium', medium: 'high', high: 'high' } as const;
+        expect(after.map((f) => [f.rule, f.severity])).toEqual(before.map((f) => [f.rule, raise[f.severity]]));
+        for (const f of after) {
+          expect(f.evidence).toContainEqual(
+            expect.stringContaining(`its program ${exe} is locked immutable (chattr +i)`),
+          );
+        }
+        for (const f of before) expect(f.evidence.join('\n')).not.toContain('is locked');
+      } finally {
+        child.kill('SIGKILL');
+      }
     });
 
     it('a link to a locked file is checked at the file it ends at', async () => {

@@ -66,18 +66,18 @@ export async function findLsattr(ctx: ScanContext, candidates = LSATTR_PATHS): P
 }
 
 /**
- * The regular file each path ends at (a link followed to its end), or null for anything else:
- * lsattr is never pointed at a FIFO, device or folder.
+ * The regular file (or, for folders, the folder) each path ends at, a link followed to its end;
+ * null for anything else: lsattr is never pointed at a FIFO or a device.
  */
-async function regularTarget(ctx: ScanContext, path: string): Promise<string | null> {
+async function target(ctx: ScanContext, path: string, want: 'file' | 'dir'): Promise<string | null> {
   const l = await ctx.fs.lstat(path).catch(() => null);
   if (!l) return null;
-  if (l.kind === 'file') return path;
+  if (l.kind === want) return path;
   if (l.kind !== 'link') return null;
   const end = await realpath(path).catch(() => null);
   if (end === null) return null;
   const st = await ctx.fs.lstat(end).catch(() => null);
-  return st?.kind === 'file' ? end : null;
+  return st?.kind === want ? end : null;
 }
 
 /** Reads the flags of `paths` (as they lie on disk); what could not be read is in `failed`/`unsupported`. */
@@ -86,13 +86,15 @@ export async function readFileFlags(
   run: ToolRunner,
   lsattr: string,
   paths: readonly string[],
+  /** Folders: their own flags (lsattr -d), not their contents'. */
+  want: 'file' | 'dir' = 'file',
 ): Promise<FlagResult & { targets: Map<string, string> }> {
   const result = { flags: new Map<string, string>(), unsupported: [] as string[], failed: [] as FlagResult['failed'] };
   /** Path as given → the regular file read for it. */
   const targets = new Map<string, string>();
   for (const p of paths.slice(0, MAX_FLAG_FILES)) {
     ctx.checkAbort();
-    const t = await regularTarget(ctx, p);
+    const t = await target(ctx, p, want);
     if (t !== null) targets.set(p, t);
   }
   const files = [...new Set(targets.values())];
@@ -114,7 +116,10 @@ export async function readFileFlags(
   for (const b of batches) {
     ctx.checkAbort();
     const asked = new Set(b);
-    const r = await abortable(run(lsattr, ['--', ...b], { timeoutMs: TIMEOUT_MS, maxBuffer: 1024 * 1024 }), ctx.signal);
+    const r = await abortable(
+      run(lsattr, [...(want === 'dir' ? ['-d'] : []), '--', ...b], { timeoutMs: TIMEOUT_MS, maxBuffer: 1024 * 1024 }),
+      ctx.signal,
+    );
     if (b.length === 1 && (b[0] as string).includes('\n')) {
       // One file whose name holds a newline: the output is its flags, a blank, and the name.
       const f = b[0] as string;

@@ -5,7 +5,9 @@
  * disabled by policy or hijacked. Runs after the persistence step, whose files it checks for locks
  * and whose findings it adds to (a locked file cannot be cleaned until unlocked).
  */
+import type { Severity } from '../../../../shared/detection.js';
 import type { PersistenceKind, ScanFinding, ScanRule } from '../../../../shared/scan.js';
+import { isDeleted } from '../../detect/provenance.js';
 import { shellQuote } from '../config-files.js';
 import { type NewFinding, ruleLabel } from '../findings.js';
 import { findLsattr, lockOf, readFileFlags } from '../immutable-files.js';
@@ -47,6 +49,26 @@ const FILE_KINDS: ReadonlySet<PersistenceKind> = new Set([
   'kernel-module',
   'ssh-key',
 ]);
+
+/** Folders whose lock stops jobs, units, keys or settings from being added or removed. */
+const LOCKABLE_FOLDERS: readonly { path: string; kind: PersistenceKind }[] = [
+  { path: '/etc/cron.d', kind: 'crontab' },
+  { path: '/var/spool/cron/crontabs', kind: 'crontab' },
+  { path: '/var/spool/cron', kind: 'crontab' },
+  { path: '/etc/systemd/system', kind: 'systemd' },
+  { path: '/etc/xdg/autostart', kind: 'autostart' },
+  { path: '/etc/profile.d', kind: 'shell-rc' },
+  { path: '/etc/sysctl.d', kind: 'sysctl' },
+  { path: '/etc/modprobe.d', kind: 'kernel-module' },
+  { path: '/etc/modules-load.d', kind: 'kernel-module' },
+];
+const HOME_FOLDERS: readonly { path: string; kind: PersistenceKind }[] = [
+  { path: '.ssh', kind: 'ssh-key' },
+  { path: '.config/autostart', kind: 'autostart' },
+  { path: '.config/systemd/user', kind: 'systemd' },
+];
+
+const RAISE: Record<Severity, Severity> = { low: 'medium', medium: 'high', high: 'high' };
 
 function minerSeen(scan: ScanState): string | null {
   const f = scan.findings.all().find((x) => MINER_RULES.has(x.rule) && !x.allowlisted);
@@ -141,6 +163,93 @@ async function lockedFiles(
   return { checked: r.flags.size, locked, unsupported: r.unsupported.length, failed: r.failed.length };
 }
 
+/**
+ * Locked folders: nothing can be added to, removed from or replaced in them, so every Remove of a
+ * line in one fails (the edited file is swapped in by a rename in the same folder).
+ */
+async function lockedFolders(
+  scan: ScanState,
+  ctx: ScanContext,
+  folders: Map<string, PersistenceKind>,
+  lsattr: string,
+): Promise<number> {
+  const r = await readFileFlags(ctx, scan.runTool, lsattr, [...folders.keys()], 'dir');
+  let locked = 0;
+  for (const [path, flags] of r.flags) {
+    const { immutable, appendOnly } = lockOf(flags);
+    if (!immutable && !appendOnly) continue;
+    locked++;
+    const how = immutable ? 'immutable (chattr +i)' : 'append-only (chattr +a)';
+    const inside = scan.findings
+      .all()
+      .filter((f) => f.persistence?.file?.startsWith(`${path}/`) && f.rule !== 'immutable-file');
+    for (const f of inside) {
+      f.evidence.push(
+        `its folder ${path} is locked ${how}: removing this line fails, even as root, until the flag is cleared`,
+      );
+    }
+    scan.findings.add({
+      key: `${path}/`,
+      rule: 'immutable-file',
+      severity: inside.length > 0 ? 'high' : 'medium',
+      title: `Folder locked against changes, ${how}: ${path}`,
+      evidence: [
+        `lsattr -d: ${flags} ${path}`,
+        immutable
+          ? 'no file in a locked folder can be added, removed, renamed or replaced, even by root: kits lock the folders of their jobs and keys so a clean-up fails'
+          : 'files can only be added to an append-only folder, never removed',
+        ...inside.slice(0, 10).map((f) => `a finding in it: ${f.title}`),
+      ],
+      persistence: {
+        kind: folders.get(path) ?? 'crontab',
+        file: path,
+        line: null,
+        text: '',
+        command: '',
+        location: null,
+        runAs: null,
+        fileState: null,
+      },
+      actions: [
+        {
+          kind: 'manual',
+          text: `If you did not lock it yourself, unlock it as root: chattr -i -a -- ${shellQuote(r.targets.get(path) ?? path)}, then review what is in it`,
+        },
+      ],
+    });
+  }
+  return locked;
+}
+
+/**
+ * The program files of processes with findings: a locked one cannot be deleted or quarantined,
+ * and nothing but a kit locks a program, so the process's findings say so and are raised a level.
+ */
+async function lockedPrograms(scan: ScanState, ctx: ScanContext, lsattr: string): Promise<number> {
+  const byExe = new Map<string, ScanFinding[]>();
+  for (const f of scan.findings.all()) {
+    const exe = f.process?.exe;
+    if (!exe || isDeleted(exe) || exe.startsWith('/memfd:') || !exe.startsWith('/')) continue;
+    byExe.set(exe, [...(byExe.get(exe) ?? []), f]);
+  }
+  if (byExe.size === 0) return 0;
+  // Live paths: a process's program is where the running system has it, whatever --root says.
+  const r = await readFileFlags(ctx, scan.runTool, lsattr, [...byExe.keys()]);
+  let locked = 0;
+  for (const [exe, flags] of r.flags) {
+    const { immutable, appendOnly } = lockOf(flags);
+    if (!immutable && !appendOnly) continue;
+    locked++;
+    for (const f of byExe.get(exe) ?? []) {
+      f.evidence.push(
+        `its program ${exe} is locked ${immutable ? 'immutable (chattr +i)' : 'append-only (chattr +a)'}: it cannot be deleted or quarantined until the flag is cleared (chattr -i -a -- ${shellQuote(exe)}); kits lock their miners this way`,
+      );
+      f.severity = RAISE[f.severity];
+    }
+  }
+  return locked;
+}
+
 export const tamperStep: ScanStep = async (scan, { ctx }) => {
   const { platform, findings } = scan;
   const parts: string[] = [];
@@ -195,8 +304,13 @@ export const tamperStep: ScanStep = async (scan, { ctx }) => {
       } else {
         const l = await lockedFiles(scan, ctx, files, lsattr);
         if (l.failed > 0) partial = true;
+        const folders = new Map<string, PersistenceKind>();
+        for (const f of LOCKABLE_FOLDERS) folders.set(ctx.resolve(f.path), f.kind);
+        for (const h of homes) for (const f of HOME_FOLDERS) folders.set(ctx.resolve(`${h.home}/${f.path}`), f.kind);
+        const lockedDirs = await lockedFolders(scan, ctx, folders, lsattr);
+        const lockedExes = await lockedPrograms(scan, ctx, lsattr);
         parts.push(
-          `${plural(l.checked, 'file')} checked for locks, ${l.locked} locked${l.unsupported > 0 ? `, ${l.unsupported} on file systems without the flags` : ''}`,
+          `${plural(l.checked, 'file')} checked for locks, ${l.locked + lockedDirs} locked${lockedExes > 0 ? `, ${plural(lockedExes, 'locked program')}` : ''}${l.unsupported > 0 ? `, ${l.unsupported} on file systems without the flags` : ''}`,
         );
       }
     } else {
