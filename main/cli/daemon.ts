@@ -12,10 +12,11 @@ import {
   startMetricsServer,
 } from '../engine/index.js';
 import { parseArgs, UsageError } from './args.js';
+import { attachEvents, type DaemonEvents, EVENTS_FLAGS, EVENTS_USAGE, parseEventsFlags } from './daemon-events.js';
 import { safeText } from './format.js';
 import { renderUnit, UNIT_KINDS, type UnitKind } from './service-units.js';
 
-export const DAEMON_USAGE = `Usage: idlewatch daemon [--data-dir DIR] [--metrics ADDR:PORT] [--interval MS] [--idle-threshold SEC]
+export const DAEMON_USAGE = `Usage: idlewatch daemon [--data-dir DIR] [--metrics ADDR:PORT] [--events SPEC] [--interval MS] [--idle-threshold SEC]
        idlewatch daemon --print-unit systemd-user|systemd-system|launchd [--exec PATH] [options]
 
 The live monitor without a window: detection, the incident history and the allowlist of the data
@@ -27,7 +28,7 @@ exits 75.
   --data-dir DIR         the folder of settings, allowlist and incident history (default: the app's)
   --metrics ADDR:PORT    serve Prometheus metrics at http://ADDR:PORT/metrics (off by default; give
                          127.0.0.1:9464 for this machine only, 0.0.0.0:9464 for a scraper elsewhere)
-  --interval MS          sampling period, at least 250 (default: settings.json)
+${EVENTS_USAGE}  --interval MS          sampling period, at least 250 (default: settings.json)
   --idle-threshold SEC   seconds without input before the user counts as away, at least 10 (same)
   --scan-every HOURS     run the deep scan every HOURS hours (at least 1; default: never)
   --print-unit KIND      print a service definition that runs this daemon with the options given
@@ -71,6 +72,7 @@ interface DaemonOptions {
   intervalMs?: number;
   idleThresholdSec?: number;
   scanEveryHours?: number;
+  events?: DaemonEvents | null;
 }
 
 const FLAGS = {
@@ -81,6 +83,7 @@ const FLAGS = {
   'scan-every': 'number',
   'print-unit': 'string',
   exec: 'string',
+  ...EVENTS_FLAGS,
 } as const;
 
 export async function runDaemonCommand(args: string[], io: DaemonIo): Promise<number> {
@@ -101,6 +104,7 @@ export async function runDaemonCommand(args: string[], io: DaemonIo): Promise<nu
     throw new UsageError('--idle-threshold must be at least 10 seconds');
   const scanEvery = flags['scan-every'] as number | undefined;
   if (scanEvery !== undefined && !(scanEvery >= 1)) throw new UsageError('--scan-every must be at least 1 hour');
+  const events = parseEventsFlags(flags);
 
   const unit = flags['print-unit'] as string | undefined;
   if (unit !== undefined) {
@@ -119,6 +123,7 @@ export async function runDaemonCommand(args: string[], io: DaemonIo): Promise<nu
       intervalMs: interval,
       idleThresholdSec: threshold,
       scanEveryHours: scanEvery,
+      events,
     },
     io,
   );
@@ -180,7 +185,7 @@ async function runDaemon(opts: DaemonOptions, io: DaemonIo): Promise<number> {
     };
     // SIEM event sinks (--events) attach to `ctx` here, before sampling starts, so that nothing the
     // first samples raise is missed.
-    void ctx;
+    if (opts.events) await attachEvents(ctx, opts.events, opts.version);
     await service.start();
     const error = service.status().error;
     if (error) log(`error: ${error}`);

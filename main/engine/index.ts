@@ -50,3 +50,16 @@ export { describeHolder as describeLockHolder, type LockHolder, SamplerLock } fr
 export { TraceEncoder } from './trace/trace-encoder.js';
 export { TraceFileWriter } from './trace/trace-file-writer.js';
 export { TraceError } from './trace/trace-reader.js';
+export { EventFeed } from './events/feed.js';
+export type { IdlewatchEvent } from './events/schema.js';
+export type { EventSink, SinkStats } from './events/sinks/sink.js';
+export { FACILITIES, type Facility } from './events/sinks/syslog-priority.js';
+export {
+  type EventSinkSettings,
+  type EventStream,
+  type EventsSpec,
+  openEventSink,
+  parseEventsSpec,
+  parseFacility,
+  streamEvents,
+} from './events/spec.js';
