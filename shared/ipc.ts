@@ -85,6 +85,11 @@ export interface ProcessDetails {
   /** Whether an allowlist entry covers it, or why the entry for its path does not apply. */
   allowlist: AllowlistVerdict | null;
   paused: boolean;
+  /**
+   * Why its program is in a folder users can write to, where "Kill and quarantine the program" is
+   * offered; null (or absent) otherwise.
+   */
+  quarantinable?: string | null;
 }
 
 /** The engine's state beyond samples: what the banner, the tray and the settings page need. */

@@ -3,7 +3,7 @@ import type { ArgPattern } from '../../../shared/allowlist.js';
 import { entryProblem, interpreterName, pathPlatform } from '../../../shared/interpreters.js';
 import { addAllowlist, removeAllowlist } from '../stores/allowlist.js';
 import { runProcessAction } from '../stores/process-actions.js';
-import { deleteItem, killAndQuarantineFinding } from '../stores/quarantine.js';
+import { deleteItem, killAndQuarantineFinding, killAndQuarantineProcess } from '../stores/quarantine.js';
 import { removePersistence } from '../stores/scan.js';
 import { type ConfirmDialog, closeDialog, useUi } from '../stores/ui.js';
 import { Dialog } from './Dialog.js';
@@ -223,18 +223,19 @@ function RemoveAllowlistDialog({ dialog }: { dialog: Extract<ConfirmDialog, { ki
 }
 
 function KillQuarantineDialog({ dialog }: { dialog: Extract<ConfirmDialog, { kind: 'kill-quarantine' }> }) {
-  const p = dialog.finding.process;
+  const { target, name, findingId } = dialog;
   return (
     <ConfirmDanger
       title="Kill and quarantine the program"
       testId="kill-quarantine-dialog"
       confirm="Kill and quarantine"
-      onConfirm={() => void killAndQuarantineFinding(dialog.finding.id)}
+      onConfirm={() =>
+        void (findingId !== null ? killAndQuarantineFinding(findingId) : killAndQuarantineProcess(target))
+      }
     >
       <p className="dialog-question">
-        End process {p?.pid ?? '?'} ({p?.name ?? '?'}) and move its program into Quarantine? Idlewatch checks that it is
-        still the same process first. The program cannot start again from there; you can restore it from the Quarantine
-        page.
+        End process {name} (pid {target.pid}) and move its program into Quarantine? Idlewatch checks that it is still
+        the same process first. The program cannot start again from there; you can restore it from the Quarantine page.
       </p>
       <pre className="code">{dialog.exe}</pre>
     </ConfirmDanger>

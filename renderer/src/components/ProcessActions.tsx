@@ -22,16 +22,22 @@ export function DetailsButton({ proc, describedBy }: { proc: ProcessKey; describ
   );
 }
 
-/** Kill (confirmed), Pause or Resume, Allowlist (confirmed) and Details for one process. */
+/**
+ * Kill (confirmed), Kill and quarantine the program (confirmed; only where the engine says its
+ * program is in a user-writable folder), Pause or Resume, Allowlist (confirmed) and Details.
+ */
 export function ProcessActions({
   proc,
   paused,
   details = true,
   describedBy,
+  quarantinable = null,
 }: {
   proc: ProcessRef;
   paused: boolean;
   details?: boolean;
+  /** Why its program is in a folder users can write to: then Kill and quarantine is offered too. */
+  quarantinable?: string | null;
   /** Ids of the elements naming the process (name, pid), so each button says which process it acts on. */
   describedBy?: string;
 }) {
@@ -46,6 +52,19 @@ export function ProcessActions({
       >
         Kill
       </button>
+      {quarantinable && proc.exe ? (
+        <button
+          type="button"
+          className="danger"
+          aria-describedby={describedBy}
+          title={`Its program is in a folder users can write to: ${quarantinable}`}
+          onClick={() =>
+            proc.exe && openDialog({ kind: 'kill-quarantine', target, name: proc.name, exe: proc.exe, findingId: null })
+          }
+        >
+          Kill and quarantine the program
+        </button>
+      ) : null}
       <button
         type="button"
         aria-describedby={describedBy}

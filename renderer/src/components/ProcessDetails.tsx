@@ -80,6 +80,7 @@ function Body({ d, paused }: { d: Details; paused: boolean }) {
         paused={paused}
         details={false}
         describedBy="details-title"
+        quarantinable={d.quarantinable ?? null}
       />
       <DetailsChart d={d} />
 

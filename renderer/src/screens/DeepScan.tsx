@@ -63,7 +63,7 @@ function ActionButton({
         </>
       );
     case 'kill-quarantine':
-      return <KillQuarantineButton finding={finding} exe={action.exe} describedBy={describedBy} />;
+      return <KillQuarantineButton finding={finding} action={action} describedBy={describedBy} />;
     case 'allowlist':
       return (
         <button
@@ -82,13 +82,14 @@ function ActionButton({
 /** Offered only where the engine found the program in a folder users can write to. */
 function KillQuarantineButton({
   finding,
-  exe,
+  action,
   describedBy,
 }: {
   finding: ScanFinding;
-  exe: string;
+  action: Extract<ScanAction, { kind: 'kill-quarantine' }>;
   describedBy: string;
 }) {
+  const exe = action.exe;
   const result = useQuarantine((s) => s.kills[finding.id]);
   if (result?.ok) {
     return (
@@ -106,7 +107,15 @@ function KillQuarantineButton({
         type="button"
         className="danger"
         aria-describedby={describedBy}
-        onClick={() => openDialog({ kind: 'kill-quarantine', finding, exe })}
+        onClick={() =>
+          openDialog({
+            kind: 'kill-quarantine',
+            target: { pid: action.pid, startTimeMs: action.startTimeMs, exe },
+            name: finding.process?.name ?? exe,
+            exe,
+            findingId: finding.id,
+          })
+        }
       >
         Kill and quarantine the program
       </button>

@@ -1,5 +1,6 @@
 /** The quarantine as the engine reports it, and what restoring, deleting and kill-and-quarantine did. */
 import { create } from 'zustand';
+import type { ActionTarget } from '../../../shared/actions.js';
 import type { KillQuarantineResult, QuarantineListing } from '../../../shared/quarantine.js';
 import { api } from '../api.js';
 import { errorMessage } from '../lib/format.js';
@@ -79,6 +80,16 @@ export async function deleteItem(id: string): Promise<void> {
     remember(id, false, errorMessage(e));
   }
   await loadQuarantine();
+}
+
+/** Kill and quarantine from the process details: the engine takes the program as it saw it run. */
+export async function killAndQuarantineProcess(target: ActionTarget): Promise<void> {
+  try {
+    const r = await api().killAndQuarantine(target);
+    toast(r.ok ? 'ok' : 'error', r.ok ? r.detail : r.reason);
+  } catch (e) {
+    toast('error', errorMessage(e));
+  }
 }
 
 export async function killAndQuarantineFinding(findingId: string): Promise<void> {

@@ -15,7 +15,8 @@ export type ConfirmDialog =
   | { kind: 'allowlist'; exe: string; sha256: string | null }
   | { kind: 'remove-persistence'; finding: ScanFinding }
   | { kind: 'remove-allowlist'; entry: AllowlistEntry }
-  | { kind: 'kill-quarantine'; finding: ScanFinding; exe: string }
+  /** From a scan finding (findingId) or a process Idlewatch reported (target). */
+  | { kind: 'kill-quarantine'; target: ActionTarget; name: string; exe: string; findingId: string | null }
   | { kind: 'delete-quarantine'; item: QuarantineItem };
 
 export interface UiState {
