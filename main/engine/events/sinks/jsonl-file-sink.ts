@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { type FileHandle, open, rename, stat } from 'node:fs/promises';
 import { eventLine } from '../bound.js';
 import type { IdlewatchEvent } from '../schema.js';
+import { MAX_QUEUED_EVENTS } from './logger-sink.js';
 import { type EventSink, type ProblemListener, SinkCounters, type SinkStats } from './sink.js';
 
 export interface JsonlFileSinkOptions {
@@ -32,6 +33,8 @@ export class JsonlFileSink implements EventSink {
   private readonly keep: number;
   private handle: FileHandle | null = null;
   private chain: Promise<void> = Promise.resolve();
+  /** Lines waiting for the disk: past MAX_QUEUED_EVENTS (a hung NFS mount) new ones are dropped. */
+  private waiting = 0;
   private closed = false;
 
   constructor(
@@ -50,8 +53,17 @@ export class JsonlFileSink implements EventSink {
   }
 
   write(event: IdlewatchEvent): void {
+    if (this.waiting >= MAX_QUEUED_EVENTS) {
+      this.counters.drop(1, `${this.description}: ${this.waiting} events already wait for the disk`);
+      return;
+    }
     const line = Buffer.from(`${eventLine(event)}\n`, 'utf8');
-    this.chain = this.chain.then(() => this.append(line));
+    this.waiting++;
+    this.chain = this.chain
+      .then(() => this.append(line))
+      .finally(() => {
+        this.waiting--;
+      });
   }
 
   flush(): Promise<void> {
