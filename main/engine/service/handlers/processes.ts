@@ -3,7 +3,6 @@ import { processKey } from '../../../../shared/identity.js';
 import type { InvokeHandlers, ProcessDetails, ProcessKey } from '../../../../shared/ipc.js';
 import { connectionsByPid, toTraceConn } from '../../platform/linux/proc-net.js';
 import { userWritableReason } from '../../quarantine/user-writable.js';
-import { userWritableReason } from '../../quarantine/user-writable.js';
 import { hashPath } from '../../scan/exe-hashes.js';
 import { incidentKey, liveProcFor } from '../incident-views.js';
 import { connsOf, idleBands, parentChain, processSeries } from '../process-details.js';
@@ -115,7 +114,6 @@ async function details(ctx: ServiceContext, key: ProcessKey, hash: boolean): Pro
     incident: inc ? ctx.view(inc, liveInc !== undefined) : null,
     allowlist: ident.exe ? await monitor.allowlist.check({ exe: ident.exe, cmdline: ident.cmdline }) : null,
     paused: ctx.pausedProcs.has(k),
-    quarantinable: proc?.exe ? userWritableReason(proc.exe) : null,
     quarantinable: proc?.exe ? userWritableReason(proc.exe) : null,
   };
 }
