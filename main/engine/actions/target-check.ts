@@ -80,10 +80,11 @@ export async function checkTarget(
  */
 export async function ownProcessesFor(proc: LiveProcess, ctx: CheckContext): Promise<OwnProcesses> {
   const { inspector } = ctx;
-  const lineage = await inspector.lineage(ctx.selfPid);
+  // One read of the process table for both walks (on Windows and macOS each read runs a tool).
+  const table = await inspector.parentTable();
+  const lineage = table.has(ctx.selfPid) ? walkUp(ctx.selfPid, table) : await inspector.lineage(ctx.selfPid);
   const others = new Map<number, string>();
   if (lineage.includes(proc.pid)) return { lineage, others };
-  const table = await inspector.parentTable();
   const up = walkUp(proc.pid, table);
   const children = new Set(ctx.ownChildren ?? ownChildPids());
   const helper = up.find((p) => children.has(p));
