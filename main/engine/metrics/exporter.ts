@@ -333,10 +333,18 @@ export class EngineMetrics {
     for (const off of this.offs.splice(0)) off();
   }
 
+  /** One scrape asks for the open incidents twice: read once per sample. */
+  private openCache: { at: number; value: Promise<IncidentView[]> } | null = null;
+
   /** Open as the fleet sees it: the process still runs, nobody reviewed or allowlisted it. */
-  private async openIncidents(): Promise<IncidentView[]> {
-    const all = await this.service.handlers['incidents:list']({ includeReviewed: false, includeAllowlisted: false });
-    return all.filter((i) => i.live && i.running && !i.reviewed && !i.allowlisted);
+  private openIncidents(): Promise<IncidentView[]> {
+    const at = this.service.current.latest?.at ?? 0;
+    if (this.openCache?.at === at) return this.openCache.value;
+    const value = Promise.resolve(
+      this.service.handlers['incidents:list']({ includeReviewed: false, includeAllowlisted: false }),
+    ).then((all) => all.filter((i) => i.live && i.running && !i.reviewed && !i.allowlisted));
+    this.openCache = { at, value };
+    return value;
   }
 
   /** One scrape asks for the process series three times: computed once per sample. */
