@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -83,6 +83,29 @@ describe.skipIf(!linux)('SIEM events from a live engine service', () => {
     });
     await waitFor(() => of('incident-closed').length > 0, 30_000, 'the incident closed once its process ended');
     expect(of('incident-closed')[0]?.idlewatch.incident?.close_reason).toBe('process-exited');
+
+    // Kill and quarantine: a second copy, acted on as soon as the engine lists it.
+    // In a folder anyone may write to: where a quarantine is offered even to root's programs.
+    const open = join(dir, 'shared');
+    mkdirSync(open, { mode: 0o777 });
+    chmodSync(open, 0o777);
+    const exe2 = join(open, 'second');
+    copyFileSync('/bin/sh', exe2);
+    const second = spawn(exe2, ['-c', MINER_SCRIPT], { stdio: 'ignore' });
+    children.push(second);
+    const pid2 = second.pid as number;
+    await waitFor(() => !!service.current.latest?.procs.some((p) => p.pid === pid2), 20_000, 'the second copy listed');
+    const p2 = service.current.latest?.procs.find((p) => p.pid === pid2);
+    const quarantined = await service.invoke('process:killQuarantine', [
+      { pid: pid2, startTimeMs: p2?.startTimeMs as number },
+    ]);
+    expect(quarantined).toMatchObject({ ok: true });
+    await waitFor(() => seen.some((e) => e.event.action === 'process-quarantine'), 10_000, 'the quarantine event');
+    expect(seen.find((e) => e.event.action === 'process-quarantine')).toMatchObject({
+      event: { outcome: 'success', category: ['process'] },
+      process: { pid: pid2, name: 'second', executable: exe2 },
+      idlewatch: { action: { name: 'quarantine', detail: expect.stringContaining('quarantine') } },
+    });
 
     await service.invoke('allowlist:add', [{ exe: '/usr/bin/true', reason: 'test' }]);
     expect(await service.invoke('scan:start', [])).toBe(true);

@@ -1,6 +1,8 @@
 import type { ActionTarget } from '../../../../shared/actions.js';
+import type { ProcessIdentity } from '../../../../shared/identity.js';
 import type { InvokeHandlers } from '../../../../shared/ipc.js';
 import type { KillQuarantineResult } from '../../../../shared/quarantine.js';
+import { killProcess } from '../../actions/process-actions.js';
 import { killAndQuarantine } from '../../quarantine/kill-quarantine.js';
 import { liveProcFor } from '../incident-views.js';
 import type { ServiceContext } from './context.js';
@@ -47,7 +49,10 @@ export function quarantineHandlers(ctx: ServiceContext): Handlers {
         { pid: action.pid, startTimeMs: action.startTimeMs, exe: action.exe },
         {
           quarantine: ctx.quarantine,
-          kill: (t) => killReported(ctx, t),
+          // The scan reported this process; the live monitor may not list it (an idle one), and
+          // "not seen" must never pass for "gone" here, or the program would be moved while it
+          // runs. The kill's own re-check of pid, start time and program is what guards it.
+          kill: (t) => killProcess(t),
           sha256: finding.process.sha256,
           origin: {
             findingId: finding.id,
@@ -56,7 +61,7 @@ export function quarantineHandlers(ctx: ServiceContext): Handlers {
           },
         },
       );
-      return done(ctx, r);
+      return done(ctx, r, finding.process);
     },
     'process:killQuarantine': async (target) => {
       // The program as the engine saw it run, not as the window says: the window only names the process.
@@ -75,14 +80,14 @@ export function quarantineHandlers(ctx: ServiceContext): Handlers {
         { pid: proc.pid, startTimeMs: proc.startTimeMs, exe: proc.exe },
         { quarantine: ctx.quarantine, kill: (t) => killReported(ctx, t) },
       );
-      return done(ctx, r);
+      return done(ctx, r, proc);
     },
   };
 }
 
 /**
- * The kill of a scan finding: the scan saw the process, the live monitor may not list it (it samples
- * the busiest), so the kill's own identity re-check (pid, start time, program) is what guards it.
+ * The kill of a process the engine reported: the live monitor's (it re-checks that the process is
+ * one it sees now, then its identity), with the exact start time the monitor holds.
  */
 async function killReported(ctx: ServiceContext, target: ActionTarget) {
   const proc = ctx.monitor.latest
@@ -92,8 +97,28 @@ async function killReported(ctx: ServiceContext, target: ActionTarget) {
   return ctx.monitor.kill(exact);
 }
 
-async function done(ctx: ServiceContext, r: KillQuarantineResult): Promise<KillQuarantineResult> {
+async function done(
+  ctx: ServiceContext,
+  r: KillQuarantineResult,
+  proc: ProcessIdentity,
+): Promise<KillQuarantineResult> {
   if (r.ok) await quarantineChanged(ctx);
   ctx.emitStatus();
+  // The SIEM feed's record of it: done, or at which stage it stopped.
+  ctx.activity({
+    type: 'action',
+    action: 'quarantine',
+    process: {
+      pid: proc.pid,
+      startTimeMs: proc.startTimeMs,
+      name: proc.name,
+      exe: proc.exe,
+      cmdline: proc.cmdline,
+      user: proc.user,
+    },
+    ok: r.ok,
+    code: r.ok ? null : r.stage,
+    detail: r.ok ? r.detail : r.reason,
+  });
   return r;
 }
