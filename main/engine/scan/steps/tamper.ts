@@ -172,7 +172,7 @@ async function lockedFolders(
   ctx: ScanContext,
   folders: Map<string, PersistenceKind>,
   lsattr: string,
-): Promise<number> {
+): Promise<{ checked: number; locked: number }> {
   const r = await readFileFlags(ctx, scan.runTool, lsattr, [...folders.keys()], 'dir');
   let locked = 0;
   for (const [path, flags] of r.flags) {
@@ -218,7 +218,7 @@ async function lockedFolders(
       ],
     });
   }
-  return locked;
+  return { checked: r.flags.size, locked };
 }
 
 /**
@@ -307,10 +307,10 @@ export const tamperStep: ScanStep = async (scan, { ctx }) => {
         const folders = new Map<string, PersistenceKind>();
         for (const f of LOCKABLE_FOLDERS) folders.set(ctx.resolve(f.path), f.kind);
         for (const h of homes) for (const f of HOME_FOLDERS) folders.set(ctx.resolve(`${h.home}/${f.path}`), f.kind);
-        const lockedDirs = await lockedFolders(scan, ctx, folders, lsattr);
+        const dirs = await lockedFolders(scan, ctx, folders, lsattr);
         const lockedExes = await lockedPrograms(scan, ctx, lsattr);
         parts.push(
-          `${plural(l.checked, 'file')} checked for locks, ${l.locked + lockedDirs} locked${lockedExes > 0 ? `, ${plural(lockedExes, 'locked program')}` : ''}${l.unsupported > 0 ? `, ${l.unsupported} on file systems without the flags` : ''}`,
+          `${plural(l.checked, 'file')} and ${plural(dirs.checked, 'folder')} checked for locks, ${l.locked + dirs.locked} locked${lockedExes > 0 ? `, ${plural(lockedExes, 'locked program')}` : ''}${l.unsupported > 0 ? `, ${l.unsupported} on file systems without the flags` : ''}`,
         );
       }
     } else {
