@@ -400,7 +400,7 @@ test.describe('a stealth miner while the user is away', () => {
         startedAt: string;
         summary: { high: number; medium: number; low: number };
         findings: { title: string }[];
-        steps: { label: string; detail: string }[];
+        steps: { id: string; label: string; detail: string }[];
       };
     };
     const { summary, findings, steps } = state.report;
@@ -409,7 +409,16 @@ test.describe('a stealth miner while the user is away', () => {
     );
     const stepRows = screen.getByRole('table', { name: 'Scan steps' }).getByRole('row');
     await expect(stepRows).toHaveCount(steps.length + 1);
-    for (const s of steps) await expect(stepRows.filter({ hasText: s.label })).toContainText(s.detail);
+    // By id: one step's label may contain another's ("Software currency (browsers, …)" and "Browsers").
+    for (const s of steps) await expect(screen.locator(`tr[data-step="${s.id}"]`)).toContainText(s.detail);
+    // The software and dns steps have their own panel: every browser found, the OS and DNS state.
+    const software = (state.report as { software?: { browsers: { label: string; version: string }[] } }).software;
+    const panel = screen.getByTestId('scan-software');
+    for (const b of software?.browsers ?? []) {
+      await expect(panel.getByRole('table', { name: 'Installed browsers' })).toContainText(`${b.label}${b.version}`);
+    }
+    await expect(panel.getByTestId('os-updates')).toContainText('Operating-system updates: ');
+    await expect(panel.getByTestId('dns-cache')).toContainText('DNS cache: ');
     for (const f of findings.slice(0, 5))
       await expect(screen.getByText(f.title, { exact: true }).first()).toBeVisible();
     await screenshotThemes(page, 'deep-scan');

@@ -4,7 +4,7 @@
  * real, as the scan runs the system one) and a real process connected to the cached address.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import {
 } from '../main/engine/dns/resolver-cache.js';
 import { runDeepScan } from '../main/engine/scan/deep-scan.js';
 import type { ToolRunner } from '../main/engine/scan/windows-persistence.js';
+import { runFile } from '../main/engine/util/exec.js';
 import { REPO_ROOT } from './captured.js';
 import { killAndWait, waitFor } from './helpers/processes.js';
 
@@ -150,6 +151,58 @@ describe('dns step on Windows (fake PowerShell, captured-shape listing)', () => 
       'resolver cache not readable: powershell.exe exited with code 1: Get-DnsClientCache : The term is not recognized',
     );
     expect(r.dnsCache?.readable).toBe(false);
+  });
+});
+
+describe('dns step on Windows through the fake powershell.exe program', () => {
+  const fake = join(dir, 'powershell.exe');
+  copyFileSync(join(REPO_ROOT, 'test', 'fixtures', 'windows', 'fake-powershell.cjs'), fake);
+  chmodSync(fake, 0o755);
+
+  it('runs the one fixed command as a real process and reads its listing', async () => {
+    const log = join(dir, 'ps-log.jsonl');
+    process.env.FAKE_PS_DNS = join(REPO_ROOT, 'test', 'fixtures', 'windows', 'dns-client-cache.json');
+    process.env.FAKE_PS_LOG = log;
+    try {
+      const r = await runDeepScan({
+        platform: 'win32',
+        steps: ['dns'],
+        runTool: runFile,
+        dns: { powershell: fake },
+        domains: LIST,
+        snapshot: noProcs,
+      });
+      expect(r.dnsCache?.hits.map((h) => `${h.name} ${h.type} ${h.data} ${h.ttlSec}`)).toEqual([
+        'pool.supportxmr.com CNAME pool-lb.edge-net.example 187',
+        'pool.supportxmr.com A 203.0.113.7 187',
+        'xmr-eu1.nanopool.org AAAA 2001:db8::7 55',
+      ]);
+      const started = readFileSync(log, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { start: string; args: string[] });
+      expect(started).toEqual([
+        {
+          start: 'dns',
+          args: ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-Command', DNS_CACHE_SCRIPT],
+        },
+      ]);
+      delete process.env.FAKE_PS_DNS;
+      const failed = await runDeepScan({
+        platform: 'win32',
+        steps: ['dns'],
+        runTool: runFile,
+        dns: { powershell: fake },
+        domains: LIST,
+        snapshot: noProcs,
+      });
+      expect(failed.steps.find((s) => s.id === 'dns')?.detail).toMatch(
+        /^resolver cache not readable: .*powershell\.exe exited with code 1: Get-DnsClientCache : The term 'Get-DnsClientCache' is not recognized/,
+      );
+    } finally {
+      delete process.env.FAKE_PS_DNS;
+      delete process.env.FAKE_PS_LOG;
+    }
   });
 });
 
