@@ -27,7 +27,7 @@ import { QuarantineStore } from '../main/engine/quarantine/store.js';
 import { type DeepScanOptions, runDeepScan } from '../main/engine/scan/deep-scan.js';
 import { checkCommand } from '../main/engine/scan/command-rules.js';
 import { collectLaunchd } from '../main/engine/scan/darwin-launchd.js';
-import { lockOf, parseLsattr, parseLsattrErrors } from '../main/engine/scan/immutable-files.js';
+import { lockOf, parseLsattr, parseLsattrErrors, readFileFlags } from '../main/engine/scan/immutable-files.js';
 import { safeReadFile } from '../main/engine/scan/safe-read.js';
 import {
   grubCmdline,
@@ -300,6 +300,41 @@ describe('lsattr output', () => {
     expect(parseLsattrErrors('lsattr: Operation not supported While reading flags on /r/x\n', asked)).toEqual([
       { path: '/r/x', reason: 'Operation not supported' },
     ]);
+  });
+});
+
+describe('running lsattr', () => {
+  it('passes only regular files (or folders with -d) after --, in English, and says what a hung lsattr left unknown', async () => {
+    const root = tempRoot();
+    const a = write(root, '-rf', 'x');
+    const b = write(root, 'etc/crontab', 'x');
+    execFileSync('mkfifo', [join(root, 'fifo')]);
+    const calls: { args: readonly string[]; lang: string | undefined }[] = [];
+    const run: ToolRunner = async (file, args, opts) => {
+      expect(file).toBe('/usr/bin/lsattr');
+      calls.push({ args, lang: opts.env?.LC_ALL });
+      if (args[0] === '-d')
+        return { ok: true, stdout: `----i---------e------- ${args[2]}\n`, stderr: '', code: 0, timedOut: false };
+      return {
+        ok: false,
+        stdout: '',
+        stderr: '',
+        code: null,
+        timedOut: true,
+        error: '/usr/bin/lsattr did not answer within 10000 ms',
+      };
+    };
+    const ctx = new ScanContext('linux', root, nodeScanFs, undefined);
+    const files = await readFileFlags(ctx, run, '/usr/bin/lsattr', [a, b, join(root, 'fifo'), join(root, 'missing')]);
+    expect(calls[0]).toEqual({ args: ['--', a, b], lang: 'C' });
+    expect(files.flags.size).toBe(0);
+    expect(files.failed).toEqual([
+      { path: a, reason: '/usr/bin/lsattr did not answer within 10000 ms' },
+      { path: b, reason: '/usr/bin/lsattr did not answer within 10000 ms' },
+    ]);
+    const dirs = await readFileFlags(ctx, run, '/usr/bin/lsattr', [join(root, 'etc')], 'dir');
+    expect(calls[1]?.args).toEqual(['-d', '--', join(root, 'etc')]);
+    expect([...dirs.flags.values()]).toEqual(['----i---------e-------']);
   });
 });
 

@@ -117,7 +117,12 @@ export async function readFileFlags(
     ctx.checkAbort();
     const asked = new Set(b);
     const r = await abortable(
-      run(lsattr, [...(want === 'dir' ? ['-d'] : []), '--', ...b], { timeoutMs: TIMEOUT_MS, maxBuffer: 1024 * 1024 }),
+      run(lsattr, [...(want === 'dir' ? ['-d'] : []), '--', ...b], {
+        timeoutMs: TIMEOUT_MS,
+        maxBuffer: 1024 * 1024,
+        // Its complaints are parsed: in English, whatever the user's language.
+        env: { ...process.env, LC_ALL: 'C', LANGUAGE: 'C' },
+      }),
       ctx.signal,
     );
     if (b.length === 1 && (b[0] as string).includes('\n')) {
