@@ -85,8 +85,8 @@ describe.skipIf(!linux)('idlewatch daemon --events', () => {
     expect(log).toMatch(new RegExp(`events: ${events().length} sent, 0 dropped\\n`));
   });
 
-  it('writes to a JSON-lines file, and says what is wrong with its options in one line (exit 2)', {
-    timeout: 60_000,
+  it('writes to a JSON-lines file, warns of a syslog socket that is not there, and says what is wrong with its options in one line (exit 2)', {
+    timeout: 180_000,
   }, async () => {
     const file = join(dir, 'events.jsonl');
     const daemon = spawn(process.execPath, [CLI, 'daemon', '--data-dir', join(dir, 'data2'), '--events', file], {
@@ -108,6 +108,24 @@ describe.skipIf(!linux)('idlewatch daemon --events', () => {
         .filter(Boolean)
         .every((l) => JSON.parse(l)),
     ).toBe(true);
+
+    // A syslog socket that is not there: said at start, not first noticed at a dropped incident.
+    const none = join(dir, 'none.sock');
+    const quiet = spawn(
+      process.execPath,
+      [CLI, 'daemon', '--data-dir', join(dir, 'data4'), '--events', 'syslog', '--syslog-socket', none],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    children.push(quiet);
+    let quietLog = '';
+    quiet.stderr?.on('data', (d: Buffer) => {
+      quietLog += d.toString();
+    });
+    await waitFor(() => quietLog.includes('idlewatch daemon started'), 30_000, `the daemon to start: ${quietLog}`);
+    expect(quietLog).toContain(`events: to syslog (${none}, facility daemon)`);
+    expect(quietLog).toContain(`events: warning: ${none} does not exist (is a syslog daemon running?)`);
+    quiet.kill('SIGTERM');
+    expect(await exitOf(quiet)).toBe(0);
 
     for (const [args, message] of [
       [

@@ -8,6 +8,7 @@ import {
   openEventSink,
   parseEventsSpec,
   parseFacility,
+  sinkNotReady,
   streamEvents,
 } from '../engine/index.js';
 import { UsageError } from './args.js';
@@ -75,6 +76,8 @@ export async function attachEvents(ctx: DaemonContext, events: DaemonEvents, ver
   });
   const stream = streamEvents(ctx.service, sink, { version });
   ctx.log(`events: to ${sink.description}`);
+  const notReady = sinkNotReady(events.spec, { socket: events.socket });
+  if (notReady) ctx.log(`events: warning: ${notReady}; events are dropped until it is`);
   ctx.onStop(async () => {
     await stream.stop();
     const { written, dropped } = sink.stats();

@@ -61,5 +61,6 @@ export {
   openEventSink,
   parseEventsSpec,
   parseFacility,
+  sinkNotReady,
   streamEvents,
 } from './events/spec.js';

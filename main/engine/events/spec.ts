@@ -2,15 +2,16 @@
  * `--events SPEC`: where the daemon sends its events. `syslog`, `journald`, `-` (stdout) or a
  * file path (JSON lines, rotated); a file literally named like a keyword is given as ./syslog.
  */
+import { statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { EngineService } from '../service/engine-service.js';
 import { EventFeed } from './feed.js';
-import { journaldSink } from './sinks/journald-sink.js';
+import { JOURNALD_SOCKET, journaldSink } from './sinks/journald-sink.js';
 import { JsonlFileSink } from './sinks/jsonl-file-sink.js';
 import type { EventSink, ProblemListener } from './sinks/sink.js';
 import { StreamSink } from './sinks/stdout-sink.js';
-import { syslogSink } from './sinks/syslog-sink.js';
+import { DEFAULT_SYSLOG_SOCKET, syslogSink } from './sinks/syslog-sink.js';
 import { type Facility, FACILITIES, isFacility } from './sinks/syslog-priority.js';
 
 export type EventsSpec =
@@ -62,6 +63,22 @@ export async function openEventSink(spec: EventsSpec, s: EventSinkSettings = {})
       await sink.open();
       return sink;
     }
+  }
+}
+
+/**
+ * Why events sent now would be dropped (the syslog or journald socket is not there), or null. At
+ * start-up this is worth a line of its own: otherwise the first sign is a dropped incident.
+ */
+export function sinkNotReady(spec: EventsSpec, s: Pick<EventSinkSettings, 'socket'> = {}): string | null {
+  const socket =
+    spec.kind === 'syslog' ? (s.socket ?? DEFAULT_SYSLOG_SOCKET) : spec.kind === 'journald' ? JOURNALD_SOCKET : null;
+  if (socket === null) return null;
+  try {
+    if (statSync(socket).isSocket()) return null;
+    return `${socket} is not a socket`;
+  } catch {
+    return `${socket} does not exist (is ${spec.kind === 'syslog' ? 'a syslog daemon' : 'journald'} running?)`;
   }
 }
 
