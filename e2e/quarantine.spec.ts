@@ -5,7 +5,20 @@
  * An older Idlewatch's backup beside a file is imported when the engine starts. Each state is
  * checked with axe in both themes.
  */
-import { chownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
@@ -189,5 +202,77 @@ test.describe('quarantine in the window', () => {
     const listed = (await app.service.invoke('quarantine:list', [])) as { items: { path: string }[] };
     expect(listed.items.map((i) => i.path)).toEqual([preload]);
     axe.expectNone();
+  });
+});
+
+test.describe('kill and quarantine the program, from a Deep scan finding', () => {
+  let tmp = '';
+  let app: EngineWindow;
+  let page: Page;
+  let exe = '';
+  let child: ChildProcess | null = null;
+  const user = new ScriptedUser();
+
+  test.beforeAll(async ({ browser }) => {
+    tmp = mkdtempSync(join(tmpdir(), 'iw-e2e-killq-'));
+    const dataDir = join(tmp, 'data');
+    await saveSettings(dataDir, { ...DEFAULT_SETTINGS, samplingIntervalMs: 1000 });
+    // A program in a hidden folder of a user's: the scan flags it, and users can write there.
+    const dir = join(tmp, 'home/alice/.cache');
+    mkdirSync(dir, { recursive: true });
+    if (root0) chownSync(dir, 1000, 1000);
+    else chmodSync(dir, 0o777);
+    exe = join(dir, 'kworkerd');
+    copyFileSync('/bin/sleep', exe);
+    chmodSync(exe, 0o755);
+    child = spawn(exe, ['600'], { stdio: 'ignore' });
+    app = await openEngineWindow(
+      browser,
+      (): EngineServiceOptions => ({
+        dataDir,
+        idleSources: [user.source],
+        scanOptions: { root: tmp, steps: ['processes'], hiddenProbe: false },
+      }),
+    );
+    page = app.win.page;
+  });
+
+  test.afterAll(async () => {
+    child?.kill('SIGKILL');
+    await app?.close();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('ends the process, moves its program into Quarantine, and restores it', async () => {
+    const original = readFileSync(exe);
+    const exited = new Promise((r) => child?.once('exit', r));
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Deep scan' }).click();
+    const screen = page.getByTestId('scan-page');
+    await screen.getByRole('button', { name: 'Run deep scan' }).click();
+    await expect(screen.getByRole('button', { name: 'Run deep scan' })).toBeEnabled({ timeout: 90_000 });
+    const finding = screen
+      .locator('li.finding')
+      .filter({ hasText: `pid ${child?.pid}` })
+      .filter({ hasText: exe })
+      .first();
+    await finding.getByRole('button', { name: 'Kill and quarantine the program' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Kill and quarantine the program' });
+    await expect(dialog).toContainText(
+      `End process kworkerd (pid ${child?.pid}) and move its program into Quarantine?`,
+    );
+    await expect(dialog).toContainText(exe);
+    await dialog.getByRole('button', { name: 'Kill and quarantine' }).click();
+    await expect(finding).toContainText(`${exe} is in the quarantine as`, { timeout: 15_000 });
+    await exited;
+    expect(existsSync(exe)).toBe(false);
+
+    await finding.getByRole('button', { name: 'Open Quarantine' }).click();
+    const row = page.getByTestId('quarantine-page').getByRole('row').filter({ hasText: exe });
+    await expect(row).toContainText('program (executable)');
+    await row.getByRole('button', { name: 'Restore' }).click();
+    await expect(row).toHaveCount(0);
+    expect(readFileSync(exe).equals(original)).toBe(true);
+    expect(lstatSync(exe).mode & 0o777).toBe(0o755);
+    expect(app.win.pageErrors).toEqual([]);
   });
 });
