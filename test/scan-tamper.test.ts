@@ -471,11 +471,26 @@ describe('miner tuning on a fake root', () => {
     write(root, 'usr/lib/sysctl.d/50-db.conf', 'vm.nr_hugepages = 512\n');
     mkdirSync(join(root, 'etc/sysctl.d'), { recursive: true });
     symlinkSync('/dev/null', join(root, 'etc/sysctl.d/50-db.conf'));
+    // Another vendor setting, put back to 0 by a later file: nothing is reserved at boot.
+    write(root, 'usr/lib/sysctl.d/40-vm.conf', 'vm.nr_overcommit_hugepages = 64\n');
+    write(root, 'etc/sysctl.d/90-off.conf', 'vm.nr_overcommit_hugepages = 0\n');
     const r = await scanLinux(root, { lsattr: null });
     expect(byRule(r, 'huge-pages')).toEqual([]);
     expect(byRule(r, 'msr-writes')).toEqual([]);
     // The masking link is how systemd masks a file, not an odd place.
     expect(r.findings.filter((f) => f.persistence?.kind === 'sysctl')).toEqual([]);
+  });
+
+  it('only the setting that counts at boot is a finding; the ones it replaces are named on it', async () => {
+    const root = tempRoot();
+    write(root, 'etc/sysctl.d/10-a.conf', 'vm.nr_hugepages = 64\n');
+    write(root, 'run/sysctl.d/60-b.conf', 'vm.nr_hugepages = 1280\n');
+    const r = await scanLinux(root, { lsattr: null });
+    const huge = byRule(r, 'huge-pages');
+    expect(huge.map((f) => f.persistence?.file)).toEqual([join(root, 'run/sysctl.d/60-b.conf')]);
+    expect(huge[0]?.evidence).toContain(
+      `also set earlier, replaced at boot by this line: ${root}/etc/sysctl.d/10-a.conf:1: vm.nr_hugepages = 64`,
+    );
   });
 
   it('a huge-pages setting alone is low; with a miner found by an earlier step it is raised', async () => {

@@ -373,8 +373,11 @@ export async function collectTuning(ctx: ScanContext, roots: TuningRoots): Promi
     });
   }
 
-  // sysctl files that set huge pages.
+  // sysctl files that set huge pages, in the order they apply: only the last setting of a key
+  // counts at boot, so one replaced later is named on the one that counts, and a key set back to
+  // 0 at the end is no tuning at all.
   const sysctlFiles = [...(await confDirFiles(ctx, STEP, SYSCTL_DIRS, '.conf', 'sysctl')), '/etc/sysctl.conf'];
+  const settings: { f: ConfigFile; line: number; text: string; written: string; key: string; n: number | null }[] = [];
   for (const path of sysctlFiles) {
     ctx.checkAbort();
     const f = await readConfigFile(ctx, STEP, path, 'sysctl');
@@ -382,27 +385,34 @@ export async function collectTuning(ctx: ScanContext, roots: TuningRoots): Promi
     f.lines.forEach((text, i) => {
       const s = parseSysctlLine(text);
       const key = s ? hugepageKeyOf(s) : null;
-      if (!s || !key) return;
-      const n = pageCount(s.value);
-      if (n === null || n === 0) return;
-      const line = i + 1;
-      signs.push({
-        what: 'huge-pages',
-        key: `${f.file}:${line}`,
-        title: `Huge pages set at every boot: ${key} = ${n} in ${f.file}`,
-        evidence: [
-          `${f.file}:${line}: ${text.trim()}`,
-          ...(s.key !== key ? [`the key is written ${s.key}, which sets ${key}`] : []),
-          WHY_HUGE,
-        ],
-        ref: lineRef(f, 'sysctl', line, `${key}=${n}`, true),
-        actions: lineActions(
-          f,
-          line,
-          true,
-          `Or delete line ${line} of ${f.file} by hand; the reserved pages stay until the next boot or sysctl -w ${key}=0`,
-        ),
-      });
+      if (s && key) settings.push({ f, line: i + 1, text, written: s.key, key, n: pageCount(s.value) });
+    });
+  }
+  for (const key of HUGEPAGE_KEYS) {
+    const mine = settings.filter((x) => x.key === key);
+    const last = mine.at(-1);
+    if (!last || last.n === null || last.n === 0) continue;
+    const { f, line, text, n } = last;
+    const replaced = mine.slice(0, -1).filter((x) => x.n !== null && x.n > 0);
+    signs.push({
+      what: 'huge-pages',
+      key: `${f.file}:${line}`,
+      title: `Huge pages set at every boot: ${key} = ${n} in ${f.file}`,
+      evidence: [
+        `${f.file}:${line}: ${text.trim()}`,
+        ...(last.written !== key ? [`the key is written ${last.written}, which sets ${key}`] : []),
+        ...replaced
+          .slice(0, 10)
+          .map((x) => `also set earlier, replaced at boot by this line: ${x.f.file}:${x.line}: ${x.text.trim()}`),
+        WHY_HUGE,
+      ],
+      ref: lineRef(f, 'sysctl', line, `${key}=${n}`, true),
+      actions: lineActions(
+        f,
+        line,
+        true,
+        `Or delete line ${line} of ${f.file} by hand${replaced.length > 0 ? ', and the earlier settings it replaces' : ''}; the reserved pages stay until the next boot or sysctl -w ${key}=0`,
+      ),
     });
   }
 
