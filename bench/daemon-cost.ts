@@ -44,6 +44,8 @@ interface RunResult {
   exporterCpuSec: number;
   exporterPercentOfOneCore: number;
   rssKiB: number;
+  hashedFiles: number;
+  hashedMiB: number;
 }
 
 let current: ChildProcess | null = null;
@@ -112,7 +114,9 @@ for (let r = 0; r < rounds; r++) {
     results[mode].push(res);
     console.log(
       `round ${r + 1} ${mode.padEnd(15)} ${fmt(res.cpuPercentOfOneCore)} of one core` +
-        (mode === 'daemon-metrics' ? ` (exporter ${fmt(res.exporterPercentOfOneCore)}, ${res.scrapes} scrapes)` : ''),
+        (mode === 'daemon-metrics'
+          ? ` (exporter ${fmt(res.exporterPercentOfOneCore)}, ${res.scrapes} scrapes; before measuring, ${res.hashedFiles} executables hashed once for exe_hash, ${res.hashedMiB.toFixed(0)} MiB)`
+          : ''),
     );
   }
 }

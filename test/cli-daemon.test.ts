@@ -119,6 +119,15 @@ describe('idlewatch daemon', () => {
       expect(r.status, value).toBe(2);
       expect(r.stderr).toContain(message);
     }
+    for (const [args, message] of [
+      [['--metrics', '9464', '--metrics-top', '0'], '--metrics-top must be a whole number from 1 to 50'],
+      [['--metrics', '9464', '--metrics-top', '2.5'], '--metrics-top must be a whole number from 1 to 50'],
+      [['--metrics-top', '5'], '--metrics-top goes with --metrics'],
+    ] as const) {
+      const r = spawnSync(process.execPath, [CLI, 'daemon', ...args], { encoding: 'utf8' });
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(message);
+    }
     const busy = createServer();
     await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
     const port = (busy.address() as { port: number }).port;

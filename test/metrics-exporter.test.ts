@@ -53,6 +53,8 @@ describe('process series', () => {
     expect(series.length).toBeLessThanOrEqual(DEFAULT_TOP_PROCESSES + MAX_INCIDENT_PROCESSES);
     // The worst incidents are kept first.
     expect(series.filter((s) => s.incident === 'high').length).toBeGreaterThanOrEqual(MAX_INCIDENT_PROCESSES);
+    // --metrics-top N: N busiest, the incident processes still added.
+    expect(selectProcesses(procs, open, 1).length).toBe(1 + MAX_INCIDENT_PROCESSES);
     // Idle processes without incidents never get a series.
     expect(selectProcesses([proc(2, 'idle', 0)], new Map())).toEqual([]);
   });

@@ -28,6 +28,8 @@ exits 75.
   --data-dir DIR         the folder of settings, allowlist and incident history (default: the app's)
   --metrics ADDR:PORT    serve Prometheus metrics at http://ADDR:PORT/metrics (off by default; give
                          127.0.0.1:9464 for this machine only, 0.0.0.0:9464 for a scraper elsewhere)
+  --metrics-top N        per-process series for the N busiest programs, 1 to 50 (default 10), plus
+                         those with an open incident (at most 20 more)
 ${EVENTS_USAGE}  --interval MS          sampling period, at least 250 (default: settings.json)
   --idle-threshold SEC   seconds without input before the user counts as away, at least 10 (same)
   --scan-every HOURS     run the deep scan every HOURS hours (at least 1; default: never)
@@ -72,6 +74,7 @@ interface DaemonOptions {
   intervalMs?: number;
   idleThresholdSec?: number;
   scanEveryHours?: number;
+  metricsTop?: number;
   events?: DaemonEvents | null;
 }
 
@@ -81,6 +84,7 @@ const FLAGS = {
   interval: 'number',
   'idle-threshold': 'number',
   'scan-every': 'number',
+  'metrics-top': 'number',
   'print-unit': 'string',
   exec: 'string',
   ...EVENTS_FLAGS,
@@ -102,6 +106,10 @@ export async function runDaemonCommand(args: string[], io: DaemonIo): Promise<nu
   const threshold = flags['idle-threshold'] as number | undefined;
   if (threshold !== undefined && !(threshold >= 10))
     throw new UsageError('--idle-threshold must be at least 10 seconds');
+  const top = flags['metrics-top'] as number | undefined;
+  if (top !== undefined && !(Number.isInteger(top) && top >= 1 && top <= 50))
+    throw new UsageError('--metrics-top must be a whole number from 1 to 50');
+  if (top !== undefined && metrics === null) throw new UsageError('--metrics-top goes with --metrics');
   const scanEvery = flags['scan-every'] as number | undefined;
   if (scanEvery !== undefined && !(scanEvery >= 1)) throw new UsageError('--scan-every must be at least 1 hour');
   const events = parseEventsFlags(flags);
@@ -123,6 +131,7 @@ export async function runDaemonCommand(args: string[], io: DaemonIo): Promise<nu
       intervalMs: interval,
       idleThresholdSec: threshold,
       scanEveryHours: scanEvery,
+      metricsTop: top,
       events,
     },
     io,
@@ -190,7 +199,10 @@ async function runDaemon(opts: DaemonOptions, io: DaemonIo): Promise<number> {
     const error = service.status().error;
     if (error) log(`error: ${error}`);
     if (opts.metrics) {
-      metricsServer = await startMetricsServer(service, opts.metrics, { version: opts.version });
+      metricsServer = await startMetricsServer(service, opts.metrics, {
+        version: opts.version,
+        topProcesses: opts.metricsTop,
+      });
       log(`metrics: http://${metricsServer.address}/metrics`);
     }
     if (opts.scanEveryHours !== undefined) {
