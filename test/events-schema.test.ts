@@ -13,6 +13,7 @@ import { EventFeed } from '../main/engine/events/feed.js';
 import { EVENT_ACTIONS, EVENT_SCHEMA_VERSION, type IdlewatchEvent } from '../main/engine/events/schema.js';
 import { journalEntry, journalMessageId } from '../main/engine/events/sinks/journald-sink.js';
 import { priority } from '../main/engine/events/sinks/syslog-priority.js';
+import { StreamSink } from '../main/engine/events/sinks/stdout-sink.js';
 import { syslogLine } from '../main/engine/events/sinks/syslog-sink.js';
 import type { AllowlistEntry } from '../shared/allowlist.js';
 import type { Incident } from '../shared/detection.js';
@@ -415,5 +416,38 @@ describe('EventFeed: state changes to events', () => {
       [1, null],
       [2, 'ee'.repeat(32)],
     ]);
+  });
+});
+
+describe('stream sink', () => {
+  it('writes whole lines to a real pipe, and counts and reports events once the reader is gone', async () => {
+    const { spawn } = await import('node:child_process');
+    // A reader that takes two lines, then exits: later writes meet a closed pipe (EPIPE).
+    const reader = spawn('sh', ['-c', 'head -n 2'], { stdio: ['pipe', 'pipe', 'ignore'] });
+    let got = '';
+    reader.stdout.on('data', (d: Buffer) => {
+      got += d.toString();
+    });
+    const problems: string[] = [];
+    const sink = new StreamSink(reader.stdin, { description: 'stdout', onProblem: (m) => problems.push(m) });
+    const e = (n: number) => sourceEvent(stamp(n), { id: 's', label: 'S', health: 'ok', detail: `n${n}` }, 'degraded');
+    sink.write(e(1));
+    sink.write(e(2));
+    await sink.flush();
+    await new Promise((r) => reader.once('exit', r));
+    for (let i = 3; i < 10; i++) {
+      sink.write(e(i));
+      await sink.flush();
+    }
+    expect(
+      got
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as IdlewatchEvent).event.sequence),
+    ).toEqual([1, 2]);
+    expect(sink.stats().written).toBe(2);
+    expect(sink.stats().dropped).toBe(7);
+    expect(problems).toHaveLength(7);
+    expect(problems[0]).toBe('an event was dropped: stdout: the reader closed the pipe');
   });
 });

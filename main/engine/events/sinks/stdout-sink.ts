@@ -20,7 +20,7 @@ export class StreamSink implements EventSink {
     this.counters = new SinkCounters(opts.onProblem);
     // An EPIPE arrives as an 'error' event; unhandled it would end the daemon.
     out.on('error', (e: Error) => {
-      this.broken = e.message;
+      this.broken = readerGone(e) ?? e.message;
     });
   }
 
@@ -32,8 +32,10 @@ export class StreamSink implements EventSink {
     const line = `${eventLine(event)}\n`;
     this.pending = new Promise<void>((resolve) => {
       this.out.write(line, (err) => {
-        if (err) this.counters.drop(1, `${this.description}: ${err.message}`);
-        else this.counters.written++;
+        if (err) {
+          this.broken ??= readerGone(err);
+          this.counters.drop(1, `${this.description}: ${readerGone(err) ?? err.message}`);
+        } else this.counters.written++;
         resolve();
       });
     });
@@ -50,4 +52,12 @@ export class StreamSink implements EventSink {
   stats(): SinkStats {
     return this.counters.stats();
   }
+}
+
+/** The words for a pipe whose reader went away (the errors Node gives for it), else null. */
+function readerGone(e: Error): string | null {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' || code === 'ERR_STREAM_WRITE_AFTER_END'
+    ? 'the reader closed the pipe'
+    : null;
 }
