@@ -65,6 +65,21 @@ describe('idlewatch block-domains', () => {
     expect(cli(['block-domains', 'status', '--root', root, '--data-dir', dir]).code).toBe(1);
   });
 
+  it("--browsers writes and removes the installed browsers' policies", () => {
+    const root = join(dir, 'r3');
+    const data = join(dir, 'd3');
+    mkdirSync(join(root, 'usr', 'lib', 'chromium'), { recursive: true });
+    mkdirSync(data);
+    const common = ['--browsers', '--root', root, '--data-dir', data];
+    const on = cli(['block-domains', 'on', ...common]);
+    expect(on.stderr).toBe('');
+    expect(on.stdout).toMatch(/^on: \d+ names blocked by policy in Chromium\n$/);
+    const status = cli(['block-domains', 'status', ...common]);
+    expect(status.stdout).toMatch(/^Chromium {8}on {7}.*idlewatch-mining-block\.json$/m);
+    expect(status.stdout).toMatch(/^Firefox {9}off {6}not installed$/m);
+    expect(cli(['block-domains', 'off', ...common]).stdout).toMatch(/^off: the policies are as they were before/);
+  });
+
   it('hosts-apply refuses a test root under a real pkexec', () => {
     const r = cli(['hosts-apply', '/nonexistent', 'a'.repeat(64), '--root', dir], { PKEXEC_UID: '1000' });
     expect(r.code).toBe(2);

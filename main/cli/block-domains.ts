@@ -2,18 +2,23 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
   applyPreparedHosts,
+  BlockListError,
   blockDomainsOff,
   blockDomainsOn,
+  browserPoliciesOff,
+  browserPoliciesOn,
+  browserPolicyStatus,
   defaultDataDir,
   HostsApplyError,
   type HostsBlockOptions,
   hostsBlockStatus,
   hostsFilePath,
+  loadBlockList,
 } from '../engine/index.js';
 import { parseArgs, UsageError } from './args.js';
 import { safeText } from './format.js';
 
-export const BLOCK_DOMAINS_USAGE = `Usage: idlewatch block-domains on|off|status [--root DIR] [--list FILE] [--data-dir DIR] [--json]
+export const BLOCK_DOMAINS_USAGE = `Usage: idlewatch block-domains on|off|status [--browsers] [--root DIR] [--list FILE] [--data-dir DIR] [--json]
 
 Keeps one managed block in the system hosts file that sends every mining-pool and in-browser
 mining domain to 0.0.0.0 and ::, so programs and browsers that use the hosts file cannot reach
@@ -24,6 +29,9 @@ file asks for administrator rights (pkexec, UAC or the macOS password prompt) fo
   on               add the block, or bring it up to date with the lists
   off              remove it
   status           say whether it is on, and whether someone else removed or changed it
+  --browsers       the browsers' own block lists instead (Linux: Chrome, Chromium, Edge and Brave
+                   URLBlocklist, Firefox policies.json WebsiteFilter), for the browsers installed;
+                   they apply even with DNS over HTTPS on. Needs root (sudo)
   --list FILE      more names to block (one a line); the data folder's blocked-domains.txt is
                    always added, and its mining-domains.txt replaces the shipped list
   --root DIR       the hosts file under DIR (tests; no administrator prompt)
@@ -61,6 +69,7 @@ export async function runBlockDomains(argv: string[], io: BlockDomainsIo): Promi
     list: 'string',
     'data-dir': 'string',
     json: 'boolean',
+    browsers: 'boolean',
   });
   const [action, ...extra] = positionals;
   if (action !== 'on' && action !== 'off' && action !== 'status') {
@@ -79,6 +88,7 @@ export async function runBlockDomains(argv: string[], io: BlockDomainsIo): Promi
   }
   const opts: HostsBlockOptions = { dataDir, ...(root ? { root } : {}), listFile, ...io.options };
   const json = flags.json === true;
+  if (flags.browsers === true) return runBrowserPolicies(action, opts, json, io);
   if (action === 'status') {
     const s = await hostsBlockStatus(opts);
     if (json) io.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
@@ -96,6 +106,41 @@ export async function runBlockDomains(argv: string[], io: BlockDomainsIo): Promi
   else io.stderr.write(`idlewatch block-domains: ${safeText(r.message, 600)}\n`);
   if (r.ok) return 0;
   return r.code === 'invalid' ? 2 : 1;
+}
+
+async function runBrowserPolicies(
+  action: 'on' | 'off' | 'status',
+  opts: HostsBlockOptions,
+  json: boolean,
+  io: BlockDomainsIo,
+): Promise<number> {
+  const platform = process.platform === 'win32' || process.platform === 'darwin' ? process.platform : 'linux';
+  const popts = { dataDir: opts.dataDir, platform: opts.platform ?? platform, root: opts.root };
+  if (action === 'status') {
+    const list = await browserPolicyStatus(popts);
+    if (json) io.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+    else
+      for (const b of list) {
+        const where = b.installed ? safeText(b.file, 300) : 'not installed';
+        io.stdout.write(`${b.label.padEnd(15)} ${b.state.padEnd(8)} ${where}\n`);
+      }
+    return 0;
+  }
+  let domains: string[] = [];
+  if (action === 'on') {
+    try {
+      domains = (await loadBlockList(opts)).domains;
+    } catch (e) {
+      if (!(e instanceof BlockListError)) throw e;
+      io.stderr.write(`idlewatch block-domains: ${safeText(e.message, 600)}\n`);
+      return 2;
+    }
+  }
+  const r = action === 'on' ? await browserPoliciesOn(popts, domains) : await browserPoliciesOff(popts);
+  if (json) io.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+  else if (r.ok) io.stdout.write(`${safeText(r.message, 600)}\n`);
+  else io.stderr.write(`idlewatch block-domains: ${safeText(r.message, 600)}\n`);
+  return r.ok ? 0 : 1;
 }
 
 /** `idlewatch hosts-apply`, the privileged step: 0 written or already so, 1 refused. */

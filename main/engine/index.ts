@@ -18,6 +18,8 @@ export {
   type HostsBlockStatus,
   hostsBlockStatus,
 } from './hosts/block-domains.js';
+export { BlockListError, loadBlockList } from './hosts/block-list.js';
+export { browserPoliciesOff, browserPoliciesOn, browserPolicyStatus } from './hosts/browser-policy.js';
 export { applyPreparedHosts, HostsApplyError } from './hosts/hosts-apply.js';
 export { hostsFilePath } from './hosts/hosts-path.js';
 export { firstReadable, PushedIdleSource } from './idle/pushed-idle.js';
