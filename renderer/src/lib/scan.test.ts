@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ScanFinding } from '../../../shared/scan.js';
-import { findingProcess, findingSubject } from './scan.js';
+import { findingProcess, findingSubject, groupFindings, scanAllowlistedBut } from './scan.js';
 
 function finding(over: Partial<ScanFinding> = {}): ScanFinding {
   return {
@@ -90,5 +90,23 @@ describe('findingProcess', () => {
     expect(findingProcess(finding({ actions: [{ kind: 'remove-persistence', file: '/etc/crontab', line: 4 }] }))).toBe(
       null,
     );
+  });
+});
+
+describe('a cached mining domain of an allowlisted program', () => {
+  it('stays in its severity group as "allowlisted, but …", like the other hostile rules', () => {
+    const f = finding({
+      rule: 'cached-mining-domain',
+      title: 'Connected to 203.0.113.7:443, which the resolver cache maps to pool.supportxmr.com',
+      allowlisted: true,
+    });
+    expect(scanAllowlistedBut(f)).toBe(
+      'allowlisted, but connected to 203.0.113.7:443, which the resolver cache maps to pool.supportxmr.com',
+    );
+    expect(groupFindings([f]).map((g) => g.id)).toEqual(['high']);
+    // An outdated browser is no hostile evidence: an allowlist entry files it under Allowlisted.
+    expect(groupFindings([finding({ rule: 'outdated-browser', allowlisted: true })]).map((g) => g.id)).toEqual([
+      'allowlisted',
+    ]);
   });
 });
