@@ -1,5 +1,5 @@
 /**
- * Step 5, tampering and miner tuning: what a miner kit changes beyond starting its process. On
+ * The tamper step (after persistence), tampering and miner tuning: what a miner kit changes beyond starting its process. On
  * Linux, huge pages and msr writes (RandomX tuning), persistence files locked with chattr, and SSH
  * keys that let someone back in; on macOS the SSH keys; on Windows, Task Manager and other tools
  * disabled by policy or hijacked. Runs after the persistence step, whose files it checks for locks
@@ -314,7 +314,7 @@ export const tamperStep: ScanStep = async (scan, { ctx }) => {
         );
       }
     } else {
-      parts.push('locked files: not checked on macOS (chflags) yet');
+      parts.push('locked files: not checked on macOS (its chflags flags are not read)');
     }
   }
 
