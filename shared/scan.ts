@@ -34,7 +34,7 @@ export const SCAN_STEPS: readonly { id: ScanStepId; label: string }[] = [
   { id: 'network', label: 'Network connections' },
   { id: 'dns', label: 'DNS cache (mining domains looked up)' },
   { id: 'persistence', label: 'Persistence (autostart, scheduled jobs, preload)' },
-  { id: 'tamper', label: 'Tampering and miner tuning (huge pages, MSR, locked files, SSH keys, disabled tools)' },
+  { id: 'tamper', label: 'Tampering and miner tuning' },
   { id: 'hidden', label: 'Hidden processes' },
   { id: 'gpu', label: 'GPU inventory' },
   { id: 'hosts', label: 'Hosts file (blocked mining domains, redirected security and update sites)' },
