@@ -2,12 +2,24 @@
  * `idlewatch fix` and `idlewatch quarantine list|restore|delete` as a user runs them: the built CLI
  * against a fake root (--root) with its data folder in a temp XDG_DATA_HOME.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QuarantineListing } from '../shared/quarantine.js';
+import type { ScanReport } from '../shared/scan.js';
 import { REPO_ROOT } from './captured.js';
 
 const CLI = join(REPO_ROOT, 'out', 'cli', 'idlewatch.js');
@@ -152,4 +164,50 @@ describe.skipIf(!linux)('idlewatch fix and quarantine', () => {
     expect(cli(['fix'], env)).toMatchObject({ code: 2, err: expect.stringContaining('no FINDING_ID given') });
     expect(cli(['help', 'fix'], env).out).toContain('runs a fresh deep scan');
   }, 120_000);
+
+  it('ends a program run from a user-writable folder and quarantines it, from a fresh scan; restore brings it back', async () => {
+    const { root, env } = setup();
+    const dir = join(root, 'home/alice/.cache');
+    mkdirSync(dir, { recursive: true });
+    if (process.getuid?.() === 0) chownSync(dir, 1000, 1000);
+    else chmodSync(dir, 0o777);
+    const exe = join(dir, 'kworkerd');
+    copyFileSync('/bin/sleep', exe);
+    chmodSync(exe, 0o755);
+    const original = readFileSync(exe);
+    const child = spawn(exe, ['600'], { stdio: 'ignore' });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      const scan = spawnSync(process.execPath, [CLI, 'scan', '--json', '--root', root], {
+        env,
+        encoding: 'utf8',
+        timeout: 90_000,
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      const report = JSON.parse(scan.stdout) as ScanReport;
+      const finding = report.findings.find(
+        (f) => f.process?.pid === child.pid && f.actions.some((a) => a.kind === 'kill-quarantine'),
+      );
+      if (!finding) throw new Error(`no finding with kill-and-quarantine for pid ${child.pid}`);
+      expect(scan.stdout.length).toBeGreaterThan(0);
+
+      const fixed = cli(['fix', finding.id, '--root', root, '--yes'], env);
+      expect(fixed.err).toBe('Scanning again, so the fix acts on the machine as it is now…\n');
+      expect(fixed.code).toBe(0);
+      expect(fixed.out).toMatch(
+        new RegExp(
+          `^process ${child.pid} \\(kworkerd\\) exited after SIGTERM[^;]*; .* is in the quarantine as (\\S+) \\(undo: idlewatch quarantine restore \\1\\)\\n$`,
+        ),
+      );
+      await exited;
+      expect(existsSync(exe)).toBe(false);
+      const item = list(env, root).items[0];
+      expect(item).toMatchObject({ kind: 'executable', category: 'executable', path: exe, findingId: finding.id });
+      expect(cli(['quarantine', 'restore', item?.id as string], env).code).toBe(0);
+      expect(readFileSync(exe).equals(original)).toBe(true);
+      expect(statSync(exe).mode & 0o777).toBe(0o755);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 240_000);
 });
