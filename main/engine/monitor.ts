@@ -94,7 +94,8 @@ export class Monitor {
 
   static async open(opts: MonitorOptions): Promise<Monitor> {
     // Created if missing, and what an older version or a umask left readable to others made private.
-    await ensureDataDir(opts.dataDir);
+    // A folder that cannot be created is reported by the first store that writes there, as before.
+    await ensureDataDir(opts.dataDir).catch(() => undefined);
     const loaded = await loadSettings(opts.dataDir);
     const settings: Settings = { ...DEFAULT_SETTINGS, ...loaded.value, ...opts.settings };
     const allowlist = await Allowlist.load(opts.dataDir);
