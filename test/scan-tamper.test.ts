@@ -25,6 +25,7 @@ import { DomainList } from '../main/engine/detect/mining-domains.js';
 import { fixFinding } from '../main/engine/quarantine/fix-finding.js';
 import { QuarantineStore } from '../main/engine/quarantine/store.js';
 import { type DeepScanOptions, runDeepScan } from '../main/engine/scan/deep-scan.js';
+import { renderScanHtml } from '../main/engine/scan/html-report.js';
 import { checkCommand } from '../main/engine/scan/command-rules.js';
 import { collectLaunchd } from '../main/engine/scan/darwin-launchd.js';
 import { lockOf, parseLsattr, parseLsattrErrors, readFileFlags } from '../main/engine/scan/immutable-files.js';
@@ -599,6 +600,10 @@ describe('SSH keys on a fake root', () => {
     // Every key is listed for review, with its fingerprint.
     expect(r.persistence.filter((e) => e.kind === 'ssh-key')).toHaveLength(7);
     expect(r.persistence.find((e) => e.file === bobKeys)?.location).toMatch(/^ssh-ed25519 SHA256:\S+ "bob@desk"$/);
+    // The HTML report names each key by its fingerprint (escaped like everything else).
+    const html = renderScanHtml(r);
+    expect(html).toContain(`${bobKeys}:1`);
+    expect(html).toMatch(/ssh-ed25519 SHA256:\S+ &quot;bob@desk&quot;/);
 
     // fix removes just the attacker's line from alice's file.
     const quarantine = await QuarantineStore.open(tempRoot());

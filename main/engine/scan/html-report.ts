@@ -221,7 +221,8 @@ ${table(
     p.kind,
     p.file !== null ? `${p.file}${p.line !== null ? `:${p.line}` : ''}` : (p.location ?? ''),
     p.runAs ?? '',
-    p.command,
+    // An SSH key runs no command of its own unless forced: its type, fingerprint and comment say which key it is.
+    p.kind === 'ssh-key' && p.location ? `${p.command ? `${p.command} · ` : ''}${p.location}` : p.command,
   ]),
   'No autostart or scheduled entries were found.',
 )}
