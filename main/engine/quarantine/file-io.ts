@@ -127,8 +127,9 @@ export async function createFile(
   const fh = await open(path, 'wx', 0o600);
   try {
     await fill(fh);
-    await fh.chmod(meta.mode);
+    // Owner first: a chown clears the set-user-ID and set-group-ID bits a chmod before it had set.
     if (meta.owner) await fh.chown(meta.owner.uid, meta.owner.gid);
+    await fh.chmod(meta.mode);
     // Last, after every write: a write would move the modification time again.
     if (meta.times) await fh.utimes(meta.times.atimeMs / 1000, meta.times.mtimeMs / 1000);
     await fh.sync();
