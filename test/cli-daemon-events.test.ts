@@ -97,8 +97,8 @@ describe.skipIf(!linux)('idlewatch daemon --events', () => {
     daemon.stderr?.on('data', (d: Buffer) => {
       log += d.toString();
     });
-    await waitFor(() => log.includes('idlewatch daemon started'), 30_000, `the daemon to start: ${log}`);
-    expect(log).toContain(`events: to file ${file}`);
+    // The log lines arrive as they are written: wait for the last one of the start.
+    await waitFor(() => log.includes(`events: to file ${file}`), 60_000, `the daemon to start: ${log}`);
     expect(existsSync(file)).toBe(true);
     daemon.kill('SIGTERM');
     expect(await exitOf(daemon)).toBe(0);
@@ -121,7 +121,7 @@ describe.skipIf(!linux)('idlewatch daemon --events', () => {
     quiet.stderr?.on('data', (d: Buffer) => {
       quietLog += d.toString();
     });
-    await waitFor(() => quietLog.includes('idlewatch daemon started'), 30_000, `the daemon to start: ${quietLog}`);
+    await waitFor(() => quietLog.includes('events: warning'), 60_000, `the daemon to start: ${quietLog}`);
     expect(quietLog).toContain(`events: to syslog (${none}, facility daemon)`);
     expect(quietLog).toContain(`events: warning: ${none} does not exist (is a syslog daemon running?)`);
     quiet.kill('SIGTERM');
