@@ -108,7 +108,10 @@ function toolRun(ctx: ScanContext, run: ToolRunner, args: readonly string[]) {
 const WHY =
   'malware turns these tools off so the user cannot see what runs or undo its changes; a home PC has no reason to';
 
-/** Policy values and IFEO hijacks as findings; a query that fails is a problem. */
+/**
+ * Policy values and IFEO hijacks as findings; `checked` counts the places read (a key that is not
+ * there was read, and holds nothing); a query that fails is a problem.
+ */
 export async function collectToolPolicies(
   ctx: ScanContext,
   run: ToolRunner,
@@ -122,7 +125,8 @@ export async function collectToolPolicies(
     const r = await toolRun(ctx, run, ['query', key]);
     // Exit code 1: no such key, which is how a machine without these policies looks.
     if (!r.ok) {
-      if (r.code !== 1) ctx.problem(STEP, key, `reg query ${key}: ${r.error ?? 'failed'}`);
+      if (r.code === 1) checked++;
+      else ctx.problem(STEP, key, `reg query ${key}: ${r.error ?? 'failed'}`);
       continue;
     }
     checked++;
@@ -194,7 +198,9 @@ export async function collectToolPolicies(
         ],
       });
     }
-  } else if (ifeo.code !== 1) {
+  } else if (ifeo.code === 1) {
+    checked++; // no Debugger value anywhere under it
+  } else {
     ctx.problem(STEP, IFEO_KEY, `reg query ${IFEO_KEY}: ${ifeo.error ?? 'failed'}`);
   }
   return { findings, checked };
