@@ -106,7 +106,8 @@ function installFakeApi({ procs: n }) {
       user: { state: 'active', idleSec: tick % 30, source: 'idle.x11' },
       system: { cpu: Math.min(100, total / 16), cores: 16 },
       gpus: [{ ...gpu }],
-      procs: procs.map((p) => ({ ...p })),
+      // The rows themselves (not copies): the page gets only the stream's message built from them.
+      procs,
       unreadable: 3,
       tickMs: 4 + rand() * 3,
     };
@@ -206,12 +207,9 @@ function installFakeApi({ procs: n }) {
     return { ...rest, procCount: list.length };
   };
   let latest = sample();
-  window.__bench = { samples: 1, bytes: 0 };
-  const send = () => {
-    const payload = { sample: summary(latest), sources, procs: delta(latest) };
-    window.__bench.bytes += JSON.stringify(payload).length;
-    emit('engine:sample', payload);
-  };
+  window.__bench = { samples: 1 };
+  // Through structuredClone, as IPC hands the renderer a copy.
+  const send = () => emit('engine:sample', structuredClone({ sample: summary(latest), sources, procs: delta(latest) }));
   setInterval(() => {
     latest = sample();
     window.__bench.samples++;
@@ -287,6 +285,11 @@ function installFakeApi({ procs: n }) {
     getScanHtml: async () => null,
     removePersistence: async () => ({ ok: false, reason: 'no report', backup: null }),
     setWindowVisible: async (visible) => visible,
+    killQuarantineFinding: async () => ({ ok: false, code: 'failed', reason: 'not in the benchmark' }),
+    killAndQuarantine: async () => ({ ok: false, code: 'failed', reason: 'not in the benchmark' }),
+    listQuarantine: async () => ({ items: [], problems: [], folder: '/home/alice/.local/share/idlewatch/quarantine' }),
+    restoreQuarantine: async () => ({ ok: false, code: 'failed', reason: 'not in the benchmark' }),
+    deleteQuarantine: async () => ({ ok: false, code: 'failed', reason: 'not in the benchmark' }),
     onSample: on('engine:sample'),
     onStatus: on('engine:status'),
     onIncident: on('incident:changed'),
@@ -295,6 +298,7 @@ function installFakeApi({ procs: n }) {
     onAllowlist: on('allowlist:changed'),
     onSettings: on('settings:changed'),
     onNavigate: on('app:navigate'),
+    onQuarantine: on('quarantine:changed'),
   });
 }
 

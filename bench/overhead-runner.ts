@@ -101,6 +101,33 @@ function onTick(ms: number, count: number): void {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** RSS and V8 heap every 5 s, for the growth slope after the first minute (churn runs). */
+const memory: { sec: number; rssKiB: number; heapKiB: number }[] = [];
+const memoryStart = performance.now();
+const memoryTimer = setInterval(() => {
+  memory.push({
+    sec: (performance.now() - memoryStart) / 1000,
+    rssKiB: process.memoryUsage.rss() / 1024,
+    heapKiB: process.memoryUsage().heapUsed / 1024,
+  });
+}, 5000);
+memoryTimer.unref();
+
+/** Least-squares slope of `key` over the samples after `fromSec`, in KiB per minute (null: too few). */
+function slopePerMin(key: 'rssKiB' | 'heapKiB', fromSec: number): number | null {
+  const pts = memory.filter((m) => m.sec >= fromSec);
+  if (pts.length < 3) return null;
+  const mx = pts.reduce((a, p) => a + p.sec, 0) / pts.length;
+  const my = pts.reduce((a, p) => a + p[key], 0) / pts.length;
+  let num = 0;
+  let den = 0;
+  for (const p of pts) {
+    num += (p.sec - mx) * (p[key] - my);
+    den += (p.sec - mx) ** 2;
+  }
+  return den === 0 ? null : (num / den) * 60;
+}
 const end = performance.now() + durationMs + warmupTicks * intervalMs;
 let historyPoints = 0;
 let passes = { full: 0, hot: 0 };
@@ -176,6 +203,12 @@ function finish() {
     peakRssKiB: peakRssKiB(),
     historyPoints,
     passes,
+    memory: {
+      rssSlopeKiBPerMinAfter1Min: slopePerMin('rssKiB', 60),
+      heapSlopeKiBPerMinAfter1Min: slopePerMin('heapKiB', 60),
+      heapKiBAtEnd: process.memoryUsage().heapUsed / 1024,
+      samples: memory.length,
+    },
   };
 }
 

@@ -1,5 +1,9 @@
 // `npm run bench`: what the monitor costs, against what a systeminformation-based monitor costs.
-//   npm run bench -- [--procs 1000] [--busy 3] [--duration 60] [--interval 1000] [--runs 3] [--app-only] [--json FILE]
+//   npm run bench -- [--procs 1000] [--busy 3] [--duration 60] [--interval 1000] [--runs 3] [--app-only]
+//                    [--churn 0] [--json FILE]
+// --procs 10000 judges the 10,000-process targets; --churn N starts N short-lived processes a second
+// (each lives 0.2 to 3 s, as in a build) throughout, and judges the churn targets with the RSS and
+// heap slopes after the first minute.
 // Starts --procs idle processes and --busy duty-cycled busy ones, then, --runs times, measures one
 // after the other, each in its own process at the same cadence:
 //   app     the engine process as the app runs it: the engine service (sampler, detector, incident
@@ -31,6 +35,8 @@ const duration = arg('duration', 60);
 const interval = arg('interval', 1000);
 const runs = Math.max(1, Math.round(arg('runs', 3)));
 const only = process.argv.includes('--app-only');
+const churn = arg('churn', 0);
+const scale: 'default' | '10k' | 'churn' = churn > 0 ? 'churn' : procs >= 5000 ? '10k' : 'default';
 const jsonIdx = process.argv.indexOf('--json');
 const jsonOut = resolve(
   jsonIdx >= 0 ? process.argv[jsonIdx + 1]! : join(here, '..', '..', 'bench', 'results', 'overhead.json'),
@@ -53,7 +59,18 @@ for (let i = 0; i < busy; i++) {
     }),
   );
 }
-await new Promise((r) => setTimeout(r, 2000));
+// At 10,000 the spawning takes a while: wait until they are all there.
+await new Promise((r) => setTimeout(r, Math.max(2000, procs / 2)));
+let churned = 0;
+const churnTimer =
+  churn > 0
+    ? setInterval(() => {
+        for (let i = 0; i < churn / 10; i++) {
+          const life = (0.2 + ((churned++ * 7919) % 28) / 10).toFixed(1);
+          spawn('sleep', [life], { stdio: 'ignore' }).on('error', () => undefined);
+        }
+      }, 100)
+    : null;
 
 interface RunResult {
   mode: string;
@@ -68,6 +85,12 @@ interface RunResult {
   peakRssKiB: number;
   historyPoints: number;
   passes: { full: number; hot: number };
+  memory?: {
+    rssSlopeKiBPerMinAfter1Min: number | null;
+    heapSlopeKiBPerMinAfter1Min: number | null;
+    heapKiBAtEnd: number;
+    samples: number;
+  };
   /** app mode: what the window received. */
   window?: { messages: number; bytesPerSec: number; procsHeld: number; gaps: number };
 }
@@ -148,6 +171,7 @@ for (let r = 1; r <= runs; r++) {
   );
   results.push({ app, engine, si, loadavg: load });
 }
+if (churnTimer) clearInterval(churnTimer);
 cleanup();
 
 const median = (v: number[]) => {
@@ -186,8 +210,11 @@ const rows: [string, string, string, string][] = [
   ],
 ];
 console.log(`\nmedians of ${runs} run(s) of ${duration} s (spread in brackets):`);
-for (const r of rows) console.log(`${r[0].padEnd(20)}${r[1].padEnd(28)}${r[2].padEnd(24)}${r[3]}`);
-console.log(`systeminformation / engine process: ${median(ratios).toFixed(0)}× (${spread(ratios, 0)})`);
+for (const r of rows) {
+  if (only) console.log(`${r[0].padEnd(20)}${r[1]}`);
+  else console.log(`${r[0].padEnd(20)}${r[1].padEnd(28)}${r[2].padEnd(24)}${r[3]}`);
+}
+if (!only) console.log(`systeminformation / engine process: ${median(ratios).toFixed(0)}× (${spread(ratios, 0)})`);
 const w = last.app.window;
 if (w) {
   console.log(
@@ -197,17 +224,35 @@ if (w) {
 console.log(
   `engine process: ${last.app.passes.full} full and ${last.app.passes.hot} hot process passes in the last run; history ${last.app.historyPoints} points (bounded at 3,600).`,
 );
-const verdicts = [
-  verdict(TARGETS.engineCpu, median(appCpu)),
-  verdict(TARGETS.cheaperThanSystemInformation, median(ratios)),
-  verdict(TARGETS.engineRss, median(col((r) => r.app.peakRssKiB)) / 1024),
-];
+const appRssMb = median(col((r) => r.app.peakRssKiB)) / 1024;
+const verdicts =
+  scale === 'churn'
+    ? [verdict(TARGETS.engineCpuChurn, median(appCpu))]
+    : scale === '10k'
+      ? [
+          verdict(TARGETS.engineCpu10k, median(appCpu)),
+          verdict(TARGETS.engineTickP95_10k, median(col((r) => r.app.tickP95Ms))),
+          verdict(TARGETS.engineRss10k, appRssMb),
+        ]
+      : [
+          verdict(TARGETS.engineCpu, median(appCpu)),
+          ...(only ? [] : [verdict(TARGETS.cheaperThanSystemInformation, median(ratios))]),
+          verdict(TARGETS.engineRss, appRssMb),
+        ];
+const mem = col((r) => r.app.memory?.heapSlopeKiBPerMinAfter1Min ?? Number.NaN);
+const rssSlopes = col((r) => r.app.memory?.rssSlopeKiBPerMinAfter1Min ?? Number.NaN);
+if (duration >= 120) {
+  console.log(
+    `engine process after its first minute: heap ${mem.map((v) => v.toFixed(1)).join(', ')} KiB/min, RSS ${rssSlopes.map((v) => v.toFixed(1)).join(', ')} KiB/min (least-squares slopes, one per run)`,
+  );
+}
+if (churn > 0) console.log(`churn: ${churned} short-lived processes started (${churn} a second)`);
 mkdirSync(dirname(jsonOut), { recursive: true });
 writeFileSync(
   jsonOut,
   `${JSON.stringify(
     {
-      config: { procs, busy, duration, interval, runs },
+      config: { procs, busy, duration, interval, runs, churn, scale },
       runs: results,
       medians: { app: median(appCpu), engine: median(engineCpu), si: median(siCpu), ratio: median(ratios) },
       targets: verdicts,

@@ -30,6 +30,30 @@ export const TARGETS = {
     kind: 'max',
     format: (v) => `${v.toFixed(0)} MB`,
   },
+  engineCpu10k: {
+    name: 'engine CPU at 10,000 processes',
+    limit: 1,
+    kind: 'max',
+    format: (v) => `${v.toFixed(2)}% of one core`,
+  },
+  engineTickP95_10k: {
+    name: 'engine tick p95 at 10,000 processes',
+    limit: 50,
+    kind: 'max',
+    format: (v) => `${v.toFixed(1)} ms`,
+  },
+  engineRss10k: {
+    name: 'engine peak RSS at 10,000 processes',
+    limit: 150,
+    kind: 'max',
+    format: (v) => `${v.toFixed(0)} MB`,
+  },
+  engineCpuChurn: {
+    name: 'engine CPU with process churn',
+    limit: 2,
+    kind: 'max',
+    format: (v) => `${v.toFixed(2)}% of one core`,
+  },
   deepScan: {
     name: 'deep scan median',
     limit: 5000,
