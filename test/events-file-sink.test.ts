@@ -136,58 +136,61 @@ function tryMountTmpfs(): string | null {
 
 const tiny = tryMountTmpfs();
 
-describe.skipIf(tiny === null)('JSON-lines file sink on a really full disk (64 KiB tmpfs)', () => {
-  const dir = tiny ?? '';
-  afterAll(() => {
-    execFileSync('umount', ['-l', dir]);
-    rmdirSync(dir);
-  });
+describe.skipIf(tiny === null)(
+  `JSON-lines file sink on a really full disk (64 KiB tmpfs)${tiny === null ? ' (skipped: mounting a tmpfs needs root on Linux)' : ''}`,
+  () => {
+    const dir = tiny ?? '';
+    afterAll(() => {
+      execFileSync('umount', ['-l', dir]);
+      rmdirSync(dir);
+    });
 
-  it('drops and counts what does not fit, keeps only whole lines, and writes again once there is room', {
-    timeout: 30_000,
-  }, async () => {
-    const path = join(dir, 'events.jsonl');
-    const problems: string[] = [];
-    const sink = new JsonlFileSink(path, { maxBytes: 1 << 20, onProblem: (m) => problems.push(m) });
-    await sink.open();
-    // A few events, then the rest of the disk filled, leaving the file's last page part-used: the
-    // next line gets a short write (the kernel fills that page), then nothing at all.
-    for (let i = 0; i < 3; i++) sink.write(event(2000));
-    await sink.flush();
-    expect(statSync(path).size % 4096).not.toBe(0);
-    const filler = join(dir, 'filler');
-    const fd = openSync(filler, 'w');
-    try {
-      for (;;) writeSync(fd, Buffer.alloc(1024, 0x61));
-    } catch (e) {
-      expect((e as NodeJS.ErrnoException).code).toBe('ENOSPC');
-    } finally {
-      closeSync(fd);
-    }
-    const sizeFull = statSync(path).size;
-    // Longer than what is left of the file's last page.
-    const big = Array.from({ length: 5 }, () => event(3000));
-    expect(eventLine(big[0]).length).toBeGreaterThan(4096 - (sizeFull % 4096));
-    for (const e of big) sink.write(e);
-    await sink.flush();
+    it('drops and counts what does not fit, keeps only whole lines, and writes again once there is room', {
+      timeout: 30_000,
+    }, async () => {
+      const path = join(dir, 'events.jsonl');
+      const problems: string[] = [];
+      const sink = new JsonlFileSink(path, { maxBytes: 1 << 20, onProblem: (m) => problems.push(m) });
+      await sink.open();
+      // A few events, then the rest of the disk filled, leaving the file's last page part-used: the
+      // next line gets a short write (the kernel fills that page), then nothing at all.
+      for (let i = 0; i < 3; i++) sink.write(event(2000));
+      await sink.flush();
+      expect(statSync(path).size % 4096).not.toBe(0);
+      const filler = join(dir, 'filler');
+      const fd = openSync(filler, 'w');
+      try {
+        for (;;) writeSync(fd, Buffer.alloc(1024, 0x61));
+      } catch (e) {
+        expect((e as NodeJS.ErrnoException).code).toBe('ENOSPC');
+      } finally {
+        closeSync(fd);
+      }
+      const sizeFull = statSync(path).size;
+      // Longer than what is left of the file's last page.
+      const big = Array.from({ length: 5 }, () => event(3000));
+      expect(eventLine(big[0]).length).toBeGreaterThan(4096 - (sizeFull % 4096));
+      for (const e of big) sink.write(e);
+      await sink.flush();
 
-    const stats = sink.stats();
-    expect(stats.written).toBe(3);
-    expect(stats.dropped).toBe(5);
-    expect(stats.lastError).toMatch(/no space left/);
-    expect(problems).toHaveLength(5);
-    // The short write was cut back: the file is as it was, whole lines only.
-    expect(statSync(path).size).toBe(sizeFull);
-    expect(readLines(path)).toHaveLength(3);
-    expect(problems.some((p) => /no space left for the whole line \(\d+ of \d+ bytes\)/.test(p))).toBe(true);
+      const stats = sink.stats();
+      expect(stats.written).toBe(3);
+      expect(stats.dropped).toBe(5);
+      expect(stats.lastError).toMatch(/no space left/);
+      expect(problems).toHaveLength(5);
+      // The short write was cut back: the file is as it was, whole lines only.
+      expect(statSync(path).size).toBe(sizeFull);
+      expect(readLines(path)).toHaveLength(3);
+      expect(problems.some((p) => /no space left for the whole line \(\d+ of \d+ bytes\)/.test(p))).toBe(true);
 
-    unlinkSync(filler);
-    const after = event(1500);
-    sink.write(after);
-    await sink.close();
-    expect(sink.stats()).toMatchObject({ written: 4, dropped: 5 });
-    const lines = readLines(path);
-    expect(lines).toHaveLength(4);
-    expect(lines.at(-1)?.event.id).toBe(after.event.id);
-  });
-});
+      unlinkSync(filler);
+      const after = event(1500);
+      sink.write(after);
+      await sink.close();
+      expect(sink.stats()).toMatchObject({ written: 4, dropped: 5 });
+      const lines = readLines(path);
+      expect(lines).toHaveLength(4);
+      expect(lines.at(-1)?.event.id).toBe(after.event.id);
+    });
+  },
+);
