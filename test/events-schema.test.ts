@@ -322,6 +322,8 @@ describe('EventFeed: state changes to events', () => {
     f.incidentChanged(low, 'updated');
     f.incidentChanged(view(incident({ severity: 'medium' })), 'escalated');
     f.incidentChanged(view(incident({ severity: 'medium' })), 'raised'); // a restarted monitor raising it again
+    f.incidentChanged(view(incident({ severity: 'low' })), 'raised'); // and again, lower: nothing to tell
+    f.incidentChanged(view(incident({ severity: 'medium' })), 'escalated'); // back to what was told: nothing
     f.incidentChanged(view(incident({ severity: 'high' })), 'escalated');
     f.incidentChanged(view(incident(), { running: false }), 'updated');
     f.incidentChanged(view(incident(), { running: false }), 'updated');

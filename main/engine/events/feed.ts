@@ -130,7 +130,9 @@ export class EventFeed {
         return;
       }
       const wasOpen = known?.open === true;
-      this.track(v.key, { severity: v.severity, open: true });
+      // The highest severity told so far is what a later rise is measured against.
+      const kept = wasOpen && known && RANK[known.severity] > RANK[v.severity] ? known.severity : v.severity;
+      this.track(v.key, { severity: kept, open: true });
       // Not open here (new, closed, or from before the feed started): it opens, at its severity.
       if (!wasOpen) this.enqueue(v, (stamp, sha) => incidentEvent(stamp, v, { kind: 'opened' }, sha));
       else if (known && RANK[v.severity] > RANK[known.severity]) {
