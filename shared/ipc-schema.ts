@@ -85,6 +85,8 @@ export const INVOKE_ARG_SCHEMAS = {
   'allowlist:import': v.strictTuple([shortText(8 * 1024 * 1024), v.picklist(['merge', 'replace'] as const)]),
   'settings:get': none,
   'settings:set': v.strictTuple([settingsPatch]),
+  'hosts:blockStatus': none,
+  'hosts:setBlock': v.strictTuple([v.boolean()]),
   'scan:start': none,
   'scan:cancel': none,
   'scan:state': none,

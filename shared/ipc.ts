@@ -12,7 +12,7 @@ import type { ProcessKey } from './identity.js';
 import type { ProcDelta } from './proc-stream.js';
 import type { DeleteResult, KillQuarantineResult, QuarantineListing, RestoreResult } from './quarantine.js';
 import type { RemoveResult, ScanProgress, ScanReport } from './scan.js';
-import type { Settings } from './settings.js';
+import type { HostsBlockChange, HostsBlockView, Settings } from './settings.js';
 import type { StoreProblem } from './storage.js';
 import type { TraceConn, UserState } from './trace.js';
 
@@ -176,6 +176,10 @@ export interface InvokeContract {
   'settings:get': { args: []; result: Settings };
   /** Changes some settings; returns all of them as stored. */
   'settings:set': { args: [patch: Partial<Settings>]; result: Settings };
+  /** Whether Idlewatch's block of mining domains is in the hosts file (and whether someone changed it). */
+  'hosts:blockStatus': { args: []; result: HostsBlockView };
+  /** Turns the block on or off; the engine asks for administrator rights the platform's way. */
+  'hosts:setBlock': { args: [on: boolean]; result: HostsBlockChange };
   /** Starts a deep scan; false when one is already running. */
   'scan:start': { args: []; result: boolean };
   'scan:cancel': { args: []; result: boolean };
@@ -240,6 +244,8 @@ export const API_INVOKE = {
   importAllowlist: 'allowlist:import',
   getSettings: 'settings:get',
   setSettings: 'settings:set',
+  getHostsBlock: 'hosts:blockStatus',
+  setHostsBlock: 'hosts:setBlock',
   startScan: 'scan:start',
   cancelScan: 'scan:cancel',
   getScan: 'scan:state',

@@ -37,3 +37,29 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   samplingIntervalMs: 1000,
   historyRetentionDays: 30,
 });
+
+/**
+ * The block of mining domains in the system hosts file, as the Settings screen shows it. Not a
+ * stored setting: the hosts file itself is the truth (on, off, or changed by someone else).
+ */
+export interface HostsBlockView {
+  /** `altered`/`removed`: someone else changed or removed Idlewatch's block; `broken`: it cannot be read. */
+  state: 'off' | 'on' | 'altered' | 'removed' | 'broken';
+  hostsPath: string;
+  /** Names the block sends nowhere now. */
+  blocked: number;
+  /** Names the lists would block; null when they could not be read. */
+  listed: number | null;
+  upToDate: boolean;
+  /** One sentence for the user. */
+  message: string;
+}
+
+/** What turning the block on or off did: refused/unavailable when administrator rights were not given. */
+export interface HostsBlockChange {
+  ok: boolean;
+  changed: boolean;
+  code?: 'refused' | 'unavailable' | 'invalid' | 'failed';
+  message: string;
+  status: HostsBlockView;
+}

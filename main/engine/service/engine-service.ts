@@ -25,6 +25,7 @@ import { rereadSettings } from '../store/settings-file.js';
 import type { ServiceActivity } from './activity.js';
 import { allowlistHandlers } from './handlers/allowlist.js';
 import type { ServiceContext } from './handlers/context.js';
+import { type HostsBlockServiceOptions, hostsBlockHandlers } from './handlers/hosts-block.js';
 import { incidentHandlers } from './handlers/incidents.js';
 import { processHandlers } from './handlers/processes.js';
 import { quarantineChanged, quarantineHandlers } from './handlers/quarantine.js';
@@ -53,6 +54,8 @@ export interface EngineServiceOptions extends MonitorOptions {
    * the quarantine on start: `/` for the app, a test root in tests; null or absent: not looked for.
    */
   legacyBackupRoot?: string | null;
+  /** The hosts block the Settings screen turns on and off: a test root (written directly) or a fake elevator. */
+  hostsBlock?: HostsBlockServiceOptions;
 }
 
 /** What the shell shows as a desktop notification (already rate-limited by the engine's policy). */
@@ -302,6 +305,7 @@ export class EngineService {
       ...allowlistHandlers(ctx),
       ...settingsHandlers(ctx),
       ...quarantineHandlers(ctx),
+      ...hostsBlockHandlers(ctx, this.opts.hostsBlock ?? {}),
     };
   }
 

@@ -1,4 +1,5 @@
 import { type ReactNode, useEffect, useState } from 'react';
+import { HostsBlockSetting } from '../components/HostsBlockSetting.js';
 import { LoadError } from '../components/LoadError.js';
 import { SENSITIVITIES, type Settings as EngineSettings, SETTINGS_RANGES } from '../../../shared/settings.js';
 import { draftPatch, type NumericSetting, type SettingsDraft, toDraft, validateDraft } from '../lib/settings-form.js';
@@ -204,6 +205,7 @@ export function Settings() {
       <h2 className="screen-title">Settings</h2>
       <LoadError what="the settings" error={loadError} />
       {settings ? <SettingsForm saved={settings} /> : loadError ? null : <p className="loading">Loading settings…</p>}
+      <HostsBlockSetting />
     </div>
   );
 }
