@@ -529,6 +529,38 @@ describe('hostile files in the places the tamper step reads', () => {
     expect(byRule(r, 'huge-pages')).toEqual([]);
   });
 
+  it('a file system that answers slowly costs the step its time limit, not the scan; what it found is kept', async () => {
+    const root = tempRoot();
+    write(root, 'etc/sysctl.conf', 'vm.nr_hugepages = 128\n');
+    for (let i = 0; i < 40; i++) write(root, `home/u${i}/.ssh/authorized_keys`, `ssh-ed25519 ${edKey(i)}\n`);
+    write(root, 'etc/passwd', 'root:x:0:0:root:/root:/bin/bash\n');
+    const slow: ScanFs = {
+      ...nodeScanFs,
+      readFile: async (path, max) => {
+        if (String(path).includes('/.ssh/')) await new Promise((r) => setTimeout(r, 100));
+        return nodeScanFs.readFile(path, max);
+      },
+    };
+    const t0 = performance.now();
+    const r = await scanLinux(root, {
+      lsattr: null,
+      fs: slow,
+      stepBudgetMs: { tamper: 400 },
+      steps: ['tamper', 'browsers'],
+    });
+    expect(performance.now() - t0).toBeLessThan(400 + 2_000 + 3_000);
+    expect(tamperStep(r)).toMatchObject({
+      status: 'partial',
+      detail: expect.stringMatching(/stopped at its time limit/),
+    });
+    expect(r.problems.map((p) => p.message)).toContain(
+      'Tampering and miner tuning: stopped at its time limit of 0.4 s',
+    );
+    // Read before the limit: the huge-pages setting.
+    expect(byRule(r, 'huge-pages')).toHaveLength(1);
+    expect(r.steps.find((s) => s.id === 'browsers')?.status).toBe('ok');
+  });
+
   it.skipIf(process.platform !== 'linux')('reads the live kernel files, whose size says 0', async () => {
     const meminfo = await safeReadFile('/proc/meminfo', { maxBytes: 64 * 1024, kernelFile: true });
     expect(parseMeminfoHuge(meminfo.data.toString('utf8'))).toMatchObject({ total: expect.any(Number) });
