@@ -305,38 +305,41 @@ describe('lsattr output', () => {
 });
 
 describe('running lsattr', () => {
-  it('passes only regular files (or folders with -d) after --, in English, and says what a hung lsattr left unknown', async () => {
-    const root = tempRoot();
-    const a = write(root, '-rf', 'x');
-    const b = write(root, 'etc/crontab', 'x');
-    execFileSync('mkfifo', [join(root, 'fifo')]);
-    const calls: { args: readonly string[]; lang: string | undefined }[] = [];
-    const run: ToolRunner = async (file, args, opts) => {
-      expect(file).toBe('/usr/bin/lsattr');
-      calls.push({ args, lang: opts.env?.LC_ALL });
-      if (args[0] === '-d')
-        return { ok: true, stdout: `----i---------e------- ${args[2]}\n`, stderr: '', code: 0, timedOut: false };
-      return {
-        ok: false,
-        stdout: '',
-        stderr: '',
-        code: null,
-        timedOut: true,
-        error: '/usr/bin/lsattr did not answer within 10000 ms',
+  it.skipIf(process.platform === 'win32')(
+    'passes only regular files (or folders with -d) after --, in English, and says what a hung lsattr left unknown',
+    async () => {
+      const root = tempRoot();
+      const a = write(root, '-rf', 'x');
+      const b = write(root, 'etc/crontab', 'x');
+      execFileSync('mkfifo', [join(root, 'fifo')]);
+      const calls: { args: readonly string[]; lang: string | undefined }[] = [];
+      const run: ToolRunner = async (file, args, opts) => {
+        expect(file).toBe('/usr/bin/lsattr');
+        calls.push({ args, lang: opts.env?.LC_ALL });
+        if (args[0] === '-d')
+          return { ok: true, stdout: `----i---------e------- ${args[2]}\n`, stderr: '', code: 0, timedOut: false };
+        return {
+          ok: false,
+          stdout: '',
+          stderr: '',
+          code: null,
+          timedOut: true,
+          error: '/usr/bin/lsattr did not answer within 10000 ms',
+        };
       };
-    };
-    const ctx = new ScanContext('linux', root, nodeScanFs, undefined);
-    const files = await readFileFlags(ctx, run, '/usr/bin/lsattr', [a, b, join(root, 'fifo'), join(root, 'missing')]);
-    expect(calls[0]).toEqual({ args: ['--', a, b], lang: 'C' });
-    expect(files.flags.size).toBe(0);
-    expect(files.failed).toEqual([
-      { path: a, reason: '/usr/bin/lsattr did not answer within 10000 ms' },
-      { path: b, reason: '/usr/bin/lsattr did not answer within 10000 ms' },
-    ]);
-    const dirs = await readFileFlags(ctx, run, '/usr/bin/lsattr', [join(root, 'etc')], 'dir');
-    expect(calls[1]?.args).toEqual(['-d', '--', join(root, 'etc')]);
-    expect([...dirs.flags.values()]).toEqual(['----i---------e-------']);
-  });
+      const ctx = new ScanContext('linux', root, nodeScanFs, undefined);
+      const files = await readFileFlags(ctx, run, '/usr/bin/lsattr', [a, b, join(root, 'fifo'), join(root, 'missing')]);
+      expect(calls[0]).toEqual({ args: ['--', a, b], lang: 'C' });
+      expect(files.flags.size).toBe(0);
+      expect(files.failed).toEqual([
+        { path: a, reason: '/usr/bin/lsattr did not answer within 10000 ms' },
+        { path: b, reason: '/usr/bin/lsattr did not answer within 10000 ms' },
+      ]);
+      const dirs = await readFileFlags(ctx, run, '/usr/bin/lsattr', [join(root, 'etc')], 'dir');
+      expect(calls[1]?.args).toEqual(['-d', '--', join(root, 'etc')]);
+      expect([...dirs.flags.values()]).toEqual(['----i---------e-------']);
+    },
+  );
 });
 
 describe('miner tuning on a fake root', () => {
@@ -510,24 +513,27 @@ describe('miner tuning on a fake root', () => {
 });
 
 describe('hostile files in the places the tamper step reads', () => {
-  it('a FIFO among the sysctl.d files is an odd place, not a hang; a link to /dev/zero for a live value is refused', async () => {
-    const root = tempRoot();
-    mkdirSync(join(root, 'etc/sysctl.d'), { recursive: true });
-    execFileSync('mkfifo', [join(root, 'etc/sysctl.d/99-x.conf')]);
-    mkdirSync(join(root, 'proc/sys/vm'), { recursive: true });
-    symlinkSync('/dev/zero', join(root, 'proc/sys/vm/nr_hugepages'));
-    const t0 = performance.now();
-    const r = await scanLinux(root, { lsattr: null });
-    expect(performance.now() - t0).toBeLessThan(10_000);
-    const odd = r.findings.find((f) => f.persistence?.kind === 'sysctl');
-    expect(odd?.title).toBe(
-      `Kernel setting (sysctl.d): ${root}/etc/sysctl.d/99-x.conf is a named pipe (FIFO), not a file`,
-    );
-    expect(r.problems.map((p) => p.message)).toContain(
-      `cannot read ${root}/proc/sys/vm/nr_hugepages: a link to /dev/zero, a character device, not a file`,
-    );
-    expect(byRule(r, 'huge-pages')).toEqual([]);
-  });
+  it.skipIf(process.platform === 'win32')(
+    'a FIFO among the sysctl.d files is an odd place, not a hang; a link to /dev/zero for a live value is refused',
+    async () => {
+      const root = tempRoot();
+      mkdirSync(join(root, 'etc/sysctl.d'), { recursive: true });
+      execFileSync('mkfifo', [join(root, 'etc/sysctl.d/99-x.conf')]);
+      mkdirSync(join(root, 'proc/sys/vm'), { recursive: true });
+      symlinkSync('/dev/zero', join(root, 'proc/sys/vm/nr_hugepages'));
+      const t0 = performance.now();
+      const r = await scanLinux(root, { lsattr: null });
+      expect(performance.now() - t0).toBeLessThan(10_000);
+      const odd = r.findings.find((f) => f.persistence?.kind === 'sysctl');
+      expect(odd?.title).toBe(
+        `Kernel setting (sysctl.d): ${root}/etc/sysctl.d/99-x.conf is a named pipe (FIFO), not a file`,
+      );
+      expect(r.problems.map((p) => p.message)).toContain(
+        `cannot read ${root}/proc/sys/vm/nr_hugepages: a link to /dev/zero, a character device, not a file`,
+      );
+      expect(byRule(r, 'huge-pages')).toEqual([]);
+    },
+  );
 
   it('a file system that answers slowly costs the step its time limit, not the scan; what it found is kept', async () => {
     const root = tempRoot();
