@@ -4,6 +4,7 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { eventLine } from '../main/engine/events/bound.js';
 import type { IdlewatchEvent } from '../main/engine/events/schema.js';
 import { openEventSink, parseEventsSpec, streamEvents } from '../main/engine/events/spec.js';
 import { ScriptedIdleSource } from '../main/engine/idle/scripted.js';
@@ -83,6 +84,26 @@ describe.skipIf(!linux)('SIEM events from a live engine service', () => {
     });
     await waitFor(() => of('incident-closed').length > 0, 30_000, 'the incident closed once its process ended');
     expect(of('incident-closed')[0]?.idlewatch.incident?.close_reason).toBe('process-exited');
+
+    // A file name that is not UTF-8 at all (byte 0xff): whatever character the collector makes of
+    // it, the event carries it as a \u escape on a line of printable ASCII.
+    const bad = spawn(
+      '/bin/sh',
+      [
+        '-c',
+        'f="$1/$(printf "nv\\377x")"; cp /bin/sh "$f" && exec "$f" -c "while :; do :; done" x -o stratum+tcp://p:1',
+        'sh',
+        hidden,
+      ],
+      { stdio: 'ignore' },
+    );
+    children.push(bad);
+    const badOpened = () => seen.find((e) => e.event.action === 'incident-opened' && e.process?.pid === bad.pid);
+    await waitFor(() => badOpened() !== undefined, 60_000, 'the non-UTF-8 program opened');
+    expect(badOpened()?.process?.name).toMatch(/^nv[^\x00-\x7f]x$/);
+    expect(eventLine(badOpened())).toMatch(/^[\x20-\x7e]+$/);
+    expect(eventLine(badOpened())).toMatch(/"name":"nv\\u[0-9a-f]{4}x"/);
+    await killAndWait(bad);
 
     // Kill and quarantine: a second copy, acted on as soon as the engine lists it.
     // In a folder anyone may write to: where a quarantine is offered even to root's programs.
