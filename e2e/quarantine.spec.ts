@@ -168,8 +168,6 @@ test.describe('quarantine in the window', () => {
     await removeFromDeepScan();
     await dismissAll();
     await nav('Quarantine').click();
-    const screen = page.getByTestId('quarantine-page');
-    const row = screen.getByRole('row').filter({ hasText: bashrc });
     // The exported report lists what was quarantined from its findings.
     const { items } = (await app.service.invoke('quarantine:list', [])) as { items: { id: string; path: string }[] };
     const item = items.find((i) => i.path === bashrc);
@@ -178,6 +176,14 @@ test.describe('quarantine in the window', () => {
     expect(section).toContain(`<td>line 3 removed: nohup /var/tmp/.cache/xmr &gt;/dev/null 2&gt;&amp;1 &amp;</td>`);
     expect(section).toContain(`<td>${item?.id}</td>`);
     expect(section).not.toContain(preload);
+
+    // The quarantine outlives the engine: a new engine on the same data folder lists the item.
+    await app.restartEngine();
+    page = app.win.page;
+    await nav('Quarantine').click();
+    const row = page.getByTestId('quarantine-page').getByRole('row').filter({ hasText: bashrc });
+    await expect(row).toHaveAttribute('data-item', item?.id ?? 'the item listed before the restart');
+
     writeFileSync(bashrc, '# edited since\n');
     await row.getByRole('button', { name: 'Restore' }).click();
     await expect(page.getByTestId('toast').getByRole('alert')).toContainText(
