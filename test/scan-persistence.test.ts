@@ -273,6 +273,8 @@ describe('deep scan: persistence under --root', () => {
       expect(err.text()).toMatch(/\[\d+\/\d+\] Persistence \(autostart, scheduled jobs, preload\)…/);
       expect(out.text()).toMatch(/HIGH\s+ld-preload\s+…\S*etc\/ld\.so\.preload:2\s+Preloaded library/);
       expect(out.text()).toContain(`files under ${fresh}`);
+      // Each finding Idlewatch can fix itself is listed with its fix command.
+      expect(out.text()).toContain(`\n  idlewatch fix persistence:${join(fresh, 'etc/crontab')}:4\n`);
 
       out.clear();
       err.clear();
