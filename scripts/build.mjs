@@ -82,6 +82,8 @@ const targets = {
           scan: 'bench/scan.ts',
           'replay-24h': 'bench/replay-24h.ts',
           'conn-cost': 'bench/conn-cost.ts',
+          stream: 'bench/stream.ts',
+          'trace-cost': 'bench/trace-cost.ts',
           'daemon-cost': 'bench/daemon-cost.ts',
           'daemon-cost-runner': 'bench/daemon-cost-runner.ts',
           stream: 'bench/stream.ts',
