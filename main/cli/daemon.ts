@@ -155,6 +155,15 @@ async function runDaemon(opts: DaemonOptions, io: DaemonIo): Promise<number> {
   const { mkdir } = await import('node:fs/promises');
   await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
 
+  // SIGHUP is handled from the start: its default action would end the process, and a reload asked
+  // for while the engine starts is done once it runs.
+  let reload: (() => void) | null = null;
+  let reloadAsked = false;
+  io.onReload(() => {
+    if (reload) reload();
+    else reloadAsked = true;
+  });
+
   const taken = await SamplerLock.acquire(opts.dataDir, 'daemon');
   if (!taken.ok) {
     io.stderr.write(
@@ -224,7 +233,11 @@ async function runDaemon(opts: DaemonOptions, io: DaemonIo): Promise<number> {
     return 1;
   }
 
+  // A lost lock ends the daemon with status 1, so that its service manager starts it again: the
+  // new one takes the lock if it is free, or waits with 75 while the other holder samples.
+  let lockLost = false;
   lock.watch((now) => {
+    lockLost = true;
     log(
       now
         ? `error: the sampler lock was taken by ${describeLockHolder(now)}; stopping`
@@ -235,7 +248,7 @@ async function runDaemon(opts: DaemonOptions, io: DaemonIo): Promise<number> {
 
   const running = service;
   let reloading = Promise.resolve();
-  io.onReload(() => {
+  reload = () => {
     reloading = reloading.then(async () => {
       const r = await running.reloadSettings();
       if (r.ok)
@@ -244,7 +257,8 @@ async function runDaemon(opts: DaemonOptions, io: DaemonIo): Promise<number> {
         );
       else log(`settings not reloaded, the running ones are kept: ${r.error}`);
     });
-  });
+  };
+  if (reloadAsked) reload();
 
   await io.stopSignal;
   log('stopping');
@@ -266,7 +280,7 @@ async function runDaemon(opts: DaemonOptions, io: DaemonIo): Promise<number> {
     return 1;
   }
   log('stopped');
-  return 0;
+  return lockLost ? 1 : 0;
 }
 
 /** Logs what the service tells: incidents raised and escalated, status errors, sources that change. */
