@@ -25,6 +25,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { IpcArgumentError, validateInvoke } from '../shared/ipc-schema.js';
 import type { PersistenceKind, ScanFinding } from '../shared/scan.js';
 import { spawn } from 'node:child_process';
 import { killProcess } from '../main/engine/actions/process-actions.js';
@@ -504,5 +505,17 @@ describe.skipIf(!linux)('kill and quarantine the program', () => {
     } finally {
       child.kill('SIGKILL');
     }
+  });
+});
+
+describe('quarantine requests from the window', () => {
+  it('accept only quarantine ids: no path, no other text reaches the store', () => {
+    expect(validateInvoke('quarantine:restore', ['20261207T204356Z-92172bba'])).toEqual(['20261207T204356Z-92172bba']);
+    for (const bad of ['../../etc/passwd', '20261207T204356Z-92172bba/../x', '', 'x'.repeat(65), 42]) {
+      expect(() => validateInvoke('quarantine:restore', [bad])).toThrow(IpcArgumentError);
+      expect(() => validateInvoke('quarantine:delete', [bad])).toThrow(IpcArgumentError);
+    }
+    expect(() => validateInvoke('quarantine:list', ['x'])).toThrow('quarantine:list: expects 0 arguments, got 1');
+    expect(() => validateInvoke('process:killQuarantine', [{ pid: -1, startTimeMs: 0 }])).toThrow(IpcArgumentError);
   });
 });
