@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EngineService } from '../service/engine-service.js';
-import { EngineMetrics, type MetricsOptions } from './exporter.js';
+import type { EngineMetrics, MetricsOptions } from './exporter.js';
 import type { ListenAddress } from './listen-address.js';
 
 export interface MetricsServer {
@@ -21,6 +21,9 @@ export async function startMetricsServer(
   at: ListenAddress,
   opts: MetricsOptions = {},
 ): Promise<MetricsServer> {
+  // Loaded only when metrics are asked for: the app's engine process and the CLI's other commands
+  // never load prom-client.
+  const { EngineMetrics } = await import('./exporter.js');
   const metrics = new EngineMetrics(service, opts);
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
