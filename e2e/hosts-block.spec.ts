@@ -49,6 +49,9 @@ test.describe('block mining domains from Settings', () => {
     await openSettings(page);
     await expect(section(page).getByTestId('hosts-block-state')).toContainText('Off');
     await expect(section(page).getByTestId('hosts-block-state')).toContainText(hosts);
+    await expect(section(page).getByTestId('hosts-block-writer')).toHaveText(
+      'To change it, Idlewatch writes the test root directly.',
+    );
     await section(page).getByRole('button', { name: 'Turn on' }).click();
     await expect(section(page).getByTestId('hosts-block-status')).toContainText(/^on: \d+ names blocked in /);
     await expect(section(page).getByTestId('hosts-block-state')).toContainText(/On · \d+ names blocked/);
@@ -73,6 +76,9 @@ test.describe('block mining domains from Settings', () => {
     }));
     const p = refusing.win.page;
     await openSettings(p);
+    await expect(section(p).getByTestId('hosts-block-writer')).toHaveText(
+      'To change it, Idlewatch asks for administrator rights through pkexec.',
+    );
     await section(p).getByRole('button', { name: 'Turn on' }).click();
     await expect(section(p).getByTestId('hosts-block-error')).toContainText(
       'administrator rights were refused: the administrator prompt was dismissed or refused (pkexec exit 126); nothing was changed',

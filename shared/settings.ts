@@ -53,6 +53,8 @@ export interface HostsBlockView {
   upToDate: boolean;
   /** One sentence for the user. */
   message: string;
+  /** How a change would be written ("asks for administrator rights through pkexec"); ok false: it cannot be, and why. */
+  writer: { ok: boolean; how: string };
 }
 
 /** What turning the block on or off did: refused/unavailable when administrator rights were not given. */

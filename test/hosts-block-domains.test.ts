@@ -293,6 +293,19 @@ describe.skipIf(!linux)('administrator rights through pkexec (a fake pkexec on t
     const none = await blockDomainsOn({ ...f.opts, elevator: pkexecElevator(self, { pkexec: null }) });
     expect(none).toMatchObject({ ok: false, code: 'unavailable' });
     expect(none.message).toMatch(/pkexec \(polkit\) is not installed/);
+    // Said before anyone asks: status tells how a change would be written, and that it cannot be.
+    expect((await hostsBlockStatus({ ...f.opts, elevator: pkexecElevator(self, { pkexec: null }) })).writer).toEqual({
+      ok: false,
+      how: 'cannot ask for administrator rights: pkexec (polkit) is not installed',
+    });
+    const pk = fake('pkexec', 'exit 0');
+    expect((await hostsBlockStatus({ ...f.opts, elevator: pkexecElevator(self, { pkexec: pk.path }) })).writer).toEqual(
+      {
+        ok: true,
+        how: 'asks for administrator rights through pkexec',
+      },
+    );
+    expect((await hostsBlockStatus(f.opts)).writer).toEqual({ ok: true, how: 'writes the test root directly' });
   });
 
   it('a privileged step that refuses the file passes its reason on', async () => {

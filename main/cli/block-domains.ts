@@ -95,6 +95,7 @@ export async function runBlockDomains(argv: string[], io: BlockDomainsIo): Promi
     else {
       io.stdout.write(`${safeText(s.message, 400)}\n`);
       if (s.listed !== null) io.stdout.write(`the lists name ${s.listed} domains\n`);
+      io.stdout.write(`to change it, Idlewatch ${safeText(s.writer.how, 300)}\n`);
       if (s.backup) io.stdout.write(`copy of the hosts file from before the block: ${safeText(s.backup, 300)}\n`);
       for (const p of s.problems) io.stderr.write(`idlewatch block-domains: ${safeText(p, 400)}\n`);
     }

@@ -67,6 +67,23 @@ export interface HostsBlockStatus {
   /** One sentence for the user. */
   message: string;
   problems: string[];
+  /** How a change would be written here, and whether it can be: "asks for administrator rights through pkexec". */
+  writer: { ok: boolean; how: string };
+}
+
+/** How this run would write the hosts file, said before anyone clicks. */
+export function writerStatus(opts: HostsBlockOptions, platform: Platform): { ok: boolean; how: string } {
+  const w = writerFor(opts, platform);
+  if ('unavailable' in w) return { ok: false, how: w.unavailable };
+  if (w.elevator === null) {
+    return {
+      ok: true,
+      how: (opts.root ?? '/') !== '/' ? 'writes the test root directly' : 'writes directly (running as administrator)',
+    };
+  }
+  if (w.elevator.unavailable)
+    return { ok: false, how: `cannot ask for administrator rights: ${w.elevator.unavailable}` };
+  return { ok: true, how: `asks for administrator rights through ${w.elevator.how}` };
 }
 
 export interface HostsBlockResult {
@@ -128,6 +145,7 @@ export async function hostsBlockStatus(opts: HostsBlockOptions): Promise<HostsBl
     writtenAt: state?.writtenAt ?? null,
     backup: state?.backup?.path ?? null,
     problems,
+    writer: writerStatus(opts, platform),
   };
   let doc: HostsDoc;
   try {

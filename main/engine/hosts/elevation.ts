@@ -32,6 +32,8 @@ export type ElevationOutcome =
 export interface Elevator {
   /** "pkexec", "a UAC prompt", "an administrator password prompt (osascript)". */
   readonly how: string;
+  /** Why it cannot ask here (pkexec not installed), or null when it can. */
+  readonly unavailable: string | null;
   run(commandArgs: readonly string[]): Promise<ElevationOutcome>;
 }
 
@@ -90,6 +92,7 @@ export function pkexecElevator(self: SelfCommand, opts: { pkexec?: string | null
   const run = opts.run ?? runFile;
   return {
     how: 'pkexec',
+    unavailable: pkexec ? null : 'pkexec (polkit) is not installed',
     async run(commandArgs) {
       if (!pkexec) {
         return {
@@ -125,6 +128,7 @@ export function osascriptElevator(self: SelfCommand, opts: { osascript?: string;
   const run = opts.run ?? runFile;
   return {
     how: 'an administrator password prompt (osascript)',
+    unavailable: existsSync(osascript) ? null : `${osascript} is missing`,
     async run(commandArgs) {
       const shell = commandLine(self, commandArgs).map(shQuote).join(' ');
       // An AppleScript string literal: backslashes and double quotes escaped, nothing else special.
@@ -179,6 +183,7 @@ export function uacElevator(
   const run = opts.run ?? runFile;
   return {
     how: 'a UAC prompt',
+    unavailable: null,
     async run(commandArgs) {
       let file = self.program;
       let argLine = [...self.args, ...commandArgs].map(winQuote).join(' ');

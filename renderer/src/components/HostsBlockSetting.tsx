@@ -65,6 +65,11 @@ export function HostsBlockSetting() {
             {view.state === 'on' ? ` · ${view.blocked} names blocked` : ''} · <code>{view.hostsPath}</code>
           </p>
           {view.state !== 'on' && view.state !== 'off' ? <p className="hint">{view.message}</p> : null}
+          <p className="hint" data-testid="hosts-block-writer">
+            {view.writer.ok
+              ? `To change it, Idlewatch ${view.writer.how}.`
+              : `It cannot be changed from here: ${view.writer.how}.`}
+          </p>
           {view.state === 'on' && !view.upToDate ? (
             <p className="hint">The list has changed since the block was written: turn it on again to update it.</p>
           ) : null}
@@ -73,14 +78,18 @@ export function HostsBlockSetting() {
               <button
                 type="button"
                 className="primary"
-                disabled={busy || view.state === 'broken'}
+                disabled={busy || view.state === 'broken' || !view.writer.ok}
                 onClick={() => change(true)}
               >
                 {view.state === 'off' ? 'Turn on' : view.state === 'on' ? 'Update the block' : 'Write the block again'}
               </button>
             ) : null}
             {view.state !== 'off' && view.state !== 'removed' ? (
-              <button type="button" disabled={busy || view.state === 'broken'} onClick={() => change(false)}>
+              <button
+                type="button"
+                disabled={busy || view.state === 'broken' || !view.writer.ok}
+                onClick={() => change(false)}
+              >
                 Turn off
               </button>
             ) : null}

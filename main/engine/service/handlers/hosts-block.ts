@@ -35,6 +35,7 @@ async function view(opts: HostsBlockOptions): Promise<HostsBlockView> {
     listed: s.listed,
     upToDate: s.upToDate,
     message: s.message,
+    writer: s.writer,
   };
 }
 
