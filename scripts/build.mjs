@@ -107,7 +107,7 @@ const targets = {
     ),
 };
 
-// bench, eval and holdout are built on demand by their npm scripts.
+// bench, eval, eval-webroot and holdout are built on demand by their npm scripts.
 const defaults = ['renderer', 'cli', 'main', 'engine', 'preload'];
 if (only && !(only in targets)) {
   console.error(`unknown build target "${only}"; known: ${Object.keys(targets).join(', ')}`);

@@ -198,13 +198,16 @@ work here and, for each that does not, why.
   },
 };
 
+/** The summaries start in one column, past the longest command name. */
+const NAME_WIDTH = Math.max(...Object.keys(COMMANDS).map((n) => n.length)) + 2;
+
 const USAGE = `Usage: idlewatch <command> [options]
 
 Commands:
 ${Object.entries(COMMANDS)
-  .map(([name, c]) => `  ${name.padEnd(8)}${c.summary}`)
+  .map(([name, c]) => `  ${name.padEnd(NAME_WIDTH)}${c.summary}`)
   .join('\n')}
-  help    this text; idlewatch help COMMAND: that command's options
+  ${'help'.padEnd(NAME_WIDTH)}this text; idlewatch help COMMAND: that command's options
 
 Options:
   -h, --help   this text; after a command, that command's options
