@@ -4,7 +4,7 @@
 // out/engine/index.js, forked with Node the way utilityProcess.fork starts it, so an entry that
 // does not load as an ES module, or does not answer the host protocol, fails here. Electron itself
 // (Chromium, native menus and trays, notifications, packaging) is not exercised: see the README.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,6 +16,7 @@ import { AppTray } from '../main/app/tray.js';
 import { type TrayAction, type TrayInputs, TRAY_STATES, type TrayState, trayModel } from '../main/app/tray-model.js';
 import { API_INVOKE, type EngineStatus, type EventContract } from '../shared/ipc.js';
 import { createFakeElectron, type FakeElectron, FakeEvent, type FakeMenu } from './helpers/fake-electron.js';
+import { procState, targetOf } from './helpers/proc-target.js';
 
 const REPO = resolve(import.meta.dirname, '..');
 const OUT = join(REPO, 'out');
@@ -269,6 +270,39 @@ describe('the first instance, with the built engine', () => {
     expect(win.focused).toBe(focused + 1);
     expect(fake.windows).toHaveLength(1);
   });
+
+  it.skipIf(process.platform !== 'linux')(
+    'lists a process Idlewatch paused in the tray menu, and Resume there resumes it',
+    async () => {
+      // A real program other than the app's own (the app's processes are refused like the engine).
+      const burner = spawn('/bin/sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' });
+      try {
+        const pid = burner.pid as number;
+        const target = targetOf(pid);
+        const caller = { id: fake.windows[0]!.webContents.id, url: PAGE };
+        // Refused ('gone') until the engine has seen it in a sample.
+        await vi.waitFor(
+          async () => expect(await fake.ipcMain.invoke('process:pause', caller, target)).toMatchObject({ ok: true }),
+          { timeout: 20_000, interval: 500 },
+        );
+        expect(procState(pid)).toBe('T');
+        const resumeLabel = () =>
+          menuOf(fake)
+            .labels()
+            .find((l) => l.startsWith(`Resume sh (pid ${pid}`));
+        await vi.waitFor(() => expect(resumeLabel()).toBeDefined(), { timeout: 10_000 });
+        expect(menuOf(fake).labels()).toContain('Paused by Idlewatch: 1 process');
+        expect((await status()).paused).toMatchObject([{ pid, name: 'sh', exe: expect.stringMatching(/sh$/) }]);
+        menuOf(fake).click(resumeLabel() as string);
+        await vi.waitFor(() => expect(procState(pid)).not.toBe('T'), { timeout: 10_000 });
+        await vi.waitFor(() => expect(resumeLabel()).toBeUndefined(), { timeout: 10_000 });
+        expect((await status()).paused).toEqual([]);
+      } finally {
+        burner.kill('SIGKILL');
+      }
+    },
+    60_000,
+  );
 
   it('quits cleanly: the engine stops and exits, the power monitor is let go, the tray and window go', async () => {
     const child = fake.children.at(-1)!.process;
