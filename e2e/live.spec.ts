@@ -68,15 +68,21 @@ test('the window shows live engine data: idle state, sources with reasons, a bus
     if (nvidia) await expect(page.getByTestId('gpu-unavailable')).toContainText(nvidia.detail);
   }
 
-  // The busy process is in "Busy now" with its live CPU share (column 6).
+  // The busy process is in "Busy now" with its live CPU share (column 6): the engine's own figure
+  // (a loaded machine may give the burner a fraction of a core), busy by any measure.
   const row = await busyRow(page, burner.pid!);
   await expect(row).toBeVisible({ timeout: 10_000 });
   await expect(row.getByRole('cell').nth(1)).toHaveText('node');
   await expect
-    .poll(async () => Number.parseFloat((await row.getByRole('cell').nth(5).textContent()) ?? '0'), {
-      timeout: 10_000,
-    })
-    .toBeGreaterThan(50);
+    .poll(
+      async () => {
+        const shown = Number.parseFloat((await row.getByRole('cell').nth(5).textContent()) ?? '0');
+        const engine = service.current.latest?.procs.find((p) => p.pid === burner.pid)?.cpu ?? -100;
+        return shown > 5 && Math.abs(shown - engine) <= 0.1 + engine * 0.5 ? 'shown' : `${shown} vs ${engine}`;
+      },
+      { timeout: 10_000 },
+    )
+    .toBe('shown');
   expect(win.pageErrors).toEqual([]);
   await win.close();
 });
