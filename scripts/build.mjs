@@ -86,7 +86,6 @@ const targets = {
           'trace-cost': 'bench/trace-cost.ts',
           'daemon-cost': 'bench/daemon-cost.ts',
           'daemon-cost-runner': 'bench/daemon-cost-runner.ts',
-          stream: 'bench/stream.ts',
         },
         outDir: 'bench',
       }),
