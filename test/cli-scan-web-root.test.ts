@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,6 +43,28 @@ describe('idlewatch scan --web-root', () => {
     expect(report.steps.find((s) => s.id === 'web-root')?.detail).toMatch(
       /^2 web roots .*3 files read, 2 injected miner lines$/,
     );
+  });
+
+  it('fix with the same --web-root removes the injected line through the quarantine', () => {
+    const site = join(dir, 'site-fix');
+    const root = join(dir, 'root-fix');
+    const data = join(dir, 'data-fix');
+    for (const d of [site, root, data]) mkdirSync(d, { recursive: true });
+    const page = join(site, 'index.html');
+    writeFileSync(page, '<p>shop</p>\n<script src="https://coinhive.com/lib/coinhive.min.js"></script>\n<p>end</p>\n');
+    const scan = spawnSync(process.execPath, [CLI, 'scan', '--json', '--root', root, '--web-root', site], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    const id = (JSON.parse(scan.stdout) as ScanReport).findings.find((f) => f.rule === 'web-miner')?.id;
+    expect(id).toBeDefined();
+    const fix = spawnSync(
+      process.execPath,
+      [CLI, 'fix', id!, '--root', root, '--web-root', site, '--data-dir', data, '--yes'],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
+    expect(fix.status, fix.stderr).toBe(0);
+    expect(readFileSync(page, 'utf8')).toBe('<p>shop</p>\n<p>end</p>\n');
   });
 
   it('a --web-root that is not a folder is a usage error naming it', () => {

@@ -23,6 +23,7 @@ import {
 } from '../engine/index.js';
 import { parseArgs, UsageError } from './args.js';
 import { pad, safeText } from './format.js';
+import { takeWebRoots } from './web-root-args.js';
 
 export const QUARANTINE_USAGE = `Usage: idlewatch quarantine list [--json] [--root DIR] [--data-dir DIR]
        idlewatch quarantine restore ID [--data-dir DIR]
@@ -45,7 +46,7 @@ is kept in the quarantine, in the data folder, so that it can be put back.
   --yes           delete without asking
 `;
 
-export const FIX_USAGE = `Usage: idlewatch fix FINDING_ID [--root DIR] [--yes] [--data-dir DIR]
+export const FIX_USAGE = `Usage: idlewatch fix FINDING_ID [--root DIR] [--web-root DIR]... [--yes] [--data-dir DIR]
 
 Runs a finding's suggested fix: removes a persistence entry's line (the file as it was goes to
 the quarantine), or ends a process whose program is in a folder users can write to and moves
@@ -58,6 +59,7 @@ size and line text, the process's pid, start time and program. Finding IDs are i
 \`idlewatch scan\` (the fix lines) and in \`idlewatch scan --json\` (findings[].id).
 
   --root DIR      check files under DIR instead of /
+  --web-root DIR  also search this web root, as \`idlewatch scan --web-root\` did (repeatable)
   --yes           fix without asking (needed when not run in a terminal)
   --data-dir DIR  the data folder (default: the app's)
 `;
@@ -252,7 +254,8 @@ function outcomeLine(o: FixOutcome): { ok: boolean; text: string } {
 
 /** `idlewatch fix FINDING_ID`: 0 fixed, 1 not found, refused or failed, 2 usage, 130 cancelled. */
 export async function runFixCommand(argv: string[], io: QuarantineCliIo): Promise<number> {
-  const { flags, positionals } = parseArgs(argv, { root: 'string', yes: 'boolean', 'data-dir': 'string' });
+  const { rest, webRoots } = await takeWebRoots(argv);
+  const { flags, positionals } = parseArgs(rest, { root: 'string', yes: 'boolean', 'data-dir': 'string' });
   const [findingId, ...extra] = positionals;
   if (findingId === undefined) throw new UsageError('no FINDING_ID given (see idlewatch scan)');
   if (extra.length > 0) throw new UsageError(`one FINDING_ID at a time, got also "${safeText(extra.join(' '), 100)}"`);
@@ -269,7 +272,7 @@ export async function runFixCommand(argv: string[], io: QuarantineCliIo): Promis
   await write(io.stderr, 'Scanning again, so the fix acts on the machine as it is now…\n');
   let report: ScanReport;
   try {
-    report = await (io.scan ?? runDeepScanIsolated)({ signal: io.signal, root, allowlist, dataDir });
+    report = await (io.scan ?? runDeepScanIsolated)({ signal: io.signal, root, allowlist, dataDir, webRoots });
   } catch (e) {
     if (!isAbortError(e)) throw e;
     await write(io.stderr, 'idlewatch: cancelled; nothing was changed\n');
