@@ -53,7 +53,11 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 /** Settles with `p`, or rejects with an AbortError as soon as the signal fires. */
 export function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return p;
-  if (signal.aborted) return Promise.reject(abortError());
+  if (signal.aborted) {
+    // The call is already under way: its own failure would otherwise surface as an unhandled rejection.
+    p.catch(() => undefined);
+    return Promise.reject(abortError());
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(abortError());
     signal.addEventListener('abort', onAbort, { once: true });
