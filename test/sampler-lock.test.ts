@@ -112,7 +112,7 @@ describe('sampler lock', () => {
       startOf: (pid) => (racers.includes(pid) ? `start-${pid}` : null),
       bootId: () => 'boot',
     };
-    for (let round = 0; round < 30; round++) {
+    for (let round = 0; round < 60; round++) {
       const dir = fresh();
       writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: 999, owner: 'app', start: '1', boot: 'boot' }));
       const results = await Promise.all(racers.map((pid) => SamplerLock.acquire(dir, 'daemon', { pid, probe })));

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
-import { link, open, readFile, rename, unlink } from 'node:fs/promises';
+import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -116,9 +115,8 @@ export class SamplerLock {
 
   /**
    * Takes the data folder's sampler lock, or says who holds it. A stale lock (its process is gone,
-   * or its pid now belongs to another process) is taken over: moved aside under a unique name and
-   * checked to be the stale one before it is deleted, so two processes taking over the same stale
-   * lock cannot both win.
+   * or its pid now belongs to another process) is taken over: deleted under a takeover mutex after
+   * reading it again, so two processes taking over the same stale lock cannot both win.
    */
   static async acquire(
     dataDir: string,
@@ -136,7 +134,8 @@ export class SamplerLock {
       since: (opts.now ?? Date.now)(),
     };
     const text = `${JSON.stringify(me)}\n`;
-    for (let attempt = 0; attempt < 5; attempt++) {
+    // Each round: create, or judge the holder; a taker waiting for another's takeover tries again.
+    for (let attempt = 0; attempt < 100; attempt++) {
       try {
         const fh = await open(path, 'wx', 0o600);
         try {
@@ -218,24 +217,35 @@ export class SamplerLock {
   }
 }
 
+/** How long a takeover may hold its mutex before others count its taker as dead. */
+const TAKEOVER_STALE_MS = 10_000;
+
 /**
- * Moves the stale lock aside and deletes it, but only if what was moved is the stale content that
- * was judged: if another process replaced it in between, its fresh lock is linked back into place.
+ * Removes the stale lock so that the next exclusive create can win, under a second, short-lived
+ * lock (`sampler.lock.takeover`, created exclusively): only its holder may delete the lock file,
+ * and only after reading it again under that mutex and finding the very stale text it judged. The
+ * stale text names a dead process, so nothing but a mutex holder removes it, and no fresh lock can
+ * be deleted by a taker that judged an older file. Without the mutex, a taker that moved a fresh
+ * lock aside to check it opened a window in which a third one could create another (two winners).
  */
 async function takeOverStale(path: string, staleText: string): Promise<void> {
-  const aside = `${path}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const mutex = `${path}.takeover`;
   try {
-    await rename(path, aside);
+    await (await open(mutex, 'wx', 0o600)).close();
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // someone else moved it
-    throw lockError(path, e);
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw lockError(mutex, e);
+    // Another taker is at it. One that died holding the mutex leaves it behind: removed once old.
+    const st = await stat(mutex).catch(() => null);
+    if (st && Date.now() - st.mtimeMs > TAKEOVER_STALE_MS) await unlink(mutex).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
+    return;
   }
-  const moved = await readFile(aside, 'utf8').catch(() => null);
-  if (moved !== staleText) {
-    // Not the stale lock: a fresh one written meanwhile. Put it back (link never replaces a file).
-    await link(aside, path).catch(() => undefined);
+  try {
+    const now = await readFile(path, 'utf8').catch(() => null);
+    if (now === staleText) await unlink(path).catch(() => undefined);
+  } finally {
+    await unlink(mutex).catch(() => undefined);
   }
-  await unlink(aside).catch(() => undefined);
 }
 
 function lockError(path: string, e: unknown): Error {
