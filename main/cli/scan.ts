@@ -140,6 +140,7 @@ function subject(f: ScanFinding): string {
 /** The report as a terminal table; every machine-derived string has its control characters replaced. */
 export function formatScanTable(r: ScanReport): string {
   const lines: string[] = [];
+  // When, in the reader's local time with its zone (a bare UTC time reads as local and is hours off).
   lines.push(
     `Idlewatch deep scan, ${localTime(Date.parse(r.startedAt))} (${r.platform}, ${r.processes.length} processes, ${(r.durationMs / 1000).toFixed(1)} s${r.root !== '/' ? `, files under ${safeText(r.root, 80)}` : ''})`,
   );
