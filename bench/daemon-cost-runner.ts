@@ -1,66 +1,16 @@
 // One side of `npm run bench:daemon`: runs the plain monitor, the daemon's engine service, or the
 // daemon's engine service with the metrics server (scraped by the parent) for a fixed time after a
 // warm-up, then prints one JSON line with what it cost. CPU is read from /proc: this process (all
-// threads), its reaped children and its live descendants, as bench/overhead-runner.ts does.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+// threads), its reaped children and its live descendants (bench/proc-cpu.ts).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMetricsServer } from '../main/engine/metrics/server.js';
 import { Monitor } from '../main/engine/monitor.js';
 import { EngineService } from '../main/engine/service/engine-service.js';
+import { cpuSeconds } from './proc-cpu.js';
 
 const [mode = 'monitor', durationArg = '60', intervalArg = '1000', warmupArg = '20'] = process.argv.slice(2);
-const CLK_TCK = 100;
-
-function statTicks(pid: number | 'self'): { own: number; children: number } | null {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { own: Number(f[11]) + Number(f[12]), children: Number(f[13]) + Number(f[14]) };
-  } catch {
-    return null;
-  }
-}
-
-/** CPU ticks of this process's live descendants, found by walking /proc. */
-function descendantTicks(): number {
-  const parent = new Map<number, number>();
-  for (const e of readdirSync('/proc')) {
-    const c = e.charCodeAt(0);
-    if (c < 48 || c > 57) continue;
-    try {
-      const t = readFileSync(`/proc/${e}/stat`, 'latin1');
-      parent.set(Number(e), Number(t.slice(t.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // exited
-    }
-  }
-  let ticks = 0;
-  const ours = new Set([process.pid]);
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const [pid, ppid] of parent) {
-      if (!ours.has(pid) && ours.has(ppid)) {
-        ours.add(pid);
-        grew = true;
-        const s = statTicks(pid);
-        if (s) ticks += s.own + s.children;
-      }
-    }
-  }
-  return ticks;
-}
-
-/** The /proc walk is not charged: read self after it at the start, before it at the end. */
-function cpuSeconds(at: 'start' | 'end'): number {
-  let self: ReturnType<typeof statTicks> = null;
-  if (at === 'end') self = statTicks('self');
-  const children = descendantTicks();
-  if (at === 'start') self = statTicks('self');
-  return self ? (self.own + self.children + children) / CLK_TCK : 0;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const dataDir = mkdtempSync(join(tmpdir(), 'iw-daemon-bench-'));
 const intervalMs = Number(intervalArg);

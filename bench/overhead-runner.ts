@@ -4,7 +4,7 @@
 // cadence for a fixed time, then prints one JSON line with what it cost. It measures
 // itself from /proc/self/stat (all threads) plus its child processes (reaped and still running),
 // so nvidia-smi or ps children are charged to the side that spawned them.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import si from 'systeminformation';
@@ -12,66 +12,12 @@ import { Engine } from '../main/engine/engine.js';
 import { type EnginePort, runEngineHost } from '../main/engine/host/engine-host.js';
 import type { EngineToMain } from '../main/engine/host/protocol.js';
 import { EngineService } from '../main/engine/service/engine-service.js';
+import { cpuSeconds } from './proc-cpu.js';
 
 const [mode = 'engine', durationArg = '60', intervalArg = '1000', warmupArg = '3'] = process.argv.slice(2);
 const durationMs = Number(durationArg) * 1000;
 const intervalMs = Number(intervalArg);
 const warmupTicks = Number(warmupArg);
-const CLK_TCK = 100;
-
-function statTicks(pid: number | 'self'): { own: number; children: number; start: number } | null {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { own: Number(f[11]) + Number(f[12]), children: Number(f[13]) + Number(f[14]), start: Number(f[19]) };
-  } catch {
-    return null;
-  }
-}
-
-/** CPU ticks of this process's live descendants (nvidia-smi and the like), found by walking /proc. */
-function descendantTicks(): number {
-  let ticks = 0;
-  const parent = new Map<number, number>();
-  for (const e of readdirSync('/proc')) {
-    const c = e.charCodeAt(0);
-    if (c < 48 || c > 57) continue;
-    try {
-      const t = readFileSync(`/proc/${e}/stat`, 'latin1');
-      parent.set(Number(e), Number(t.slice(t.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // exited
-    }
-  }
-  const ours = new Set([process.pid]);
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const [pid, ppid] of parent) {
-      if (!ours.has(pid) && ours.has(ppid)) {
-        ours.add(pid);
-        grew = true;
-        const s = statTicks(pid);
-        if (s) ticks += s.own + s.children;
-      }
-    }
-  }
-  return ticks;
-}
-
-/**
- * CPU seconds of this process, its reaped children, and its live descendants. The /proc walk that
- * finds the descendants costs tens of ms at 1,000 processes: it must not be charged to the engine,
- * so at the start of the window this process is read after the walk, and at the end before it.
- */
-function cpuSeconds(at: 'start' | 'end'): number {
-  let self: ReturnType<typeof statTicks> = null;
-  if (at === 'end') self = statTicks('self');
-  const children = descendantTicks();
-  if (at === 'start') self = statTicks('self');
-  if (!self) return 0;
-  return (self.own + self.children + children) / CLK_TCK;
-}
 
 function peakRssKiB(): number {
   const m = /^VmHWM:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'utf8'));
