@@ -9,25 +9,17 @@
 // inside the process around every scrape.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { jsonOutArg, numberArg } from './args.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number`);
-  return v;
-}
-const rounds = arg('rounds', 3);
-const duration = arg('duration', 60);
-const warmup = arg('warmup', 20);
-const scrapeEvery = arg('scrape-every', 15);
-const interval = arg('interval', 1000);
-const jsonIdx = process.argv.indexOf('--json');
-const jsonOut = resolve(
-  jsonIdx >= 0 ? process.argv[jsonIdx + 1]! : join(here, '..', '..', 'bench', 'results', 'daemon-cost.json'),
-);
+const rounds = numberArg('rounds', 3, 'positive');
+const duration = numberArg('duration', 60, 'positive');
+const warmup = numberArg('warmup', 20, 'positive');
+const scrapeEvery = numberArg('scrape-every', 15, 'positive');
+const interval = numberArg('interval', 1000, 'positive');
+const jsonOut = jsonOutArg('daemon-cost.json');
 /** The issue's target: the daemon with metrics on adds at most this over the plain monitor. */
 const TARGET_ADDED_PERCENT = 0.05;
 

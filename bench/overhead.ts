@@ -15,32 +15,24 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serialize } from 'node:v8';
 import type { EventContract } from '../shared/ipc.js';
 import { ProcStreamDecoder } from '../shared/proc-stream.js';
 import { TARGETS, verdict } from './targets.js';
+import { jsonOutArg, numberArg } from './args.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isFinite(v) || v < 0) throw new Error(`--${name} must be a non-negative number`);
-  return v;
-}
-const procs = arg('procs', 1000);
-const busy = arg('busy', 3);
-const duration = arg('duration', 60);
-const interval = arg('interval', 1000);
-const runs = Math.max(1, Math.round(arg('runs', 3)));
+const procs = numberArg('procs', 1000);
+const busy = numberArg('busy', 3);
+const duration = numberArg('duration', 60);
+const interval = numberArg('interval', 1000);
+const runs = Math.max(1, Math.round(numberArg('runs', 3)));
 const only = process.argv.includes('--app-only');
-const churn = arg('churn', 0);
+const churn = numberArg('churn', 0);
 const scale: 'default' | '10k' | 'churn' = churn > 0 ? 'churn' : procs >= 5000 ? '10k' : 'default';
-const jsonIdx = process.argv.indexOf('--json');
-const jsonOut = resolve(
-  jsonIdx >= 0 ? process.argv[jsonIdx + 1]! : join(here, '..', '..', 'bench', 'results', 'overhead.json'),
-);
+const jsonOut = jsonOutArg('overhead.json');
 
 const children: ChildProcess[] = [];
 const cleanup = () => {

@@ -9,29 +9,19 @@
 import { once } from 'node:events';
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { createGzip } from 'node:zlib';
 import type { Incident } from '../shared/detection.js';
 import type { TraceHeader, TraceSample } from '../shared/trace.js';
 import { Detector } from '../main/engine/detect/detector.js';
 import { readTrace } from '../main/engine/trace/trace-reader.js';
 import { type DayCounts, dayPlan24h, synthesizeDay } from './synthetic-day.js';
+import { jsonOutArg, numberArg } from './args.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number`);
-  return v;
-}
-const hours = arg('hours', 24);
-const every = arg('every', 600);
+const hours = numberArg('hours', 24, 'positive');
+const every = numberArg('every', 600, 'positive');
 const keep = process.argv.includes('--keep');
-const jsonIdx = process.argv.indexOf('--json');
-const jsonOut = resolve(
-  jsonIdx >= 0 ? process.argv[jsonIdx + 1]! : join(here, '..', '..', 'bench', 'results', 'replay-24h.json'),
-);
+const jsonOut = jsonOutArg('replay-24h.json');
 const gc = (globalThis as { gc?: () => void }).gc;
 
 const plan = { ...dayPlan24h(), hours };

@@ -8,29 +8,19 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { serialize } from 'node:v8';
 import type { EngineSample } from '../shared/engine-types.js';
 import type { EventContract } from '../shared/ipc.js';
 import { ProcStreamDecoder } from '../shared/proc-stream.js';
 import { EngineService } from '../main/engine/service/engine-service.js';
+import { jsonOutArg, numberArg } from './args.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isFinite(v) || v < 0) throw new Error(`--${name} must be a non-negative number`);
-  return v;
-}
-const procs = arg('procs', 1000);
-const duration = arg('duration', 30);
-const longProcs = arg('long', 1000);
-const longDuration = arg('long-duration', 20);
-const jsonIdx = process.argv.indexOf('--json');
-const jsonOut = resolve(
-  jsonIdx >= 0 ? process.argv[jsonIdx + 1]! : join(here, '..', '..', 'bench', 'results', 'stream.json'),
-);
+const procs = numberArg('procs', 1000);
+const duration = numberArg('duration', 30);
+const longProcs = numberArg('long', 1000);
+const longDuration = numberArg('long-duration', 20);
+const jsonOut = jsonOutArg('stream.json');
 const LIMITS = { steadyBytesPerSec: 30 * 1024, maxMessageBytes: 1024 * 1024, maxTickMs: 50 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
