@@ -11,15 +11,15 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EngineClient } from '../main/engine/host/engine-client.js';
 import { bundleForNode, forkEngineChild } from './helpers/host-engine-child.js';
 import { killAndWait, waitFor } from './helpers/processes.js';
+import { CLI, requireBuiltCli } from './helpers/built-cli.js';
 
 const REPO = resolve(import.meta.dirname, '..');
-const CLI = join(REPO, 'out', 'cli', 'idlewatch.js');
 let dir = '';
 let shim = '';
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test does) first`);
+  requireBuiltCli();
   mkdirSync(join(REPO, 'node_modules', '.cache'), { recursive: true });
   dir = mkdtempSync(join(REPO, 'node_modules', '.cache', 'iw-applock-'));
   await bundleForNode({

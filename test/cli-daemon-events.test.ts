@@ -5,12 +5,12 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IdlewatchEvent } from '../main/engine/events/schema.js';
 import { killAndWait, waitFor } from './helpers/processes.js';
+import { CLI, requireBuiltCli } from './helpers/built-cli.js';
 
-const CLI = join(resolve(__dirname, '..'), 'out', 'cli', 'idlewatch.js');
 const linux = process.platform === 'linux';
 
 function exitOf(child: ChildProcess): Promise<number | null> {
@@ -22,7 +22,7 @@ describe.skipIf(!linux)('idlewatch daemon --events', () => {
   const dir = mkdtempSync(join(tmpdir(), 'iw-daemon-events-'));
   const children: ChildProcess[] = [];
   beforeAll(() => {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test does) first`);
+    requireBuiltCli();
   });
   afterAll(async () => {
     await Promise.all(children.map(killAndWait));

@@ -17,9 +17,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEPLOY_EXEC, DEPLOY_FILES, renderUnit, UNIT_KINDS } from '../main/cli/service-units.js';
+import { CLI, requireBuiltCli } from './helpers/built-cli.js';
 
 const root = resolve(__dirname, '..');
-const CLI = join(root, 'out', 'cli', 'idlewatch.js');
 const has = (bin: string): boolean => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
 
 describe('service definitions', () => {
@@ -32,7 +32,7 @@ describe('service definitions', () => {
   });
 
   it('the built CLI prints the same text, and by default runs node and its own script by full path', () => {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test does) first`);
+    requireBuiltCli();
     for (const kind of UNIT_KINDS) {
       const out = execFileSync(process.execPath, [CLI, 'daemon', '--print-unit', kind, '--exec', DEPLOY_EXEC], {
         encoding: 'utf8',

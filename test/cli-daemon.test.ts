@@ -6,11 +6,10 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killAndWait, spawnSleeper, waitFor } from './helpers/processes.js';
-
-const CLI = join(resolve(__dirname, '..'), 'out', 'cli', 'idlewatch.js');
+import { CLI, requireBuiltCli } from './helpers/built-cli.js';
 
 interface Daemon {
   child: ChildProcess;
@@ -35,7 +34,7 @@ describe('idlewatch daemon', () => {
   const dir = mkdtempSync(join(tmpdir(), 'iw-daemon-'));
   const children: ChildProcess[] = [];
   beforeAll(() => {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test does) first`);
+    requireBuiltCli();
   });
   afterAll(async () => {
     await Promise.all(children.map(killAndWait));

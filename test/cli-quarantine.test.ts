@@ -20,14 +20,13 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QuarantineListing } from '../shared/quarantine.js';
 import type { ScanReport } from '../shared/scan.js';
-import { REPO_ROOT } from './captured.js';
+import { CLI, requireBuiltCli } from './helpers/built-cli.js';
 
-const CLI = join(REPO_ROOT, 'out', 'cli', 'idlewatch.js');
 const linux = process.platform === 'linux';
 const base = mkdtempSync(join(tmpdir(), 'iw-cli-quarantine-'));
 
 beforeAll(() => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test does) first`);
+  requireBuiltCli();
 });
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 

@@ -10,15 +10,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScanReport } from '../shared/scan.js';
-import { REPO_ROOT } from './captured.js';
+import { CLI, requireBuiltCli } from './helpers/built-cli.js';
 
-const CLI = join(REPO_ROOT, 'out', 'cli', 'idlewatch.js');
 const linux = process.platform === 'linux';
 const dir = mkdtempSync(join(tmpdir(), 'iw-cli-software-'));
 const env = { ...process.env, PATH: '/usr/bin:/bin', DISPLAY: '', XDG_DATA_HOME: join(dir, 'data') };
 
 beforeAll(() => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test does) first`);
+  requireBuiltCli();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,16 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScanReport } from '../shared/scan.js';
-import { REPO_ROOT } from './captured.js';
+import { CLI, requireBuiltCli } from './helpers/built-cli.js';
 
-// The built CLI, as a user runs it (npm test builds first).
-const CLI = join(REPO_ROOT, 'out', 'cli', 'idlewatch.js');
 const dir = mkdtempSync(join(tmpdir(), 'iw-cli-webroot-'));
 beforeAll(() => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test does) first`);
+  requireBuiltCli();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

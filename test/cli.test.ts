@@ -8,16 +8,16 @@ import { readTrace } from '../main/engine/trace/trace-reader.js';
 import { cpuTicks } from './helpers/proc-target.js';
 import { killAndWait, spawnBurner, waitFor } from './helpers/processes.js';
 import { REPO_ROOT } from './captured.js';
+import { CLI, requireBuiltCli } from './helpers/built-cli.js';
 
 // These run the built CLI as a user would (npm test builds first).
-const CLI = join(REPO_ROOT, 'out', 'cli', 'idlewatch.js');
 const linux = process.platform === 'linux';
 const dir = mkdtempSync(join(tmpdir(), 'iw-cli-'));
 // No nvidia-smi anywhere on this PATH, whatever the machine has.
 const env = { ...process.env, PATH: '/usr/bin:/bin', DISPLAY: '' };
 
 beforeAll(() => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test does) first`);
+  requireBuiltCli();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

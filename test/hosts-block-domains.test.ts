@@ -30,8 +30,8 @@ import {
 import { applyPreparedHosts } from '../main/engine/hosts/hosts-apply.js';
 import { BEGIN_MARKER, END_MARKER, renderBlock, sha256Hex } from '../main/engine/hosts/hosts-block.js';
 import { REPO_ROOT } from './captured.js';
+import { CLI, requireBuiltCli } from './helpers/built-cli.js';
 
-const CLI = join(REPO_ROOT, 'out', 'cli', 'idlewatch.js');
 const SHIPPED = join(REPO_ROOT, 'data', 'mining-domains.txt');
 const base = mkdtempSync(join(tmpdir(), 'iw-hosts-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -241,7 +241,7 @@ const linux = process.platform === 'linux';
 describe.skipIf(!linux)('administrator rights through pkexec (a fake pkexec on the path)', () => {
   let fakes: string;
   beforeAll(() => {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test does) first`);
+    requireBuiltCli();
     fakes = join(base, 'fakes');
     mkdirSync(fakes, { recursive: true });
   });

@@ -11,9 +11,9 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Xvfb } from './fakes/idle-xvfb.js';
 import { killAndWait, waitFor } from './helpers/processes.js';
+import { CLI, requireBuiltCli } from './helpers/built-cli.js';
 
 const root = resolve(__dirname, '..');
-const CLI = join(root, 'out', 'cli', 'idlewatch.js');
 const ALERTS = join(root, 'deploy', 'prometheus', 'alerts.yml');
 const DASHBOARD = join(root, 'deploy', 'grafana', 'idlewatch.json');
 
@@ -61,7 +61,7 @@ describe.skipIf(skipReason !== null)('metrics against a real Prometheus', () => 
   let metricsUrl = '';
 
   beforeAll(async () => {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test does) first`);
+    requireBuiltCli();
     if (!haveProm)
       throw new Error('prometheus and promtool are required in CI: .ci/run installs the prometheus package');
     xvfb = await Xvfb.start();

@@ -18,6 +18,7 @@ import { nodeScanFs, type ScanFs } from '../main/engine/scan/scan-fs.js';
 import { runDeepScanIsolated } from '../main/engine/scan/scan-isolated.js';
 import { ScanRunner } from '../main/engine/service/scan-runner.js';
 import { REPO_ROOT } from './captured.js';
+import { CLI } from './helpers/built-cli.js';
 
 /**
  * Every step in the scan's order: those named with their status, the others before `running`
@@ -32,7 +33,6 @@ function stoppedAt(running: ScanStepId, named: Partial<Record<ScanStepId, unknow
 }
 
 const linux = process.platform === 'linux';
-const CLI = join(REPO_ROOT, 'out', 'cli', 'idlewatch.js');
 const ENGINE_WORKER = join(REPO_ROOT, 'out', 'engine', 'scan-worker.js');
 /** What the issue asks: Cancel has ended the scan within this. */
 const CANCEL_LIMIT_MS = 2000;

@@ -20,10 +20,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScanFinding, ScanReport } from '../shared/scan.js';
-import { REPO_ROOT } from './captured.js';
 import { type MeasuredRun, runMeasured } from './helpers/measured-run.js';
+import { CLI } from './helpers/built-cli.js';
 
-const CLI = join(REPO_ROOT, 'out', 'cli', 'idlewatch.js');
 const linux = process.platform === 'linux';
 const TIME_LIMIT_MS = 30_000;
 /**

@@ -1,0 +1,12 @@
+// The built CLI (out/cli/idlewatch.js) that the CLI tests run as a user would: `npm run build`
+// writes it, `npm test` builds first. A test file that runs it calls requireBuiltCli() in beforeAll
+// so a missing build fails with what to do, not with a module-not-found from every spawn.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../captured.js';
+
+export const CLI = join(REPO_ROOT, 'out', 'cli', 'idlewatch.js');
+
+export function requireBuiltCli(): void {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test does) first`);
+}
