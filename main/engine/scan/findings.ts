@@ -5,7 +5,14 @@
  */
 import type { Severity } from '../../../shared/detection.js';
 import { identityOf, processKey, walkParents } from '../../../shared/identity.js';
-import type { ScanAction, ScanFinding, ScanProcessRef, ScanRule } from '../../../shared/scan.js';
+import type {
+  PersistenceKind,
+  ScanAction,
+  ScanFinding,
+  ScanPersistenceRef,
+  ScanProcessRef,
+  ScanRule,
+} from '../../../shared/scan.js';
 import { isDeleted } from '../detect/provenance.js';
 import { userWritableReason } from '../quarantine/user-writable.js';
 import type { ScanProc } from './proc-snapshot.js';
@@ -24,6 +31,14 @@ export function parentChain(p: ScanProc, byPid: ReadonlyMap<number, ScanProc>): 
 
 export function processRef(p: ScanProc, byPid: ReadonlyMap<number, ScanProc>): ScanProcessRef {
   return { ...identityOf(p), sha256: null, chain: parentChain(p, byPid) };
+}
+
+/**
+ * A finding about a file or folder as a whole (odd, locked, changed), not one line of it: there is no
+ * line to remove, so the Remove action never applies; `runAs` is the user it acts for, where known.
+ */
+export function wholeFileRef(kind: PersistenceKind, file: string, runAs: string | null = null): ScanPersistenceRef {
+  return { kind, file, line: null, text: '', command: '', location: null, runAs, fileState: null };
 }
 
 /**

@@ -7,7 +7,7 @@ import type { PersistenceEntry, PersistenceKind, ScanAction } from '../../../sha
 import type { DomainList } from '../detect/mining-domains.js';
 import { type CommandVerdict, checkCommand, maxSeverity } from './command-rules.js';
 import { collectLaunchd } from './darwin-launchd.js';
-import type { NewFinding } from './findings.js';
+import { type NewFinding, wholeFileRef } from './findings.js';
 import { collectLinuxPersistence } from './linux-persistence.js';
 import { REMOVABLE_KINDS } from './persistence-remove.js';
 import type { CollectedEntry } from './persistence-types.js';
@@ -173,16 +173,7 @@ export function oddPlaceFinding(o: OddPlace): NewFinding {
       `${o.path} ${o.what}`,
       'a place that starts programs should hold small text files; what this one would start could not be checked',
     ],
-    persistence: {
-      kind: o.kind,
-      file: o.path,
-      line: null,
-      text: '',
-      command: '',
-      location: null,
-      runAs: null,
-      fileState: null,
-    },
+    persistence: wholeFileRef(o.kind, o.path),
     actions: [
       {
         kind: 'manual',

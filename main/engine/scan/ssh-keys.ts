@@ -13,7 +13,7 @@ import type { PersistenceEntry, ScanAction, ScanPersistenceRef } from '../../../
 import type { DomainList } from '../detect/mining-domains.js';
 import { checkCommand, maxSeverity } from './command-rules.js';
 import { type ConfigFile, ago, confDirFiles, readConfigFile, shellQuote } from './config-files.js';
-import type { NewFinding } from './findings.js';
+import { type NewFinding, wholeFileRef } from './findings.js';
 import type { ScanContext } from './scan-context.js';
 
 const STEP = 'tamper' as const;
@@ -360,16 +360,7 @@ export async function scanAuthorizedKeys(
           ...keys.slice(0, 50).map(({ line, key }) => `line ${line}: ${keyLabel(key)}`),
           ...(keys.length > 50 ? [`… and ${keys.length - 50} more`] : []),
         ],
-        persistence: {
-          kind: 'ssh-key',
-          file: f.file,
-          line: null,
-          text: '',
-          command: '',
-          location: null,
-          runAs: kf.user,
-          fileState: null,
-        },
+        persistence: wholeFileRef('ssh-key', f.file, kf.user),
         actions: [
           {
             kind: 'manual',

@@ -9,7 +9,7 @@ import type { Severity } from '../../../../shared/detection.js';
 import type { PersistenceKind, ScanFinding, ScanRule } from '../../../../shared/scan.js';
 import { isDeleted } from '../../detect/provenance.js';
 import { shellQuote } from '../config-files.js';
-import { type NewFinding, ruleLabel } from '../findings.js';
+import { type NewFinding, ruleLabel, wholeFileRef } from '../findings.js';
 import { findLsattr, lockOf, readFileFlags } from '../immutable-files.js';
 import { userHomes } from '../linux-persistence.js';
 import { collectTuning, type TuningSign, tuningFindings } from '../miner-tuning.js';
@@ -141,16 +141,7 @@ async function lockedFiles(
           : []),
         ...related.slice(0, 10).map((f) => `the same file has this finding: ${f.title}`),
       ],
-      persistence: {
-        kind,
-        file: path,
-        line: null,
-        text: '',
-        command: '',
-        location: null,
-        runAs: null,
-        fileState: null,
-      },
+      persistence: wholeFileRef(kind, path),
       actions: [
         {
           kind: 'manual',
@@ -200,16 +191,7 @@ async function lockedFolders(
           : 'files can only be added to an append-only folder, never removed',
         ...inside.slice(0, 10).map((f) => `a finding in it: ${f.title}`),
       ],
-      persistence: {
-        kind: folders.get(path) ?? 'crontab',
-        file: path,
-        line: null,
-        text: '',
-        command: '',
-        location: null,
-        runAs: null,
-        fileState: null,
-      },
+      persistence: wholeFileRef(folders.get(path) ?? 'crontab', path),
       actions: [
         {
           kind: 'manual',
