@@ -4,40 +4,21 @@
 // engine does not, says who does, and lists the incidents the daemon records; when the daemon
 // stops, the app's engine takes the sampler over; while the app samples, a daemon refuses (75).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EngineClient } from '../main/engine/host/engine-client.js';
-import { bundleForNode, forkEngineChild } from './helpers/host-engine-child.js';
+import { bundleEngineEntry, forkEngineChild } from './helpers/host-engine-child.js';
 import { killAndWait, waitFor } from './helpers/processes.js';
 import { CLI, requireBuiltCli } from './helpers/built-cli.js';
 
-const REPO = resolve(import.meta.dirname, '..');
 let dir = '';
 let shim = '';
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   requireBuiltCli();
-  mkdirSync(join(REPO, 'node_modules', '.cache'), { recursive: true });
-  dir = mkdtempSync(join(REPO, 'node_modules', '.cache', 'iw-applock-'));
-  await bundleForNode({
-    entry: join(REPO, 'main/app/engine-process.ts'),
-    outDir: join(dir, 'engine'),
-    fileName: 'index.js',
-    external: ['electron'],
-  });
-  shim = join(dir, 'shim.mjs');
-  writeFileSync(
-    shim,
-    `process.parentPort = {
-  postMessage: (m) => process.send(m),
-  on: (_e, fn) => process.on('message', (data) => fn({ data })),
-};
-await import(${JSON.stringify(pathToFileURL(join(dir, 'engine', 'index.js')).href)});
-`,
-  );
+  ({ dir, shim } = await bundleEngineEntry('iw-applock-'));
 }, 60_000);
 
 afterAll(async () => {

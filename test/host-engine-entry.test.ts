@@ -3,40 +3,19 @@
 // small shim gives it the `process.parentPort` Electron would. Proves the entry opens the service
 // in the data folder it is given, says ready, answers, streams samples, and stops cleanly.
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EngineClient } from '../main/engine/host/engine-client.js';
-import { bundleForNode, forkEngineChild } from './helpers/host-engine-child.js';
+import { bundleEngineEntry, forkEngineChild } from './helpers/host-engine-child.js';
 import type { EventContract } from '../shared/ipc.js';
 
-const REPO = resolve(import.meta.dirname, '..');
 let dir = '';
 let shim = '';
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  // Under node_modules/.cache so the bundle's external packages resolve from the repo.
-  mkdirSync(join(REPO, 'node_modules', '.cache'), { recursive: true });
-  dir = mkdtempSync(join(REPO, 'node_modules', '.cache', 'iw-entry-'));
-  await bundleForNode({
-    entry: join(REPO, 'main/app/engine-process.ts'),
-    outDir: join(dir, 'engine'),
-    fileName: 'index.js',
-    external: ['electron'],
-  });
-  // Electron's parentPort delivers MessageEvents ({ data }); process IPC delivers the data itself.
-  shim = join(dir, 'shim.mjs');
-  writeFileSync(
-    shim,
-    `process.parentPort = {
-  postMessage: (m) => process.send(m),
-  on: (_e, fn) => process.on('message', (data) => fn({ data })),
-};
-await import(${JSON.stringify(pathToFileURL(join(dir, 'engine', 'index.js')).href)});
-`,
-  );
+  ({ dir, shim } = await bundleEngineEntry('iw-entry-'));
 }, 60_000);
 
 afterAll(() => {

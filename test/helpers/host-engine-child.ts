@@ -1,8 +1,10 @@
 // What the host tests need to run an engine entry as Electron's utility process would: a bundle
 // of it that plain Node can run, and a forked child behind the EngineChild interface.
 import { type ChildProcess, fork } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { EngineChild } from '../../main/engine/host/engine-client.js';
 
 const REPO = resolve(import.meta.dirname, '..', '..');
@@ -36,6 +38,35 @@ export async function bundleForNode(opts: {
     },
     ...(opts.bundleDeps ? { ssr: { noExternal: true } } : {}),
   });
+}
+
+/**
+ * The app's real engine process entry (main/app/engine-process.ts, bundled as scripts/build.mjs
+ * bundles it) in a fresh folder `prefix`XXXXXX, and `shim`: the file to fork, which gives the entry
+ * the `process.parentPort` Electron would and then loads it. The folder is under node_modules/.cache
+ * so the bundle's external packages resolve from the repo; the caller removes it.
+ */
+export async function bundleEngineEntry(prefix: string): Promise<{ dir: string; shim: string }> {
+  mkdirSync(join(REPO, 'node_modules', '.cache'), { recursive: true });
+  const dir = mkdtempSync(join(REPO, 'node_modules', '.cache', prefix));
+  await bundleForNode({
+    entry: join(REPO, 'main/app/engine-process.ts'),
+    outDir: join(dir, 'engine'),
+    fileName: 'index.js',
+    external: ['electron'],
+  });
+  // Electron's parentPort delivers MessageEvents ({ data }); process IPC delivers the data itself.
+  const shim = join(dir, 'shim.mjs');
+  writeFileSync(
+    shim,
+    `process.parentPort = {
+  postMessage: (m) => process.send(m),
+  on: (_e, fn) => process.on('message', (data) => fn({ data })),
+};
+await import(${JSON.stringify(pathToFileURL(join(dir, 'engine', 'index.js')).href)});
+`,
+  );
+  return { dir, shim };
 }
 
 /**
