@@ -2,8 +2,8 @@
 // shell (main/app/shell.ts) under the fake Electron of app-startup.test.ts, with the built engine
 // entry and the built daemon. The app does not sample too: its status and tray say the daemon
 // monitors, and the daemon's incidents are listed; once the daemon stops, the app takes over.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -12,31 +12,11 @@ import { startShell } from '../main/app/shell.js';
 import type { EngineStatus, IncidentView } from '../shared/ipc.js';
 import { createFakeElectron, type FakeElectron } from './helpers/fake-electron.js';
 import { killAndWait, waitFor } from './helpers/processes.js';
+import { CLI } from './helpers/built-cli.js';
+import { ensureBuilt, OUT } from './helpers/ensure-built.js';
 
 const REPO = resolve(import.meta.dirname, '..');
-const OUT = join(REPO, 'out');
-const CLI = join(OUT, 'cli', 'idlewatch.js');
 const PAGE = `${APP_ORIGIN}/index.html`;
-
-function newest(dirs: string[]): number {
-  let t = 0;
-  const walk = (p: string): void => {
-    const st = statSync(p);
-    if (st.isDirectory()) {
-      for (const e of readdirSync(p)) if (e !== 'node_modules') walk(join(p, e));
-    } else t = Math.max(t, st.mtimeMs);
-  };
-  for (const d of dirs) walk(join(REPO, d));
-  return t;
-}
-
-/** Builds a target when its output is missing or older than its sources (as app-startup.test.ts does). */
-function ensureBuilt(target: string, output: string, sources: string[]): void {
-  const file = join(OUT, output);
-  if (existsSync(file) && statSync(file).mtimeMs >= newest(sources)) return;
-  const r = spawnSync(process.execPath, [join(REPO, 'scripts/build.mjs'), target], { cwd: REPO, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`build ${target} failed:\n${r.stdout}${r.stderr}`);
-}
 
 describe.skipIf(process.platform !== 'linux')('the app started while the daemon samples', () => {
   let dir = '';

@@ -4,8 +4,8 @@
 // out/engine/index.js, forked with Node the way utilityProcess.fork starts it, so an entry that
 // does not load as an ES module, or does not answer the host protocol, fails here. Electron itself
 // (Chromium, native menus and trays, notifications, packaging) is not exercised: see the README.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -17,34 +17,10 @@ import { type TrayAction, type TrayInputs, TRAY_STATES, type TrayState, trayMode
 import { API_INVOKE, type EngineStatus, type EventContract } from '../shared/ipc.js';
 import { createFakeElectron, type FakeElectron, FakeEvent, type FakeMenu } from './helpers/fake-electron.js';
 import { procState, targetOf } from './helpers/proc-target.js';
+import { ensureBuilt, OUT } from './helpers/ensure-built.js';
 
 const REPO = resolve(import.meta.dirname, '..');
-const OUT = join(REPO, 'out');
 const PAGE = `${APP_ORIGIN}/index.html`;
-
-/** The newest modification time of the files under `dirs` (recursively), in ms. */
-function newest(dirs: string[]): number {
-  let t = 0;
-  const walk = (p: string): void => {
-    const st = statSync(p);
-    if (st.isDirectory()) {
-      for (const e of readdirSync(p)) if (e !== 'node_modules') walk(join(p, e));
-    } else t = Math.max(t, st.mtimeMs);
-  };
-  for (const d of dirs) walk(join(REPO, d));
-  return t;
-}
-
-/**
- * Builds a target of scripts/build.mjs when its output is missing or older than its sources:
- * the test is about the built entry, and a stale one would prove nothing about the sources.
- */
-function ensureBuilt(target: string, output: string, sources: string[]): void {
-  const file = join(OUT, output);
-  if (existsSync(file) && statSync(file).mtimeMs >= newest(sources)) return;
-  const r = spawnSync(process.execPath, [join(REPO, 'scripts/build.mjs'), target], { cwd: REPO, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`build ${target} failed:\n${r.stdout}${r.stderr}`);
-}
 
 beforeAll(() => {
   ensureBuilt('engine', 'engine/index.js', ['main/engine', 'main/app/engine-process.ts', 'shared']);
