@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { waitFor } from './processes.js';
+import { terminateAndWait, waitFor } from './processes.js';
 
 const JOURNALD_PATHS = ['/lib/systemd/systemd-journald', '/usr/lib/systemd/systemd-journald'];
 
@@ -61,11 +61,7 @@ export class PrivateJournald {
   async stop(): Promise<void> {
     const child = this.child;
     this.child = null;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
+    if (child) await terminateAndWait(child);
   }
 
   /** The journal's entries matching `match` (journalctl FIELD=value terms), oldest first. */

@@ -12,13 +12,19 @@ export function spawnSleeper(): ChildProcess {
   });
 }
 
-export async function killAndWait(child: ChildProcess): Promise<void> {
+async function signalAndWait(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   await new Promise<void>((resolve) => {
     child.once('exit', () => resolve());
-    child.kill('SIGKILL');
+    child.kill(signal);
   });
 }
+
+/** SIGKILL, then the exit. One argument only, so `children.map(killAndWait)` works. */
+export const killAndWait = (child: ChildProcess): Promise<void> => signalAndWait(child, 'SIGKILL');
+
+/** SIGTERM, then the exit: for a server that should stop cleanly (a test syslog or journal). */
+export const terminateAndWait = (child: ChildProcess): Promise<void> => signalAndWait(child, 'SIGTERM');
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

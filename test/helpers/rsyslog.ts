@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { waitFor } from './processes.js';
+import { terminateAndWait, waitFor } from './processes.js';
 
 /** Where rsyslogd is, or null (Debian's rsyslog package; .ci/run installs it). */
 export function findRsyslogd(): string | null {
@@ -81,11 +81,7 @@ ${this.extraConfig}
   async stop(): Promise<void> {
     const child = this.child;
     this.child = null;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
+    if (child) await terminateAndWait(child);
   }
 
   lines(): ReceivedLine[] {
