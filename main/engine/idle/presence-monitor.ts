@@ -148,15 +148,7 @@ export class PresenceMonitor implements IdleProvider {
     if (!due) return 'skipped';
     this.lastFullscreenMs = nowMs;
     this.stats.fullscreenReads++;
-    try {
-      const r = await s.source.read();
-      s.failures = 0;
-      s.lastError = null;
-      return r;
-    } catch (e) {
-      this.failed(s, e, nowMs);
-      return null;
-    }
+    return this.readSlot(s, () => s.source.read(), nowMs);
   }
 
   private async readGamepad(nowMs: number): Promise<number | null> {
@@ -164,15 +156,7 @@ export class PresenceMonitor implements IdleProvider {
     if (!s) return null;
     // A controller plugged in later is found by the next probe.
     if (!(await this.ensureAvailable(s, nowMs))) return null;
-    try {
-      const r = await s.source.read(nowMs);
-      s.failures = 0;
-      s.lastError = null;
-      return r;
-    } catch (e) {
-      this.failed(s, e, nowMs);
-      return null;
-    }
+    return this.readSlot(s, () => s.source.read(nowMs), nowMs);
   }
 
   private async ensureAvailable(s: Slot<FullscreenSource | InputActivitySource>, nowMs: number): Promise<boolean> {
@@ -182,6 +166,19 @@ export class PresenceMonitor implements IdleProvider {
     s.probedAtMs = nowMs;
     s.availability = await safeAvailable(s.source);
     return s.availability.ok;
+  }
+
+  /** One read of a source: a success clears its failure count, a failure counts towards giving up on it. */
+  private async readSlot<T>(s: Slot<{ id: string }>, read: () => Promise<T>, nowMs: number): Promise<T | null> {
+    try {
+      const r = await read();
+      s.failures = 0;
+      s.lastError = null;
+      return r;
+    } catch (e) {
+      this.failed(s, e, nowMs);
+      return null;
+    }
   }
 
   private failed(s: Slot<{ id: string }>, e: unknown, nowMs: number): void {
