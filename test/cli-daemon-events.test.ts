@@ -8,15 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IdlewatchEvent } from '../main/engine/events/schema.js';
-import { killAndWait, waitFor } from './helpers/processes.js';
+import { exitOf, killAndWait, waitFor } from './helpers/processes.js';
 import { CLI, requireBuiltCli } from './helpers/built-cli.js';
 
 const linux = process.platform === 'linux';
-
-function exitOf(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((r) => child.once('exit', (code) => r(code)));
-}
 
 describe.skipIf(!linux)('idlewatch daemon --events', () => {
   const dir = mkdtempSync(join(tmpdir(), 'iw-daemon-events-'));

@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killAndWait, spawnSleeper, waitFor } from './helpers/processes.js';
+import { exitOf, killAndWait, spawnSleeper, waitFor } from './helpers/processes.js';
 import { CLI, requireBuiltCli } from './helpers/built-cli.js';
 
 interface Daemon {
@@ -23,11 +23,6 @@ function startDaemon(args: string[]): Daemon {
     log += d.toString();
   });
   return { child, log: () => log };
-}
-
-function exitOf(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((r) => child.once('exit', (code) => r(code)));
 }
 
 describe('idlewatch daemon', () => {

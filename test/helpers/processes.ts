@@ -26,6 +26,12 @@ export const killAndWait = (child: ChildProcess): Promise<void> => signalAndWait
 /** SIGTERM, then the exit: for a server that should stop cleanly (a test syslog or journal). */
 export const terminateAndWait = (child: ChildProcess): Promise<void> => signalAndWait(child, 'SIGTERM');
 
+/** The exit code of `child`, once it has exited (null when a signal ended it). */
+export function exitOf(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((r) => child.once('exit', (code) => r(code)));
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Waits until `check` passes or `timeoutMs` elapses (then throws with `what`). */
