@@ -15,7 +15,7 @@
 import type { Stats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
-import type { ScanStepId } from '../../../../shared/scan.js';
+import type { ScanInstalledBrowser, ScanStepId } from '../../../../shared/scan.js';
 import { XmlParseError } from '../../platform/nvidia/xml-parse.js';
 import { abortable, type ScanContext } from '../scan-context.js';
 import type { ToolRunner } from '../windows-persistence.js';
@@ -44,14 +44,8 @@ export interface SoftwareOptions {
   runVersionFlag?: boolean;
 }
 
-export interface FoundBrowser {
-  browser: string;
-  label: string;
-  channel: string;
-  version: string;
-  source: string;
-  path: string | null;
-}
+/** A browser as found, before the support table judges it (the report adds the verdict). */
+export type FoundBrowser = Omit<ScanInstalledBrowser, 'verdict' | 'verdictText'>;
 
 interface Kind {
   browser: string;
