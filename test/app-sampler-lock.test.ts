@@ -3,14 +3,14 @@
 // Electron would give it) next to the real built daemon: while the daemon samples, the app's
 // engine does not, says who does, and lists the incidents the daemon records; when the daemon
 // stops, the app's engine takes the sampler over; while the app samples, a daemon refuses (75).
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { type ChildProcess, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EngineClient } from '../main/engine/host/engine-client.js';
 import { bundleEngineEntry, forkEngineChild } from './helpers/host-engine-child.js';
-import { killAndWait, waitFor } from './helpers/processes.js';
-import { CLI, requireBuiltCli } from './helpers/built-cli.js';
+import { killAndWait, spawnHiddenSleeper, waitFor } from './helpers/processes.js';
+import { CLI, requireBuiltCli, startDaemon } from './helpers/built-cli.js';
 
 let dir = '';
 let shim = '';
@@ -30,22 +30,13 @@ describe.skipIf(process.platform !== 'linux')('the app and the daemon on one dat
   it('the app waits while the daemon samples, shows its incidents, and takes over when it stops', async () => {
     const dataDir = join(dir, 'data');
     // Something for the daemon to record at once: a program running from a hidden cache folder.
-    const hidden = join(dir, 'home', '.cache', '.x');
-    mkdirSync(hidden, { recursive: true });
-    const exe = join(hidden, 'helperd');
-    copyFileSync('/bin/sh', exe);
-    const helper = spawn(exe, ['-c', 'while :; do sleep 1; done'], { stdio: 'ignore' });
+    const helper = spawnHiddenSleeper(dir, '.x', 'helperd');
     children.push(helper);
 
-    const daemon = spawn(process.execPath, [CLI, 'daemon', '--data-dir', dataDir, '--interval', '500'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const d = startDaemon(['--data-dir', dataDir, '--interval', '500']);
+    const daemon = d.child;
     children.push(daemon);
-    let log = '';
-    daemon.stderr?.on('data', (d: Buffer) => {
-      log += d.toString();
-    });
-    await waitFor(() => log.includes('incident raised: low helperd'), 30_000, `the daemon's incident: ${log}`);
+    await waitFor(() => d.log().includes('incident raised: low helperd'), 30_000, `the daemon's incident: ${d.log()}`);
 
     const c = new EngineClient({
       readyTimeoutMs: 30_000,

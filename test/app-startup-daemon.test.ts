@@ -2,8 +2,8 @@
 // shell (main/app/shell.ts) under the fake Electron of app-startup.test.ts, with the built engine
 // entry and the built daemon. The app does not sample too: its status and tray say the daemon
 // monitors, and the daemon's incidents are listed; once the daemon stops, the app takes over.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -11,8 +11,8 @@ import { APP_ORIGIN } from '../main/app/ipc-guard.js';
 import { startShell } from '../main/app/shell.js';
 import type { EngineStatus, IncidentView } from '../shared/ipc.js';
 import { createFakeElectron, type FakeElectron } from './helpers/fake-electron.js';
-import { killAndWait, waitFor } from './helpers/processes.js';
-import { CLI } from './helpers/built-cli.js';
+import { killAndWait, spawnHiddenSleeper, waitFor } from './helpers/processes.js';
+import { startDaemon } from './helpers/built-cli.js';
 import { ensureBuilt, OUT } from './helpers/ensure-built.js';
 
 const REPO = resolve(import.meta.dirname, '..');
@@ -45,21 +45,12 @@ describe.skipIf(process.platform !== 'linux')('the app started while the daemon 
 
   it('shows who samples and what it found, then takes over when the daemon stops', async () => {
     const dataDir = join(dir, 'data');
-    const hidden = join(dir, 'home', '.cache', '.y');
-    mkdirSync(hidden, { recursive: true });
-    const exe = join(hidden, 'updaterd');
-    copyFileSync('/bin/sh', exe);
-    const helper = spawn(exe, ['-c', 'while :; do sleep 1; done'], { stdio: 'ignore' });
+    const helper = spawnHiddenSleeper(dir, '.y', 'updaterd');
     children.push(helper);
-    const daemon = spawn(process.execPath, [CLI, 'daemon', '--data-dir', dataDir, '--interval', '500'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const d = startDaemon(['--data-dir', dataDir, '--interval', '500']);
+    const daemon = d.child;
     children.push(daemon);
-    let log = '';
-    daemon.stderr?.on('data', (d: Buffer) => {
-      log += d.toString();
-    });
-    await waitFor(() => log.includes('incident raised: low updaterd'), 30_000, `the daemon's incident: ${log}`);
+    await waitFor(() => d.log().includes('incident raised: low updaterd'), 30_000, `the daemon's incident: ${d.log()}`);
 
     vi.stubEnv('IDLEWATCH_DATA_DIR', dataDir);
     vi.stubEnv('XDG_CONFIG_HOME', join(dir, 'config'));

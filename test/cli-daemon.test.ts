@@ -2,28 +2,14 @@
 // daemon refuses with 75 and names the holder; a dead holder's lock is taken over), SIGHUP re-reads
 // settings.json (a bad file is reported and left in place, the running settings kept), SIGTERM
 // ends it within 2 s and frees the lock, and option errors are one line with exit 2.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitOf, killAndWait, spawnSleeper, waitFor } from './helpers/processes.js';
-import { CLI, requireBuiltCli } from './helpers/built-cli.js';
-
-interface Daemon {
-  child: ChildProcess;
-  log: () => string;
-}
-
-function startDaemon(args: string[]): Daemon {
-  const child = spawn(process.execPath, [CLI, 'daemon', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    log += d.toString();
-  });
-  return { child, log: () => log };
-}
+import { CLI, requireBuiltCli, startDaemon } from './helpers/built-cli.js';
 
 describe('idlewatch daemon', () => {
   const dir = mkdtempSync(join(tmpdir(), 'iw-daemon-'));

@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** A real child process that burns one core until killed. */
 export function spawnBurner(): ChildProcess {
@@ -10,6 +12,18 @@ export function spawnSleeper(): ChildProcess {
   return spawn(process.execPath, ['-e', 'setTimeout(()=>{}, 600000)', '--', 'idlewatch-test-sleeper'], {
     stdio: 'ignore',
   });
+}
+
+/**
+ * A copy of sh named `name` in the hidden folder `dir`/home/.cache/`folder`, sleeping in a loop:
+ * a program the monitor records at once (low: where it runs from, not what it does).
+ */
+export function spawnHiddenSleeper(dir: string, folder: string, name: string): ChildProcess {
+  const hidden = join(dir, 'home', '.cache', folder);
+  mkdirSync(hidden, { recursive: true });
+  const exe = join(hidden, name);
+  copyFileSync('/bin/sh', exe);
+  return spawn(exe, ['-c', 'while :; do sleep 1; done'], { stdio: 'ignore' });
 }
 
 async function signalAndWait(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
