@@ -85,7 +85,7 @@ test.describe('settings', () => {
     await form().getByLabel('Sampling interval (ms)').fill('2000');
     await form().getByLabel('History retention (days)').fill('7');
     await form().getByRole('button', { name: 'Save settings' }).click();
-    await expect(form().getByRole('status')).toHaveText('Settings saved');
+    await expect(form().getByTestId('settings-status')).toHaveText('Settings saved');
 
     const expected: Settings = {
       idleThresholdSec: 45,
@@ -135,12 +135,12 @@ test.describe('settings', () => {
     const message = app.win.engineErrors[0]!.message;
     expect(message).toMatch(/^could not save settings\.json: EISDIR\b.*; the previous version is unchanged$/);
     await expect(alert).toHaveText(message);
-    await expect(form().getByRole('status')).toHaveText('');
+    await expect(form().getByTestId('settings-status')).toHaveText('');
     expect(app.service.settings.historyRetentionDays).toBe(7);
 
     rmSync(settingsFile, { recursive: true });
     await form().getByRole('button', { name: 'Save settings' }).click();
-    await expect(form().getByRole('status')).toHaveText('Settings saved');
+    await expect(form().getByTestId('settings-status')).toHaveText('Settings saved');
     await expect(alert).toBeHidden();
     expect(onDisk().historyRetentionDays).toBe(14);
   });
