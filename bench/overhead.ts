@@ -1,6 +1,11 @@
 // `npm run bench`: what the monitor costs, against what a systeminformation-based monitor costs.
-//   npm run bench -- [--procs 1000] [--busy 3] [--duration 60] [--interval 1000] [--runs 3] [--app-only]
-//                    [--churn 0] [--json FILE]
+//   npm run bench -- [--procs 1000] [--busy 3] [--duration 60] [--warmup 120] [--interval 1000] [--runs 3]
+//                    [--app-only] [--sampler] [--churn 0] [--split] [--json FILE]
+// Each measured window of --duration seconds follows --warmup seconds of running: the app runs for
+// hours, and for its first minute or two V8 is still compiling the tick's code on its helper threads
+// (about three times the steady cost). That warm-up is measured and printed apart.
+// --split times each stage of the engine process's tick (bench/cost-split.ts) and prints the split;
+// the wrappers cost a little themselves, so judge the targets on runs without it.
 // --procs 10000 judges the 10,000-process targets; --churn N starts N short-lived processes a second
 // (each lives 0.2 to 3 s, as in a build) throughout, and judges the churn targets with the RSS and
 // heap slopes after the first minute.
@@ -9,8 +14,9 @@
 //   app     the engine process as the app runs it: the engine service (sampler, detector, incident
 //           store) served over IPC to a window this process plays (subscribed to the process stream,
 //           shown), exactly the protocol of main/engine/host/;
-//   engine  the sampler alone (for the split);
-//   si      systeminformation.processes().
+//   engine  the sampler alone (with --sampler);
+//   si      systeminformation.processes() (after a 10 s warm-up: its cost is the ps-like reading
+//           of every process on each call, not compiling).
 // The targets are judged on the medians of the runs.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -30,7 +36,11 @@ const duration = numberArg('duration', 60);
 const interval = numberArg('interval', 1000);
 const runs = Math.max(1, Math.round(numberArg('runs', 3)));
 const only = process.argv.includes('--app-only');
+const withSampler = process.argv.includes('--sampler');
 const churn = numberArg('churn', 0);
+const split = process.argv.includes('--split');
+// Seconds the engine runs before the measured window (its start-up and V8's warm-up, reported apart).
+const warmup = numberArg('warmup', 120);
 const scale: 'default' | '10k' | 'churn' = churn > 0 ? 'churn' : procs >= 5000 ? '10k' : 'default';
 const jsonOut = jsonOutArg('overhead.json');
 
@@ -77,12 +87,16 @@ interface RunResult {
   peakRssKiB: number;
   historyPoints: number;
   passes: { full: number; hot: number };
+  /** From the third tick to the measured window: start-up and V8's compiling, apart from the steady state. */
+  warmup?: { sec: number; cpuPercentOfOneCore: number | null };
   memory?: {
     rssSlopeKiBPerMinAfter1Min: number | null;
     heapSlopeKiBPerMinAfter1Min: number | null;
     heapKiBAtEnd: number;
     samples: number;
   };
+  /** --split: each stage's time, ms per second of the run (bench/cost-split.ts). */
+  split?: { stage: string; msPerSec: number; calls: number; msPerCall: number }[];
   /** app mode: what the window received. */
   window?: { messages: number; bytesPerSec: number; procsHeld: number; gaps: number };
 }
@@ -122,10 +136,20 @@ function run(mode: 'app' | 'engine' | 'si'): Promise<RunResult> {
     const flags = (process.env.IDLEWATCH_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
     const child = spawn(
       process.execPath,
-      [...flags, join(here, 'overhead-runner.js'), mode, String(duration), String(interval)],
-      mode === 'app'
-        ? { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], serialization: 'advanced' }
-        : { stdio: ['ignore', 'pipe', 'inherit'] },
+      [
+        ...flags,
+        join(here, 'overhead-runner.js'),
+        mode,
+        String(duration),
+        String(interval),
+        String(Math.round(((mode === 'si' ? 10 : warmup) * 1000) / interval)),
+      ],
+      {
+        env: split ? { ...process.env, IDLEWATCH_BENCH_SPLIT: '1' } : process.env,
+        ...(mode === 'app'
+          ? { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], serialization: 'advanced' as const }
+          : { stdio: ['ignore', 'pipe', 'inherit'] as const }),
+      },
     );
     const window = mode === 'app' ? playWindow(child) : null;
     let out = '';
@@ -140,7 +164,7 @@ function run(mode: 'app' | 'engine' | 'si'): Promise<RunResult> {
   });
 }
 
-const results: { app: RunResult; engine: RunResult; si: RunResult; loadavg: number[] }[] = [];
+const results: { app: RunResult; engine: RunResult | null; si: RunResult; loadavg: number[] }[] = [];
 for (let r = 1; r <= runs; r++) {
   const load = loadavg();
   console.log(`run ${r} of ${runs} (load average ${load.map((l) => l.toFixed(2)).join(' ')}):`);
@@ -148,18 +172,18 @@ for (let r = 1; r <= runs; r++) {
   const app = await run('app');
   if (only) {
     console.log(
-      `  app ${app.cpuPercentOfOneCore.toFixed(3)}% of one core, peak RSS ${(app.peakRssKiB / 1024).toFixed(1)} MB`,
+      `  app ${app.cpuPercentOfOneCore.toFixed(3)}% of one core (warm-up ${app.warmup?.cpuPercentOfOneCore?.toFixed(3) ?? '?'}%), RSS ${(app.rssKiB / 1024).toFixed(1)} MB, peak ${(app.peakRssKiB / 1024).toFixed(1)} MB`,
     );
-    results.push({ app, engine: app, si: app, loadavg: load });
+    results.push({ app, engine: null, si: app, loadavg: load });
     continue;
   }
-  console.log(`  the sampler alone…`);
-  const engine = await run('engine');
+  if (withSampler) console.log(`  the sampler alone…`);
+  const engine = withSampler ? await run('engine') : null;
   console.log(`  systeminformation.processes()…`);
   const si = await run('si');
   const ratio = si.cpuPercentOfOneCore / Math.max(app.cpuPercentOfOneCore, 1e-9);
   console.log(
-    `  app ${app.cpuPercentOfOneCore.toFixed(3)}%, sampler ${engine.cpuPercentOfOneCore.toFixed(3)}%, systeminformation ${si.cpuPercentOfOneCore.toFixed(1)}% (${ratio.toFixed(0)}×)`,
+    `  app ${app.cpuPercentOfOneCore.toFixed(3)}% (warm-up ${app.warmup?.cpuPercentOfOneCore?.toFixed(3) ?? '?'}%)${engine ? `, sampler ${engine.cpuPercentOfOneCore.toFixed(3)}%` : ''}, systeminformation ${si.cpuPercentOfOneCore.toFixed(1)}% (${ratio.toFixed(0)}×)`,
   );
   results.push({ app, engine, si, loadavg: load });
 }
@@ -173,7 +197,8 @@ const median = (v: number[]) => {
 const spread = (v: number[], digits: number) => `${Math.min(...v).toFixed(digits)}–${Math.max(...v).toFixed(digits)}`;
 const col = (pick: (r: (typeof results)[number]) => number) => results.map(pick);
 const appCpu = col((r) => r.app.cpuPercentOfOneCore);
-const engineCpu = col((r) => r.engine.cpuPercentOfOneCore);
+const engineCpu = col((r) => r.engine?.cpuPercentOfOneCore ?? Number.NaN);
+const warmCpu = col((r) => r.app.warmup?.cpuPercentOfOneCore ?? Number.NaN);
 const siCpu = col((r) => r.si.cpuPercentOfOneCore);
 const ratios = col((r) => r.si.cpuPercentOfOneCore / Math.max(r.app.cpuPercentOfOneCore, 1e-9));
 const mb = (kib: number) => `${(kib / 1024).toFixed(1)} MB`;
@@ -181,7 +206,7 @@ const last = results.at(-1)!;
 
 const rows: [string, string, string, string][] = [
   ['', 'engine process (app)', 'sampler alone', 'systeminformation'],
-  ['processes seen', String(last.app.processes), String(last.engine.processes), String(last.si.processes)],
+  ['processes seen', String(last.app.processes), String(last.engine?.processes ?? '-'), String(last.si.processes)],
   [
     'CPU, % of one core',
     `${median(appCpu).toFixed(3)}% (${spread(appCpu, 3)})`,
@@ -191,17 +216,24 @@ const rows: [string, string, string, string][] = [
   [
     'tick median / p95',
     `${median(col((r) => r.app.tickMedianMs)).toFixed(2)} / ${median(col((r) => r.app.tickP95Ms)).toFixed(2)} ms`,
-    `${median(col((r) => r.engine.tickMedianMs)).toFixed(2)} / ${median(col((r) => r.engine.tickP95Ms)).toFixed(2)} ms`,
+    `${median(col((r) => r.engine?.tickMedianMs ?? Number.NaN)).toFixed(2)} / ${median(col((r) => r.engine?.tickP95Ms ?? Number.NaN)).toFixed(2)} ms`,
     `${median(col((r) => r.si.tickMedianMs)).toFixed(0)} / ${median(col((r) => r.si.tickP95Ms)).toFixed(0)} ms`,
   ],
   [
-    'peak RSS',
+    'RSS at the end',
+    mb(median(col((r) => r.app.rssKiB))),
+    mb(median(col((r) => r.engine?.rssKiB ?? Number.NaN))),
+    mb(median(col((r) => r.si.rssKiB))),
+  ],
+  [
+    'peak RSS (start-up)',
     mb(median(col((r) => r.app.peakRssKiB))),
-    mb(median(col((r) => r.engine.peakRssKiB))),
+    mb(median(col((r) => r.engine?.peakRssKiB ?? Number.NaN))),
     mb(median(col((r) => r.si.peakRssKiB))),
   ],
+  ['warm-up CPU', `${median(warmCpu).toFixed(3)}% (${spread(warmCpu, 3)})`, '', ''],
 ];
-console.log(`\nmedians of ${runs} run(s) of ${duration} s (spread in brackets):`);
+console.log(`\nmedians of ${runs} run(s) of ${duration} s after ${warmup} s of warm-up (spread in brackets):`);
 for (const r of rows) {
   if (only) console.log(`${r[0].padEnd(20)}${r[1]}`);
   else console.log(`${r[0].padEnd(20)}${r[1].padEnd(28)}${r[2].padEnd(24)}${r[3]}`);
@@ -216,7 +248,8 @@ if (w) {
 console.log(
   `engine process: ${last.app.passes.full} full and ${last.app.passes.hot} hot process passes in the last run; history ${last.app.historyPoints} points (bounded at 3,600).`,
 );
-const appRssMb = median(col((r) => r.app.peakRssKiB)) / 1024;
+// RSS is judged in the steady state (the end of the run); the start-up peak is printed beside it.
+const appRssMb = median(col((r) => r.app.rssKiB)) / 1024;
 const verdicts =
   scale === 'churn'
     ? [verdict(TARGETS.engineCpuChurn, median(appCpu))]
@@ -244,9 +277,15 @@ writeFileSync(
   jsonOut,
   `${JSON.stringify(
     {
-      config: { procs, busy, duration, interval, runs, churn, scale },
+      config: { procs, busy, duration, warmup, interval, runs, churn, scale },
       runs: results,
-      medians: { app: median(appCpu), engine: median(engineCpu), si: median(siCpu), ratio: median(ratios) },
+      medians: {
+        app: median(appCpu),
+        appWarmup: median(warmCpu),
+        engine: median(engineCpu),
+        si: median(siCpu),
+        ratio: median(ratios),
+      },
       targets: verdicts,
     },
     null,
@@ -254,6 +293,17 @@ writeFileSync(
   )}\n`,
 );
 console.log(`JSON: ${jsonOut}`);
+if (split) {
+  for (const [i, r] of results.entries()) {
+    console.log(
+      `\nwhere the engine process's time went, run ${i + 1} (${r.app.cpuPercentOfOneCore.toFixed(3)}% of one core = ${(r.app.cpuPercentOfOneCore * 10).toFixed(2)} ms a second in all):`,
+    );
+    for (const s of r.app.split ?? [])
+      console.log(
+        `  ${s.stage.padEnd(52)} ${s.msPerSec.toFixed(3).padStart(7)} ms/s  ${String(s.calls).padStart(6)} calls  ${s.msPerCall.toFixed(3)} ms each`,
+      );
+  }
+}
 console.log('');
 for (const v of verdicts) console.log(v.line);
 if (duration < 60)
