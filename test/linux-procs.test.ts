@@ -4,7 +4,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cmdlineText, LinuxProcsCollector } from '../main/engine/platform/linux/linux-procs.js';
-import { parseProcStat } from '../main/engine/platform/linux/proc-file.js';
+import { newStatFields, parseProcStat, parseStatBytes } from '../main/engine/platform/linux/proc-file.js';
 import { cpuTicks } from './helpers/proc-target.js';
 import { killAndWait, sleep, spawnBurner, spawnSleeper, waitFor } from './helpers/processes.js';
 
@@ -27,6 +27,48 @@ describe('parseProcStat', () => {
   });
   it('rejects text that is not a stat line', () => {
     expect(parseProcStat('garbage')).toBeNull();
+  });
+  it('reads the same fields from the bytes as from the text, hostile and broken lines included', () => {
+    const good = '4242 (evil) 1 2 (x) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 1 0 123456 1000 77 5\n';
+    const lines = [
+      good,
+      '1 (a b) R 0 1 1 0 -1 0 0 0 0 0 7 8 0 0 20 0 1 0 99 1000 3\n',
+      '1 (x) S 1 1 1 0 -1 0 0 0 0 0 -5 0 0 0 20 0 1 0 99 1000 3 0', // negative utime: invalid
+      '1 (x) S 1 1 1 0 -1 0 0 0 0 0 1e3 0 0 0 20 0 1 0 99 1000 3 0', // not a plain decimal
+      '1 (x) S  1 1 0 -1 0 0 0 0 0 5 0 0 0 20 0 1 0 99 1000 3 0', // empty ppid
+      '1 (x) S 1 1 1 0 -1 0 0 0 0 0 5 0x1f 0 0 20 0 1 0 99', // stime and rss unreadable: 0
+      '1 (x) S 1 1 1 0 -1 0 0 0 0 0 5', // cut short: no start time
+      '1 (x)',
+      '1 (x) ',
+      '(((()))) S 2 1 1 0 -1 0 0 0 0 0 5 5 0 0 20 0 1 0 9 1000 3 0',
+      'no parenthesis at all',
+      ')( S 1',
+      '',
+    ];
+    for (let i = 0; i < 200; i++) {
+      // Cut the good line at every length and flip bytes: whatever the text says, both agree.
+      const cut = good.slice(0, i % good.length);
+      lines.push(
+        cut,
+        cut.replace(/[0-9]/g, (d) => (Number(d) % 3 === i % 3 ? ' ' : d)),
+      );
+    }
+    const out = newStatFields();
+    for (const line of lines) {
+      const text = parseProcStat(line);
+      const buf = Buffer.from(`${line}trailing bytes past the end`, 'latin1');
+      const ok = parseStatBytes(buf, Buffer.byteLength(line, 'latin1'), out, null);
+      expect(ok, JSON.stringify(line)).toBe(text !== null);
+      if (text) {
+        const { state: _state, ...fields } = text;
+        expect({ ...out }, JSON.stringify(line)).toEqual(fields);
+        // A known name is handed back as the same string when the bytes say it, else read anew.
+        expect(parseStatBytes(buf, Buffer.byteLength(line, 'latin1'), out, text.comm)).toBe(true);
+        expect(out.comm).toBe(text.comm);
+        parseStatBytes(buf, Buffer.byteLength(line, 'latin1'), out, `${text.comm}!`);
+        expect(out.comm).toBe(text.comm);
+      }
+    }
   });
   it('joins NUL-separated command lines with single spaces', () => {
     expect(cmdlineText('/usr/bin/xmrig\0--donate-level\x001\0')).toBe('/usr/bin/xmrig --donate-level 1');

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readlinkSync, statSync } from 'node:fs';
 import type { Availability, SourceStatus } from '../collector.js';
-import { ProcFileReader, parseProcStat } from './proc-file.js';
+import { ProcFileReader, newStatFields } from './proc-file.js';
 import type { ProcReading, ProcsCollector, ProcsReading, ProcsSampleOptions } from '../procs.js';
 import { UserNames } from './users.js';
 
@@ -51,6 +51,8 @@ export class LinuxProcsCollector implements ProcsCollector {
 
   private readonly root: string;
   private readonly reader = new ProcFileReader();
+  /** The stat fields of the process being read (one object for every read: no garbage per process). */
+  private readonly st = newStatFields();
   private readonly users: UserNames;
   private readonly tracked = new Map<number, Tracked>();
   private clkTck = 100;
@@ -218,16 +220,14 @@ export class LinuxProcsCollector implements ProcsCollector {
 
   /** Reads one process's stat; identity only when new, reused or exec'd. Null when it is gone. */
   private readOne(pid: number, entry: string, nowMs: number, pass: number): Tracked | null {
-    let statText: string;
+    let t = this.tracked.get(pid);
+    const st = this.st;
     try {
-      statText = this.reader.read(`${this.root}/${entry}/stat`);
+      if (!this.reader.readStat(`${this.root}/${entry}/stat`, st, t?.comm ?? null)) return null;
     } catch {
       return null; // exited between listing and reading
     }
-    const st = parseProcStat(statText);
-    if (!st) return null;
     const ticks = st.utime + st.stime;
-    let t = this.tracked.get(pid);
     let cpu = 0;
     if (t && t.starttime === st.starttime) {
       const dtSec = (nowMs - t.atMs) / 1000;
