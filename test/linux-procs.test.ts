@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseStatTotals } from '../main/engine/platform/linux/linux-cpu.js';
 import { cmdlineText, LinuxProcsCollector } from '../main/engine/platform/linux/linux-procs.js';
 import { newStatFields, parseProcStat, parseStatBytes } from '../main/engine/platform/linux/proc-file.js';
 import { cpuTicks } from './helpers/proc-target.js';
@@ -69,6 +70,18 @@ describe('parseProcStat', () => {
         expect(out.comm).toBe(text.comm);
       }
     }
+  });
+  it('reads the machine totals and the core count from /proc/stat', () => {
+    const stat =
+      'cpu  4705 150 1120 16250 520 0 35 7 0 0\ncpu0 2000 50 500 8000 300 0 20 3 0 0\ncpu1 2705 100 620 8250 220 0 15 4 0 0\nintr 114930548 113199788 3 0 5\nctxt 195\nbtime 1700000000\nprocesses 3626\ncpufreq 1\n';
+    // busy: user + nice + system + irq + softirq + steal; iowait counts as idle.
+    expect(parseStatTotals(stat)).toEqual({
+      busy: 4705 + 150 + 1120 + 35 + 7,
+      total: 4705 + 150 + 1120 + 35 + 7 + 16250 + 520,
+      cores: 2,
+    });
+    expect(parseStatTotals('cpu  1 2 3 4\n')).toEqual({ busy: 6, total: 10, cores: 1 });
+    expect(parseStatTotals('intr 1\ncpu  1 2 3 4\n')).toBeNull();
   });
   it('joins NUL-separated command lines with single spaces', () => {
     expect(cmdlineText('/usr/bin/xmrig\0--donate-level\x001\0')).toBe('/usr/bin/xmrig --donate-level 1');

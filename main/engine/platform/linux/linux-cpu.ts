@@ -62,14 +62,37 @@ export class LinuxCpuCollector implements Collector<CpuReading> {
 
 /** Aggregate busy/total jiffies and the number of per-cpu lines. iowait counts as idle. */
 export function parseStatTotals(text: string): { busy: number; total: number; cores: number } | null {
+  if (!text.startsWith('cpu ')) return null;
   const nl = text.indexOf('\n');
   const first = nl < 0 ? text : text.slice(0, nl);
-  if (!first.startsWith('cpu ')) return null;
-  const v = first.trim().split(/\s+/).slice(1).map(Number);
   // user nice system idle iowait irq softirq steal (guest time is already inside user/nice)
+  const v = [0, 0, 0, 0, 0, 0, 0, 0];
+  let field = -1;
+  let n = 0;
+  let inNumber = false;
+  for (let i = 3; i <= first.length && field < 8; i++) {
+    const c = i < first.length ? first.charCodeAt(i) : 32;
+    if (c >= 48 && c <= 57) {
+      if (!inNumber) {
+        inNumber = true;
+        field++;
+        n = 0;
+      }
+      n = n * 10 + (c - 48);
+    } else {
+      if (inNumber && field < 8) v[field] = n;
+      inNumber = false;
+      if (c !== 32 && c !== 9 && c !== 13) break;
+    }
+  }
   const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = v;
   const idleAll = idle + iowait;
   const busy = user + nice + system + irq + softirq + steal;
-  const cores = (text.match(/^cpu\d+ /gm) ?? []).length || 1;
-  return { busy, total: busy + idleAll, cores };
+  // Per-cpu lines follow the aggregate one: "cpu0 ", "cpu1 ", … (read per tick: no regex).
+  let cores = 0;
+  for (let at = text.indexOf('\ncpu'); at >= 0; at = text.indexOf('\ncpu', at + 4)) {
+    const c = text.charCodeAt(at + 4);
+    if (c >= 48 && c <= 57) cores++;
+  }
+  return { busy, total: busy + idleAll, cores: cores || 1 };
 }
