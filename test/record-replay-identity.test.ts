@@ -110,6 +110,7 @@ describe('record and replay stay the same', () => {
           user: {
             state: s.user.state,
             idleSec: s.user.idleSec,
+            source: null,
             ...(s.user.inhibitors ? { inhibitors: s.user.inhibitors } : {}),
           },
           system: { cpu: s.system.cpu, cores: h.host.cpuCores },
@@ -188,7 +189,7 @@ describe.skipIf(process.platform !== 'linux')('the sampler on a scripted /proc',
       cpu: new LinuxCpuCollector(root),
       gpus: [],
       idle: {
-        read: async () => ({ state: 'active', idleSec: 0 }),
+        read: async () => ({ state: 'active' as const, idleSec: 0, source: 'script' }),
         status: () => ({ id: 'idle', label: 'idle', health: 'ok', detail: '' }),
       },
       now: () => now,

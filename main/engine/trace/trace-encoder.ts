@@ -27,12 +27,22 @@ export interface EncoderOptions {
  * as the format requires, so a replay names the program that did the work. Idle processes shrink to `{"pid":N}`. `conns` goes out only when a process's list
  * differs from the last one written for it (the spec: "when present it replaces the last list").
  */
+/** What the encoder remembers of one live pid between samples. */
+interface Slot {
+  /** The identity last written (the engine's own row object: no copy per tick). */
+  row: EngineSample['procs'][number];
+  /** The last `conns` list written for it, if any. */
+  conns: TraceConn[] | undefined;
+  /** Its entry while it is idle: `{"pid":N}`, one object for every sample it stays idle in. */
+  idle: TraceProc | null;
+  /** The sample it was last seen in. */
+  stamp: number;
+}
+
 export class TraceEncoder {
   private lastT = 0;
-  /** The identity last written per live pid (the engine's own row object: no copy per tick). */
-  private seen = new Map<number, EngineSample['procs'][number]>();
-  /** The last `conns` list written per live pid (of the process `seen` names). */
-  private connsSent = new Map<number, TraceConn[]>();
+  private readonly slots = new Map<number, Slot>();
+  private stamp = 0;
 
   constructor(private readonly opts: EncoderOptions) {}
 
@@ -51,20 +61,59 @@ export class TraceEncoder {
     };
   }
 
+  /**
+   * One sample's line. Runs every tick over every live process, so it allocates only for the
+   * entries that say more than the pid: an idle process's `{"pid":N}` is the same object from
+   * sample to sample (samples are read-only for everyone), and nothing is copied per process.
+   */
   sample(s: EngineSample): TraceSample {
     const t = Math.max(this.lastT, Math.round(s.at - this.opts.startedAtMs));
     this.lastT = t;
-    const next = new Map<number, EngineSample['procs'][number]>();
+    const stamp = ++this.stamp;
+    let live = 0;
     const procs: TraceProc[] = new Array(s.procs.length);
     for (let i = 0; i < s.procs.length; i++) {
       const p = s.procs[i]!;
-      const sent = this.seen.get(p.pid);
-      const entry: TraceProc = { pid: p.pid };
-      const isNew = sent === undefined || sent.startTimeMs !== p.startTimeMs;
+      let slot = this.slots.get(p.pid);
+      const isNew = slot === undefined || slot.row.startTimeMs !== p.startTimeMs;
       // Quiet processes keep their row object from tick to tick, so the string compares run only
       // for rows the sampler rebuilt (and are pointer compares when nothing changed).
-      const execed = !isNew && sent !== p && identityChanged(sent, p);
-      next.set(p.pid, p);
+      const execed = !isNew && slot!.row !== p && identityChanged(slot!.row, p);
+      if (slot === undefined) {
+        slot = { row: p, conns: undefined, idle: null, stamp };
+        this.slots.set(p.pid, slot);
+        live++;
+      } else {
+        if (slot.stamp !== stamp) live++;
+        slot.row = p;
+        slot.stamp = stamp;
+        if (isNew) {
+          slot.conns = undefined;
+          slot.idle = null;
+        }
+      }
+      let conns: TraceConn[] | undefined;
+      if (p.conns !== undefined) {
+        const sent = slot.conns;
+        // A process's first list goes out unless it is empty (absent already means none known).
+        if (sent === undefined ? p.conns.length > 0 : sent !== p.conns && !sameConns(sent, p.conns)) {
+          conns = p.conns.map((c) => ({ proto: c.proto, remote: c.remote, state: c.state }));
+          slot.conns = p.conns;
+        }
+      }
+      const plain =
+        !isNew &&
+        !execed &&
+        !(p.cpu > 0) &&
+        !(p.gpu !== null && p.gpu > 0) &&
+        !(p.gpuMemMiB !== null && p.gpuMemMiB > 0) &&
+        conns === undefined;
+      if (plain) {
+        slot.idle ??= { pid: p.pid };
+        procs[i] = slot.idle;
+        continue;
+      }
+      const entry: TraceProc = { pid: p.pid };
       if (execed) {
         entry.name = p.name;
         entry.exe = p.exe;
@@ -82,20 +131,11 @@ export class TraceEncoder {
       if (p.cpu > 0) entry.cpu = p.cpu;
       if (p.gpu !== null && p.gpu > 0) entry.gpu = p.gpu;
       if (p.gpuMemMiB !== null && p.gpuMemMiB > 0) entry.gpuMemMiB = p.gpuMemMiB;
-      if (isNew) this.connsSent.delete(p.pid);
-      if (p.conns !== undefined) {
-        const sent = this.connsSent.get(p.pid);
-        // A process's first list goes out unless it is empty (absent already means none known).
-        if (sent === undefined ? p.conns.length > 0 : sent !== p.conns && !sameConns(sent, p.conns)) {
-          entry.conns = p.conns.map((c) => ({ proto: c.proto, remote: c.remote, state: c.state }));
-          this.connsSent.set(p.pid, p.conns);
-        }
-      }
+      if (conns !== undefined) entry.conns = conns;
       procs[i] = entry;
     }
-    this.seen = next;
-    // Bounded by the live processes: exited pids are forgotten.
-    for (const pid of this.connsSent.keys()) if (!next.has(pid)) this.connsSent.delete(pid);
+    // Bounded by the live processes: exited pids are forgotten (a walk only when some left).
+    if (this.slots.size > live) for (const [pid, slot] of this.slots) if (slot.stamp !== stamp) this.slots.delete(pid);
     const user: TraceSample['user'] = { state: s.user.state, idleSec: s.user.idleSec };
     if (s.user.inhibitors && s.user.inhibitors.length > 0) user.inhibitors = s.user.inhibitors;
     return {
