@@ -301,6 +301,63 @@ describe('LinuxProcsCollector on a fake /proc', () => {
     await c.stop();
   });
 
+  it('hands out the same list while no process starts, exits or execs, and says which entries it re-read', async () => {
+    const r3 = mkdtempSync(join(tmpdir(), 'iw-same-'));
+    try {
+      writeFileSync(join(r3, 'stat'), 'cpu  1 2 3 4 5 6 7 8 0 0\nbtime 1700000000\nprocesses 77\n');
+      mkdirSync(join(r3, 'self'), { recursive: true });
+      writeFileSync(join(r3, 'self', 'stat'), '1 (self) S 0 0 0 0 0 0 0 0 0 0 0 0 0');
+      const proc = (pid: number, comm: string, ticks: number) => {
+        mkdirSync(join(r3, String(pid)), { recursive: true });
+        writeFileSync(
+          join(r3, String(pid), 'stat'),
+          `${pid} (${comm}) S 1 1 1 0 -1 0 0 0 0 0 ${ticks} 0 0 0 20 0 1 0 1000 1000 10 0`,
+        );
+        writeFileSync(join(r3, String(pid), 'cmdline'), `${comm}\0`);
+      };
+      proc(10, 'quiet', 0);
+      proc(11, 'busy', 0);
+      proc(12, 'other', 0);
+      const c = new LinuxProcsCollector({ procRoot: r3 });
+      await c.start();
+      const t0 = Date.now();
+      let busy = 0;
+      const tick = async (at: number, watch: number[] = [], full = false) => {
+        busy += 50;
+        proc(11, 'busy', busy);
+        return c.sample(t0 + at, { full, watch });
+      };
+      await tick(1000, [], true); // a full pass sees the busy one
+      const second = await tick(2000); // the first hot pass without a fork makes the carried list
+      expect(second.same).toBeUndefined();
+      const third = await tick(3000, [12]);
+      expect(third.procs).toBe(second.procs);
+      const at = (pid: number) => third.same?.indexOf(pid);
+      expect(third.procs.map((p) => p.pid)).toEqual([10, 11, 12]);
+      expect([...(third.same?.reread ?? [])].sort()).toEqual([at(11), at(12)].sort());
+      expect(third.procs[at(11)!]!.cpu).toBe(50);
+      // An exec of a re-read process is a new reading: the list is made again.
+      busy += 50;
+      proc(11, 'xmrig', busy);
+      const fourth = await c.sample(t0 + 4000, { full: false });
+      expect(fourth.same).toBeUndefined();
+      expect(fourth.procs.find((p) => p.pid === 11)?.name).toBe('xmrig');
+      const fifth = await c.sample(t0 + 5000, { full: false }); // makes the carried list
+      busy += 50;
+      proc(11, 'xmrig', busy);
+      const sixthSame = await c.sample(t0 + 5500, { full: false });
+      expect(sixthSame.procs).toBe(fifth.procs);
+      // The busy one exits: gone at once, and the list is made again.
+      rmSync(join(r3, '11'), { recursive: true });
+      const sixth = await c.sample(t0 + 6000, { full: false });
+      expect(sixth.same).toBeUndefined();
+      expect(sixth.procs.map((p) => p.pid)).toEqual([10, 12]);
+      await c.stop();
+    } finally {
+      rmSync(r3, { recursive: true, force: true });
+    }
+  });
+
   it('skips the /proc listing on hot passes while the kernel fork counter stands still', async () => {
     const r2 = mkdtempSync(join(tmpdir(), 'iw-forks-'));
     try {

@@ -81,6 +81,8 @@ export class Sampler {
   private readonly reuse = new WeakMap<ProcReading, EngineProc>();
   /** Counts of full and hot passes, for the overhead readout and tests. */
   readonly passes = { full: 0, hot: 0 };
+  /** The last tick's rows, for combine's shortcut when the process list is the same. */
+  private readonly lastRows: LastRows = { readings: null, out: [], special: [] };
 
   constructor(opts: SamplerOptions) {
     this.opts = opts;
@@ -259,7 +261,7 @@ export class Sampler {
           // Connections are extra evidence: a failure to read them must not cost the tick.
         }
       }
-      const sample = combine(at, procs, cpu, user, gpuReadings, conns, this.reuse);
+      const sample = combine(at, procs, cpu, user, gpuReadings, conns, this.reuse, this.lastRows);
       sample.tickMs = Math.round((performance.now() - t0) * 100) / 100;
       this.tickError = null;
       this.latestSample = sample;
@@ -279,7 +281,20 @@ export class Sampler {
   }
 }
 
-/** Joins process, CPU, idle and GPU readings into one sample (pure; exported for tests). */
+/** What combine keeps between ticks: the readings list and rows it made, and its non-plain rows. */
+export interface LastRows {
+  readings: ProcReading[] | null;
+  out: EngineProc[];
+  /** Indices of rows made with GPU use or connections (never reused: made again every tick). */
+  special: number[];
+}
+
+/**
+ * Joins process, CPU, idle and GPU readings into one sample (exported for tests). With `last`, a
+ * tick whose process list is the previous one (`procs.same`) copies the previous rows and makes
+ * again only those re-read, those with GPU use or connections now or last tick: the same rows the
+ * walk over every process would make, without touching every process every second.
+ */
 export function combine(
   at: number,
   procs: ProcsReading,
@@ -288,6 +303,7 @@ export function combine(
   gpuReadings: GpuReading[],
   conns?: ReadonlyMap<number, ConnEntry>,
   reuse?: WeakMap<ProcReading, EngineProc>,
+  last?: LastRows,
 ): EngineSample {
   const gpus: EngineGpu[] = [];
   const byPid = new Map<number, GpuProcReading[]>();
@@ -308,56 +324,33 @@ export function combine(
       else byPid.set(p.pid, [p]);
     }
   }
-  const out: EngineProc[] = new Array(procs.procs.length);
-  for (let i = 0; i < procs.procs.length; i++) {
-    const p = procs.procs[i]!;
-    const connEntry = conns && conns.size > 0 ? conns.get(p.pid) : undefined;
-    const conn = connEntry && connEntry.startTimeMs === p.startTimeMs ? connEntry.conns : undefined;
-    // A quiet process comes back as the same reading object (the collector replaces it when the
-    // process execs, and updates its figures in place): when those figures have not moved and it
-    // has no GPU use or connections, last tick's EngineProc is handed out again. A thousand fresh
-    // objects a second were most of the engine's garbage. Samples are read-only for everyone.
-    const plain = !byPid.has(p.pid) && conn === undefined;
-    if (plain && reuse) {
-      const prev = reuse.get(p);
-      if (prev && prev.cpu === p.cpu && prev.ppid === p.ppid && prev.rssKiB === p.rssKiB) {
-        out[i] = prev;
-        continue;
+  const list = procs.procs;
+  let out: EngineProc[];
+  const special: number[] = [];
+  const same = procs.same;
+  if (same && reuse && last && last.readings === list && last.out.length === list.length) {
+    out = last.out.slice();
+    const again = new Set<number>(same.reread);
+    for (const i of last.special) again.add(i);
+    for (const pid of byPid.keys()) {
+      const i = same.indexOf(pid);
+      if (i !== undefined) again.add(i);
+    }
+    if (conns) {
+      for (const pid of conns.keys()) {
+        const i = same.indexOf(pid);
+        if (i !== undefined) again.add(i);
       }
     }
-    let gpu: number | null = null;
-    let gpuMemMiB: number | null = null;
-    let gpuId: string | null = null;
-    const uses = byPid.get(p.pid);
-    if (uses) {
-      // Its busiest GPU gives `gpu`; memory adds up across GPUs.
-      for (const u of uses) {
-        if (u.util !== null && (gpu === null || u.util > gpu)) {
-          gpu = u.util;
-          gpuId = u.gpuId;
-        }
-        if (u.memMiB !== null) gpuMemMiB = (gpuMemMiB ?? 0) + u.memMiB;
-      }
-      if (gpuId === null) gpuId = uses[0]?.gpuId ?? null;
-    }
-    // Spelled out rather than spread from identityOf(): this literal is the tick's hottest
-    // allocation, and one object shape keeps it cheap.
-    out[i] = {
-      pid: p.pid,
-      ppid: p.ppid,
-      name: p.name,
-      exe: p.exe,
-      cmdline: p.cmdline,
-      user: p.user,
-      startTimeMs: p.startTimeMs,
-      cpu: p.cpu,
-      gpu,
-      gpuMemMiB,
-      gpuId,
-      rssKiB: p.rssKiB,
-    };
-    if (conn !== undefined) out[i]!.conns = conn;
-    else if (plain && reuse) reuse.set(p, out[i]!);
+    for (const i of again) if (makeRow(list[i]!, i, out, byPid, conns, reuse)) special.push(i);
+  } else {
+    out = new Array(list.length);
+    for (let i = 0; i < list.length; i++) if (makeRow(list[i]!, i, out, byPid, conns, reuse)) special.push(i);
+  }
+  if (last) {
+    last.readings = list;
+    last.out = out;
+    last.special = special;
   }
   return {
     at,
@@ -368,4 +361,64 @@ export function combine(
     unreadable: procs.unreadable,
     tickMs: 0,
   };
+}
+
+/** Sets out[i] for one reading; true when the row is special (GPU use or connections). */
+function makeRow(
+  p: ProcReading,
+  i: number,
+  out: EngineProc[],
+  byPid: ReadonlyMap<number, GpuProcReading[]>,
+  conns: ReadonlyMap<number, ConnEntry> | undefined,
+  reuse: WeakMap<ProcReading, EngineProc> | undefined,
+): boolean {
+  const connEntry = conns && conns.size > 0 ? conns.get(p.pid) : undefined;
+  const conn = connEntry && connEntry.startTimeMs === p.startTimeMs ? connEntry.conns : undefined;
+  // A quiet process comes back as the same reading object (the collector replaces it when the
+  // process execs, and updates its figures in place): when those figures have not moved and it
+  // has no GPU use or connections, last tick's EngineProc is handed out again. A thousand fresh
+  // objects a second were most of the engine's garbage. Samples are read-only for everyone.
+  const plain = !byPid.has(p.pid) && conn === undefined;
+  if (plain && reuse) {
+    const prev = reuse.get(p);
+    if (prev && prev.cpu === p.cpu && prev.ppid === p.ppid && prev.rssKiB === p.rssKiB) {
+      out[i] = prev;
+      return false;
+    }
+  }
+  let gpu: number | null = null;
+  let gpuMemMiB: number | null = null;
+  let gpuId: string | null = null;
+  const uses = byPid.get(p.pid);
+  if (uses) {
+    // Its busiest GPU gives `gpu`; memory adds up across GPUs.
+    for (const u of uses) {
+      if (u.util !== null && (gpu === null || u.util > gpu)) {
+        gpu = u.util;
+        gpuId = u.gpuId;
+      }
+      if (u.memMiB !== null) gpuMemMiB = (gpuMemMiB ?? 0) + u.memMiB;
+    }
+    if (gpuId === null) gpuId = uses[0]?.gpuId ?? null;
+  }
+  // Spelled out rather than spread from identityOf(): this literal is the tick's hottest
+  // allocation, and one object shape keeps it cheap.
+  const row: EngineProc = {
+    pid: p.pid,
+    ppid: p.ppid,
+    name: p.name,
+    exe: p.exe,
+    cmdline: p.cmdline,
+    user: p.user,
+    startTimeMs: p.startTimeMs,
+    cpu: p.cpu,
+    gpu,
+    gpuMemMiB,
+    gpuId,
+    rssKiB: p.rssKiB,
+  };
+  out[i] = row;
+  if (conn !== undefined) row.conns = conn;
+  else if (plain && reuse) reuse.set(p, row);
+  return !plain;
 }

@@ -14,6 +14,12 @@ export interface ProcsReading {
   unreadable: number;
   /** False when only busy and watched processes were re-read (the others carry their last reading). */
   full: boolean;
+  /**
+   * Set when `procs` is the very array of the previous reading, with the same process at every
+   * index, and only the readings at `reread` were read again (their figures updated in place).
+   * Lets the sampler rebuild just those rows; absent whenever anything else may have changed.
+   */
+  same?: { reread: readonly number[]; indexOf(pid: number): number | undefined };
 }
 
 export interface ProcsSampleOptions {

@@ -66,6 +66,14 @@ export class LinuxProcsCollector implements ProcsCollector {
   private started = false;
   private readonly hotCpu: number;
   private lastForks: number | null = null;
+  /** Pids whose hotUntilMs may still lie ahead (a superset: pruned as they cool down or go). */
+  private readonly hot = new Set<number>();
+  /**
+   * The list the last hot pass without a fork handed out (every tracked reading, in tracked
+   * order) and each pid's index in it. While no process starts, exits or execs, the next such
+   * pass re-reads the hot processes and hands out the same list: no walk over every process.
+   */
+  private carried: { procs: ProcReading[]; index: Map<number, number> } | null = null;
 
   constructor(opts: LinuxProcsOptions = {}) {
     this.root = opts.procRoot ?? '/proc';
@@ -95,6 +103,8 @@ export class LinuxProcsCollector implements ProcsCollector {
   async stop(): Promise<void> {
     this.started = false;
     this.tracked.clear();
+    this.hot.clear();
+    this.carried = null;
   }
 
   /** `opts.full: false` asks for a hot pass (see collect); the default is a full pass. */
@@ -131,6 +141,7 @@ export class LinuxProcsCollector implements ProcsCollector {
     this.remeasure = !(gap >= 0 && gap <= MAX_PASS_GAP_MS);
     this.lastPassAt = nowMs;
     if (!full) return this.hotPass(nowMs, opts.watch);
+    this.carried = null;
     const pass = ++this.pass;
     this.lastForks = this.readForkCount(); // read before listing, so a fork during the pass is not missed
     let names: string[];
@@ -164,19 +175,8 @@ export class LinuxProcsCollector implements ProcsCollector {
     // none was, the /proc listing (the costly part of a hot pass) is skipped: busy processes are
     // re-read (and dropped if they exited) and quiet ones carried until the next full pass.
     const forks = this.readForkCount();
-    if (forks !== null && forks === this.lastForks) {
-      const procs: ProcReading[] = [];
-      for (const [pid, t] of this.tracked) {
-        if (t.hotUntilMs < nowMs && !watched?.has(pid)) {
-          procs.push(t.reading);
-          continue;
-        }
-        const fresh = this.readOne(pid, String(pid), nowMs, pass);
-        if (fresh) procs.push(fresh.reading);
-        else this.tracked.delete(pid);
-      }
-      return { procs, unreadable: this.lastUnreadable, full: false };
-    }
+    if (forks !== null && forks === this.lastForks) return this.carryPass(nowMs, pass, watched);
+    this.carried = null;
     this.lastForks = forks;
     let names: string[];
     try {
@@ -202,6 +202,63 @@ export class LinuxProcsCollector implements ProcsCollector {
       if (fresh) procs.push(fresh.reading);
     }
     for (const [pid, t] of this.tracked) if (t.seenPass !== pass) this.tracked.delete(pid);
+    return { procs, unreadable: this.lastUnreadable, full: false };
+  }
+
+  /**
+   * A hot pass while no process was created: the hot and watched processes are re-read, the others
+   * carried. When none of them exited or exec'd, the list is the previous one (`same`); otherwise
+   * it is rebuilt in tracked order, as it always was.
+   */
+  private carryPass(nowMs: number, pass: number, watched: Set<number> | null): ProcsReading {
+    const carried = this.carried;
+    let intact = carried !== null;
+    const reread: number[] = [];
+    const readAgain = (pid: number, t: Tracked): void => {
+      const before = t.reading;
+      const fresh = this.readOne(pid, String(pid), nowMs, pass);
+      if (!fresh) {
+        this.tracked.delete(pid);
+        this.hot.delete(pid);
+        intact = false;
+      } else if (fresh !== t || fresh.reading !== before) {
+        intact = false; // a new process under the pid, or an exec: a new reading object
+      } else if (carried) {
+        const i = carried.index.get(pid);
+        if (i === undefined) intact = false;
+        else reread.push(i);
+      }
+    };
+    for (const pid of this.hot) {
+      const t = this.tracked.get(pid);
+      if (!t || (t.hotUntilMs < nowMs && !watched?.has(pid))) {
+        this.hot.delete(pid);
+        continue;
+      }
+      readAgain(pid, t);
+    }
+    if (watched) {
+      for (const pid of watched) {
+        const t = this.tracked.get(pid);
+        if (t && !this.hot.has(pid) && t.seenPass !== pass) readAgain(pid, t);
+      }
+    }
+    if (intact && carried) {
+      return {
+        procs: carried.procs,
+        unreadable: this.lastUnreadable,
+        full: false,
+        same: { reread, indexOf: (pid) => carried.index.get(pid) },
+      };
+    }
+    const procs: ProcReading[] = new Array(this.tracked.size);
+    const index = new Map<number, number>();
+    let i = 0;
+    for (const [pid, t] of this.tracked) {
+      index.set(pid, i);
+      procs[i++] = t.reading;
+    }
+    this.carried = { procs, index };
     return { procs, unreadable: this.lastUnreadable, full: false };
   }
 
@@ -271,7 +328,10 @@ export class LinuxProcsCollector implements ProcsCollector {
     const r = t.reading;
     r.ppid = st.ppid;
     r.cpu = Number.isFinite(cpu) ? Math.round(cpu * 10) / 10 : 0;
-    if (r.cpu >= this.hotCpu) t.hotUntilMs = nowMs + HOT_STICKY_MS;
+    if (r.cpu >= this.hotCpu) {
+      t.hotUntilMs = nowMs + HOT_STICKY_MS;
+      this.hot.add(pid);
+    }
     r.rssKiB = st.rssPages * 4;
     return t;
   }
