@@ -43,6 +43,9 @@ export class TraceEncoder {
   private lastT = 0;
   private readonly slots = new Map<number, Slot>();
   private stamp = 0;
+  /** Last sample's rows and entries, for the shortcut when the process list is the same. */
+  private lastRows: readonly EngineSample['procs'][number][] | null = null;
+  private lastEntries: TraceProc[] = [];
 
   constructor(private readonly opts: EncoderOptions) {}
 
@@ -69,73 +72,9 @@ export class TraceEncoder {
   sample(s: EngineSample): TraceSample {
     const t = Math.max(this.lastT, Math.round(s.at - this.opts.startedAtMs));
     this.lastT = t;
-    const stamp = ++this.stamp;
-    let live = 0;
-    const procs: TraceProc[] = new Array(s.procs.length);
-    for (let i = 0; i < s.procs.length; i++) {
-      const p = s.procs[i]!;
-      let slot = this.slots.get(p.pid);
-      const isNew = slot === undefined || slot.row.startTimeMs !== p.startTimeMs;
-      // Quiet processes keep their row object from tick to tick, so the string compares run only
-      // for rows the sampler rebuilt (and are pointer compares when nothing changed).
-      const execed = !isNew && slot!.row !== p && identityChanged(slot!.row, p);
-      if (slot === undefined) {
-        slot = { row: p, conns: undefined, idle: null, stamp };
-        this.slots.set(p.pid, slot);
-        live++;
-      } else {
-        if (slot.stamp !== stamp) live++;
-        slot.row = p;
-        slot.stamp = stamp;
-        if (isNew) {
-          slot.conns = undefined;
-          slot.idle = null;
-        }
-      }
-      let conns: TraceConn[] | undefined;
-      if (p.conns !== undefined) {
-        const sent = slot.conns;
-        // A process's first list goes out unless it is empty (absent already means none known).
-        if (sent === undefined ? p.conns.length > 0 : sent !== p.conns && !sameConns(sent, p.conns)) {
-          conns = p.conns.map((c) => ({ proto: c.proto, remote: c.remote, state: c.state }));
-          slot.conns = p.conns;
-        }
-      }
-      const plain =
-        !isNew &&
-        !execed &&
-        !(p.cpu > 0) &&
-        !(p.gpu !== null && p.gpu > 0) &&
-        !(p.gpuMemMiB !== null && p.gpuMemMiB > 0) &&
-        conns === undefined;
-      if (plain) {
-        slot.idle ??= { pid: p.pid };
-        procs[i] = slot.idle;
-        continue;
-      }
-      const entry: TraceProc = { pid: p.pid };
-      if (execed) {
-        entry.name = p.name;
-        entry.exe = p.exe;
-        entry.cmdline = p.cmdline;
-        entry.user = p.user;
-      } else if (isNew) {
-        // Collectors always know the parent of a live process; 0 is the kernel's own "none".
-        entry.ppid = p.ppid ?? 0;
-        entry.name = p.name;
-        entry.exe = p.exe;
-        entry.cmdline = p.cmdline;
-        entry.user = p.user;
-        entry.startT = Math.round(p.startTimeMs - this.opts.startedAtMs);
-      }
-      if (p.cpu > 0) entry.cpu = p.cpu;
-      if (p.gpu !== null && p.gpu > 0) entry.gpu = p.gpu;
-      if (p.gpuMemMiB !== null && p.gpuMemMiB > 0) entry.gpuMemMiB = p.gpuMemMiB;
-      if (conns !== undefined) entry.conns = conns;
-      procs[i] = entry;
-    }
-    // Bounded by the live processes: exited pids are forgotten (a walk only when some left).
-    if (this.slots.size > live) for (const [pid, slot] of this.slots) if (slot.stamp !== stamp) this.slots.delete(pid);
+    const procs = this.sameList(s.procs) ?? this.everyProc(s.procs);
+    this.lastRows = s.procs;
+    this.lastEntries = procs;
     const user: TraceSample['user'] = { state: s.user.state, idleSec: s.user.idleSec };
     if (s.user.inhibitors && s.user.inhibitors.length > 0) user.inhibitors = s.user.inhibitors;
     return {
@@ -144,5 +83,103 @@ export class TraceEncoder {
       system: { cpu: s.system.cpu, gpus: s.gpus.map((g) => ({ id: g.id, util: g.util, memUsedMiB: g.memUsedMiB })) },
       procs,
     };
+  }
+
+  /**
+   * The entries when the sampler handed out the same processes at the same places as last time
+   * (it keeps a quiet process's row object from tick to tick): only rows that are new objects, or
+   * whose entry said more than the pid last time, are looked at. Null when the list changed.
+   */
+  private sameList(rows: readonly EngineSample['procs'][number][]): TraceProc[] | null {
+    const last = this.lastRows;
+    if (last === null || last.length !== rows.length) return null;
+    for (let i = 0; i < rows.length; i++) {
+      const p = rows[i]!;
+      const q = last[i]!;
+      if (p !== q && (p.pid !== q.pid || p.startTimeMs !== q.startTimeMs)) return null;
+    }
+    const entries = this.lastEntries.slice();
+    for (let i = 0; i < rows.length; i++) {
+      const p = rows[i]!;
+      const slot = this.slots.get(p.pid);
+      if (p === last[i] && slot !== undefined && entries[i] === slot.idle) continue;
+      entries[i] = this.entry(p, this.stamp);
+    }
+    return entries;
+  }
+
+  private everyProc(rows: readonly EngineSample['procs'][number][]): TraceProc[] {
+    const stamp = ++this.stamp;
+    let live = 0;
+    const procs: TraceProc[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const p = rows[i]!;
+      const before = this.slots.get(p.pid);
+      if (before === undefined || before.stamp !== stamp) live++;
+      procs[i] = this.entry(p, stamp);
+    }
+    // Bounded by the live processes: exited pids are forgotten (a walk only when some left).
+    if (this.slots.size > live) for (const [pid, slot] of this.slots) if (slot.stamp !== stamp) this.slots.delete(pid);
+    return procs;
+  }
+
+  /** One process's entry; updates what the encoder remembers of it. */
+  private entry(p: EngineSample['procs'][number], stamp: number): TraceProc {
+    let slot = this.slots.get(p.pid);
+    const isNew = slot === undefined || slot.row.startTimeMs !== p.startTimeMs;
+    // Quiet processes keep their row object from tick to tick, so the string compares run only
+    // for rows the sampler rebuilt (and are pointer compares when nothing changed).
+    const execed = !isNew && slot!.row !== p && identityChanged(slot!.row, p);
+    if (slot === undefined) {
+      slot = { row: p, conns: undefined, idle: null, stamp };
+      this.slots.set(p.pid, slot);
+    } else {
+      slot.row = p;
+      slot.stamp = stamp;
+      if (isNew) {
+        slot.conns = undefined;
+        slot.idle = null;
+      }
+    }
+    let conns: TraceConn[] | undefined;
+    if (p.conns !== undefined) {
+      const sent = slot.conns;
+      // A process's first list goes out unless it is empty (absent already means none known).
+      if (sent === undefined ? p.conns.length > 0 : sent !== p.conns && !sameConns(sent, p.conns)) {
+        conns = p.conns.map((c) => ({ proto: c.proto, remote: c.remote, state: c.state }));
+        slot.conns = p.conns;
+      }
+    }
+    const plain =
+      !isNew &&
+      !execed &&
+      !(p.cpu > 0) &&
+      !(p.gpu !== null && p.gpu > 0) &&
+      !(p.gpuMemMiB !== null && p.gpuMemMiB > 0) &&
+      conns === undefined;
+    if (plain) {
+      slot.idle ??= { pid: p.pid };
+      return slot.idle;
+    }
+    const entry: TraceProc = { pid: p.pid };
+    if (execed) {
+      entry.name = p.name;
+      entry.exe = p.exe;
+      entry.cmdline = p.cmdline;
+      entry.user = p.user;
+    } else if (isNew) {
+      // Collectors always know the parent of a live process; 0 is the kernel's own "none".
+      entry.ppid = p.ppid ?? 0;
+      entry.name = p.name;
+      entry.exe = p.exe;
+      entry.cmdline = p.cmdline;
+      entry.user = p.user;
+      entry.startT = Math.round(p.startTimeMs - this.opts.startedAtMs);
+    }
+    if (p.cpu > 0) entry.cpu = p.cpu;
+    if (p.gpu !== null && p.gpu > 0) entry.gpu = p.gpu;
+    if (p.gpuMemMiB !== null && p.gpuMemMiB > 0) entry.gpuMemMiB = p.gpuMemMiB;
+    if (conns !== undefined) entry.conns = conns;
+    return entry;
   }
 }
