@@ -127,12 +127,15 @@ export class ProcStreamEncoder {
   private seq = 0;
   private stamp = 0;
   private keyframe = true;
+  /** Last message's rows, for the shortcut when the process list is the same (null: none, or pending). */
+  private lastRows: readonly EngineProc[] | null = null;
 
   constructor(private readonly budgetChars = IDENTITY_BUDGET_CHARS) {}
 
   reset(): void {
     this.held.clear();
     this.keyframe = true;
+    this.lastRows = null;
   }
 
   /** How many processes the window holds. */
@@ -141,6 +144,58 @@ export class ProcStreamEncoder {
   }
 
   encode(procs: readonly EngineProc[]): ProcDelta {
+    const same = this.sameList(procs);
+    const delta = same ?? this.everyProc(procs);
+    // With identities still waiting (pending), every process is looked at again next time.
+    this.lastRows = delta.pending === 0 ? procs : null;
+    return delta;
+  }
+
+  /**
+   * The message when the engine handed out the same processes at the same places as last time
+   * (a quiet process keeps its row object from tick to tick): only rows that are new objects can
+   * have moved. Null when the list changed.
+   */
+  private sameList(procs: readonly EngineProc[]): ProcDelta | null {
+    const last = this.lastRows;
+    if (last === null || this.keyframe || last.length !== procs.length) return null;
+    const changed: number[] = [];
+    for (let i = 0; i < procs.length; i++) {
+      const p = procs[i]!;
+      const q = last[i]!;
+      if (p === q) continue;
+      if (p.pid !== q.pid || p.startTimeMs !== q.startTimeMs) return null;
+      changed.push(i);
+    }
+    // Looked at before anything is updated: an exec (rare, and under the identity budget) or a
+    // process the window does not hold yet leaves the message to the whole walk.
+    for (const i of changed) {
+      const p = procs[i]!;
+      const h = this.held.get(p.pid);
+      if (h === undefined || h.startTimeMs !== p.startTimeMs || h.src === null) return null;
+      if (h.name !== p.name || h.exe !== p.exe || h.cmdline !== p.cmdline || h.user !== p.user || h.ppid !== p.ppid)
+        return null;
+    }
+    const figs: StreamFigures[] = [];
+    for (const i of changed) {
+      const p = procs[i]!;
+      const h = this.held.get(p.pid)!;
+      h.src = p;
+      const cpu = round1(p.cpu);
+      const gpu = round1n(p.gpu);
+      if (cpu !== h.cpu || gpu !== h.gpu || p.gpuMemMiB !== h.gpuMemMiB || p.gpuId !== h.gpuId) {
+        h.cpu = cpu;
+        h.gpu = gpu;
+        h.gpuMemMiB = p.gpuMemMiB;
+        h.gpuId = p.gpuId;
+        figs.push([h.id, cpu, gpu, p.gpuMemMiB, p.gpuId]);
+      }
+    }
+    this.seq++;
+    return { seq: this.seq, base: this.seq - 1, ids: [], figs, gone: [], count: this.held.size, pending: 0 };
+  }
+
+  private everyProc(procs: readonly EngineProc[]): ProcDelta {
     const stamp = ++this.stamp;
     const ids: StreamIdentity[] = [];
     const figs: StreamFigures[] = [];

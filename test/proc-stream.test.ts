@@ -165,6 +165,47 @@ describe('the process stream (engine → window)', () => {
     );
   });
 
+  it('holds the latest list when quiet rows are the same objects from tick to tick, as the sampler hands them out', () => {
+    // The encoder's shortcut for an unchanged list must send exactly what the whole walk sends.
+    const step = fc.record({
+      keep: fc.array(fc.constantFrom('same', 'same', 'same', 'figures', 'exec'), { minLength: 40, maxLength: 40 }),
+      cpu: fc.constantFrom(0, 0.3, 12.5, 80),
+      membership: fc.constantFrom('none', 'none', 'none', 'add', 'remove', 'reuse-pid'),
+    });
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 15 }), (steps) => {
+        const enc = new ProcStreamEncoder();
+        const dec = new ProcStreamDecoder();
+        let rows = Array.from({ length: 20 }, (_, i) => proc(100 + i, { startTimeMs: 5, cpu: 0 }));
+        let nextPid = 500;
+        for (const st of steps) {
+          rows = rows.map((r, i) => {
+            const k = st.keep[i % st.keep.length];
+            if (k === 'figures') return { ...r, cpu: st.cpu };
+            if (k === 'exec') return { ...r, name: `${r.name}x`, cmdline: `${r.cmdline} --exec` };
+            return r;
+          });
+          if (st.membership === 'add') rows = [...rows, proc(nextPid++, { startTimeMs: 7, cpu: st.cpu })];
+          if (st.membership === 'remove' && rows.length > 1) rows = rows.slice(1);
+          if (st.membership === 'reuse-pid')
+            rows = [proc(rows[0]!.pid, { startTimeMs: 99, name: 'new' }), ...rows.slice(1)];
+          expect(dec.apply(enc.encode(rows))).toBe(true);
+          const held = new Map(dec.procs().map((p) => [p.pid, p]));
+          expect(held.size).toBe(rows.length);
+          for (const p of rows) {
+            const h = held.get(p.pid)!;
+            expect([h.startTimeMs, h.name, h.cmdline, h.cpu]).toEqual([
+              p.startTimeMs,
+              capText(p.name, STREAM_TEXT_LIMITS.name),
+              capText(p.cmdline, STREAM_TEXT_LIMITS.cmdline),
+              Math.round(p.cpu * 10) / 10,
+            ]);
+          }
+        }
+      }),
+    );
+  });
+
   it('spends at most the identity budget per message', () => {
     const procs = Array.from({ length: 3000 }, (_, i) => proc(10_000 + i, { cmdline: 'z'.repeat(1000) }));
     const enc = new ProcStreamEncoder();
