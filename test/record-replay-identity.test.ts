@@ -12,11 +12,14 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EngineProc, EngineSample } from '../shared/engine-types.js';
 import type { TraceHeader, TraceSample } from '../shared/trace.js';
+import { Detector } from '../main/engine/detect/detector.js';
 import { replayFile } from '../main/engine/detect/replay.js';
 import { LinuxCpuCollector, LinuxProcsCollector } from '../main/engine/platform/linux/index.js';
 import { Sampler } from '../main/engine/sampler.js';
 import { TraceEncoder } from '../main/engine/trace/trace-encoder.js';
 import { readTrace } from '../main/engine/trace/trace-reader.js';
+import { writeScenario } from './scenarios/generator.js';
+import { buildScenario, corpus } from './scenarios/scenarios.js';
 
 const goldenPath = join(__dirname, 'fixtures', 'identity', 'golden.json');
 const update = process.env.IDLEWATCH_UPDATE_GOLDEN === '1';
@@ -42,6 +45,90 @@ const traces = traceDirs.flatMap((d) =>
     .map((f) => join(d, f)),
 );
 
+/** Reads a trace into the samples the engine would have made, encodes them as `record` does, and feeds the encoder's samples to a detector as the live monitor does. */
+async function liveRun(file: string): Promise<{ lines: string[]; events: string[]; detector: Detector }> {
+  // The samples the engine would have handed the encoder: every live process with its whole
+  // identity, and, as the sampler does, the same row object while a process's figures stand still.
+  let header: TraceHeader | null = null;
+  const samples: TraceSample[] = [];
+  await readTrace(file, { header: (h) => (header = h), sample: (s) => samples.push(s) });
+  const h = header as TraceHeader | null;
+  if (!h) throw new Error('no header');
+  const started = Date.parse(h.startedAt);
+  const rows = new Map<number, EngineProc>();
+  const encoder = new TraceEncoder({
+    startedAtMs: started,
+    intervalMs: h.intervalMs,
+    idleThresholdSec: h.idleThresholdSec,
+    platform: h.host.platform,
+    cpuCores: h.host.cpuCores,
+  });
+  const lines: string[] = [];
+  // The live monitor's detector gets the encoder's samples as they are (an idle process's
+  // entry is one object from tick to tick), not lines read back: it must find the same.
+  const detector = new Detector(h);
+  const events: string[] = [];
+  for (const s of samples) {
+    const procs: EngineProc[] = [];
+    for (const p of s.procs) {
+      const prev = rows.get(p.pid);
+      const reused = prev !== undefined && (p.startT === undefined || started + p.startT === prev.startTimeMs);
+      const identity = {
+        ppid: p.ppid ?? (reused ? prev.ppid : 0),
+        name: p.name ?? (reused ? prev.name : ''),
+        exe: p.exe !== undefined ? p.exe : reused ? prev.exe : null,
+        cmdline: p.cmdline ?? (reused ? prev.cmdline : ''),
+        user: p.user !== undefined ? p.user : reused ? prev.user : null,
+        startTimeMs: p.startT !== undefined ? started + p.startT : reused ? prev.startTimeMs : started,
+      };
+      const cpu = p.cpu ?? 0;
+      const gpu = p.gpu ?? null;
+      const gpuMemMiB = p.gpuMemMiB ?? null;
+      const same =
+        reused &&
+        p.name === undefined &&
+        p.conns === undefined &&
+        prev.cpu === cpu &&
+        prev.gpu === gpu &&
+        prev.gpuMemMiB === gpuMemMiB;
+      const row: EngineProc = same
+        ? prev
+        : { pid: p.pid, ...identity, cpu, gpu, gpuMemMiB, gpuId: gpu === null ? null : 'gpu0', rssKiB: null };
+      if (p.conns !== undefined) row.conns = p.conns;
+      rows.set(p.pid, row);
+      procs.push(row);
+    }
+    for (const pid of rows.keys()) if (!s.procs.some((p) => p.pid === pid)) rows.delete(pid);
+    const sample: EngineSample = {
+      at: started + s.t,
+      user: {
+        state: s.user.state,
+        idleSec: s.user.idleSec,
+        source: null,
+        ...(s.user.inhibitors ? { inhibitors: s.user.inhibitors } : {}),
+      },
+      system: { cpu: s.system.cpu, cores: h.host.cpuCores },
+      gpus: s.system.gpus.map((g) => ({
+        id: g.id,
+        vendor: 'nvidia',
+        name: g.id,
+        memoryMiB: null,
+        util: g.util,
+        memUsedMiB: g.memUsedMiB,
+      })),
+      procs,
+      unreadable: 0,
+      tickMs: 0,
+    };
+    const encoded = encoder.sample(sample);
+    lines.push(JSON.stringify(encoded));
+    for (const e of detector.push(encoded)) events.push(JSON.stringify(e));
+  }
+  for (const e of detector.finish()) events.push(JSON.stringify(e));
+  for (const e of detector.finish()) events.push(JSON.stringify(e));
+  return { lines, events, detector };
+}
+
 describe('record and replay stay the same', () => {
   it('has committed traces to compare', () => {
     expect(traces.length).toBeGreaterThanOrEqual(8);
@@ -56,81 +143,31 @@ describe('record and replay stay the same', () => {
       check(`replay ${name}`, [JSON.stringify(r.incidents), ...events]);
     });
 
-    it(`encodes ${name}'s samples to the same trace lines`, async () => {
-      // The samples the engine would have handed the encoder: every live process with its whole
-      // identity, and, as the sampler does, the same row object while a process's figures stand still.
-      let header: TraceHeader | null = null;
-      const samples: TraceSample[] = [];
-      await readTrace(file, { header: (h) => (header = h), sample: (s) => samples.push(s) });
-      const h = header as TraceHeader | null;
-      if (!h) throw new Error('no header');
-      const started = Date.parse(h.startedAt);
-      const rows = new Map<number, EngineProc>();
-      const encoder = new TraceEncoder({
-        startedAtMs: started,
-        intervalMs: h.intervalMs,
-        idleThresholdSec: h.idleThresholdSec,
-        platform: h.host.platform,
-        cpuCores: h.host.cpuCores,
-      });
-      const lines: string[] = [];
-      for (const s of samples) {
-        const procs: EngineProc[] = [];
-        for (const p of s.procs) {
-          const prev = rows.get(p.pid);
-          const reused = prev !== undefined && (p.startT === undefined || started + p.startT === prev.startTimeMs);
-          const identity = {
-            ppid: p.ppid ?? (reused ? prev.ppid : 0),
-            name: p.name ?? (reused ? prev.name : ''),
-            exe: p.exe !== undefined ? p.exe : reused ? prev.exe : null,
-            cmdline: p.cmdline ?? (reused ? prev.cmdline : ''),
-            user: p.user !== undefined ? p.user : reused ? prev.user : null,
-            startTimeMs: p.startT !== undefined ? started + p.startT : reused ? prev.startTimeMs : started,
-          };
-          const cpu = p.cpu ?? 0;
-          const gpu = p.gpu ?? null;
-          const gpuMemMiB = p.gpuMemMiB ?? null;
-          const same =
-            reused &&
-            p.name === undefined &&
-            p.conns === undefined &&
-            prev.cpu === cpu &&
-            prev.gpu === gpu &&
-            prev.gpuMemMiB === gpuMemMiB;
-          const row: EngineProc = same
-            ? prev
-            : { pid: p.pid, ...identity, cpu, gpu, gpuMemMiB, gpuId: gpu === null ? null : 'gpu0', rssKiB: null };
-          if (p.conns !== undefined) row.conns = p.conns;
-          rows.set(p.pid, row);
-          procs.push(row);
-        }
-        for (const pid of rows.keys()) if (!s.procs.some((p) => p.pid === pid)) rows.delete(pid);
-        const sample: EngineSample = {
-          at: started + s.t,
-          user: {
-            state: s.user.state,
-            idleSec: s.user.idleSec,
-            source: null,
-            ...(s.user.inhibitors ? { inhibitors: s.user.inhibitors } : {}),
-          },
-          system: { cpu: s.system.cpu, cores: h.host.cpuCores },
-          gpus: s.system.gpus.map((g) => ({
-            id: g.id,
-            vendor: 'nvidia',
-            name: g.id,
-            memoryMiB: null,
-            util: g.util,
-            memUsedMiB: g.memUsedMiB,
-          })),
-          procs,
-          unreadable: 0,
-          tickMs: 0,
-        };
-        lines.push(JSON.stringify(encoder.sample(sample)));
-      }
+    it(`encodes ${name}'s samples to the same trace lines, and the live detector finds the same in them`, async () => {
+      const { lines, events, detector } = await liveRun(file);
       check(`encode ${name}`, lines);
+      check(`detect live ${name}`, [JSON.stringify(detector.incidents()), ...events]);
     });
   }
+});
+
+describe('live detection equals replay on the evaluation corpus', () => {
+  // The live detector skips idle processes whose entry object it was handed before; replay reads
+  // fresh objects from the file and looks at every one. One scenario in ten keeps
+  // the run short; \`npm run eval\` replays them all.
+  const dir = mkdtempSync(join(tmpdir(), 'iw-identity-corpus-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const refs = corpus().filter((_, i) => i % 10 === 0);
+  it.each(refs.map((r) => [r.name, r] as const))('%s', async (_name, ref) => {
+    const file = join(dir, `${ref.name.replace('#', '_')}.jsonl`);
+    writeScenario(buildScenario(ref.family, ref.variant), file);
+    const replayed: string[] = [];
+    const r = await replayFile(file, { onEvent: (e) => replayed.push(JSON.stringify(e)) });
+    const live = await liveRun(file);
+    expect(JSON.stringify(live.detector.incidents())).toBe(JSON.stringify(r.incidents));
+    expect(live.events).toEqual(replayed);
+    rmSync(file, { force: true });
+  });
 });
 
 describe.skipIf(process.platform !== 'linux')('the sampler on a scripted /proc', () => {

@@ -186,6 +186,8 @@ interface Track {
   steadyBucket: number;
   stamp: number;
   lastT: number;
+  /** Its entry's index in the last sample that looked at it (see Detector.quiet). */
+  idx: number;
   evidence: Map<RuleId, Evidence>;
   incident: Incident | null;
   firstRaisedAt: number | null;
@@ -298,6 +300,17 @@ export class Detector {
   private readonly hidCount = new Map<Track, { n: number; lastStart: number }>();
   /** Per process and load: its short bursts while away (signals/bursts.ts). */
   private readonly bursts = new Map<Track, Record<'gpu' | 'cpu', BurstTrack>>();
+  /**
+   * The last sample's entries and, per index, whether its entry was just `{"pid":N}` and left its
+   * process at rest (no load on either channel, no incident). When the next sample lists the same
+   * processes at the same places and hands the very same entry object there (the live encoder
+   * keeps an idle process's entry from tick to tick), looking at it again would change nothing:
+   * it is skipped, and the tick costs what the busy processes cost, not what all of them do.
+   */
+  private lastProcs: TraceSample['procs'] | null = null;
+  private quiet = new Uint8Array(0);
+  /** This sample skipped quiet entries (their tracks' lastT is brought up to date when rescored). */
+  private skipping = false;
 
   constructor(header: TraceHeader, options: DetectorOptions = {}) {
     this.header = header;
@@ -356,8 +369,10 @@ export class Detector {
     const prevT = this.prevT;
     let dt = prevT === null ? this.header.intervalMs : t - prevT;
     if (!(dt >= 0)) dt = 0;
+    let gap = false;
     if (prevT !== null && (dt > MAX_STEP_MS || this.gapMarked)) {
       // A suspend or a stalled recorder: nothing is known about the gap, so no run bridges it.
+      gap = true;
       this.gapMarked = false;
       for (const tr of this.tracks.values()) {
         tr.gpu.interrupt(prevT);
@@ -368,10 +383,17 @@ export class Detector {
     this.samples++;
     const phase = this.updateUser(sample, t, dt, events);
     const away = phase === 'away';
-    this.noteWatchers(sample, prevT === null);
+    const all = sample.procs;
+    const work = this.entriesToLookAt(all, prevT === null || gap);
+    this.skipping = work !== null;
+    const list = work === null ? all : work.map((i) => all[i]!);
+    this.noteWatchers(list, sample.t, prevT === null);
     const stamp = ++this.stamp;
+    if (work === null && this.quiet.length !== all.length) this.quiet = new Uint8Array(all.length);
 
-    for (const p of sample.procs) {
+    for (let k = 0; k < list.length; k++) {
+      const p = list[k]!;
+      const idx = work === null ? k : work[k]!;
       // pid 0 is the scheduler's idle loop (Windows' "System Idle Process", macOS kernel_task):
       // its "CPU use" is the machine doing nothing.
       if (p.pid === 0) continue;
@@ -412,12 +434,21 @@ export class Detector {
       if (cpuBusy) this.checkLoad(tr, tr.cpu, tr.cpuEp, phase, sample);
       if ((!this.present && (gpuBusy || cpuBusy)) || tr.gpu.lastRunEnd === t || tr.cpu.lastRunEnd === t)
         this.burstStep(tr, t, dt, gpuRaw, cpuRaw);
+      tr.idx = idx;
+      this.quiet[idx] =
+        bareEntry(p) && !tr.incident && !tr.gpu.busy && tr.gpu.level === 0 && !tr.cpu.busy && tr.cpu.level === 0
+          ? 1
+          : 0;
     }
+    this.lastProcs = all;
 
     for (const tr of this.born) this.resolveLineage(tr, t);
     this.born = [];
-    for (const tr of this.tracks.values()) {
-      if (tr.stamp !== stamp) this.exit(tr, prevT ?? t, events);
+    // The same processes as last time: nobody left.
+    if (work === null) {
+      for (const tr of this.tracks.values()) {
+        if (tr.stamp !== stamp) this.exit(tr, prevT ?? t, events);
+      }
     }
     if (away && this.awayBusy.size > 0) this.checkInhibitors(sample);
     this.processWatches(t);
@@ -634,6 +665,7 @@ export class Detector {
       steadyBucket: -1,
       stamp: 0,
       lastT: t,
+      idx: -1,
       evidence: new Map(),
       incident: null,
       firstRaisedAt: null,
@@ -1155,14 +1187,35 @@ export class Detector {
    * before). Each opening counts on its own: an htop left open in a terminal all day must not hide
    * the Task Manager someone opens later.
    */
-  private noteWatchers(s: TraceSample, first: boolean): void {
+  /**
+   * Null: look at every entry. Otherwise the indices to look at, when the sample lists the same
+   * processes at the same places as the last one: all but the quiet entries handed again.
+   */
+  private entriesToLookAt(procs: TraceSample['procs'], afresh: boolean): number[] | null {
+    const last = this.lastProcs;
+    if (afresh || last === null || last.length !== procs.length || this.quiet.length !== procs.length) return null;
+    const work: number[] = [];
+    for (let i = 0; i < procs.length; i++) {
+      const p = procs[i]!;
+      const q = last[i]!;
+      if (p === q) {
+        if (this.quiet[i] === 0) work.push(i);
+        continue;
+      }
+      if (p.pid !== q.pid || p.startT !== undefined) return null;
+      work.push(i);
+    }
+    return work;
+  }
+
+  private noteWatchers(procs: TraceSample['procs'], sampleT: number, first: boolean): void {
     const opened: { label: string; from: Hide['from'] }[] = [];
     if (this.windowChange !== null) {
       if (this.windowChange && !this.windowOpen) opened.push({ label: 'the Idlewatch window', from: null });
       this.windowOpen = this.windowChange;
       this.windowChange = null;
     }
-    for (const p of s.procs) {
+    for (const p of procs) {
       if (p.name === undefined && p.exe === undefined) continue;
       const known = this.watchers.get(p.pid);
       if (known && (p.startT === undefined || p.startT === known.startT)) continue;
@@ -1174,7 +1227,7 @@ export class Detector {
         if (known) this.watchers.delete(p.pid);
         continue;
       }
-      const startT = p.startT ?? tr?.id.startT ?? s.t;
+      const startT = p.startT ?? tr?.id.startT ?? sampleT;
       this.watchers.set(p.pid, { startT, label: tool });
       opened.push({ label: tool, from: { pid: p.pid, startT } });
     }
@@ -1185,7 +1238,7 @@ export class Detector {
       for (const tr of this.tracks.values()) {
         for (const kind of ['gpu', 'cpu'] as const) {
           if (this.hides.some((h) => h.track === tr && h.kind === kind)) continue;
-          const h = armHide(kind, tr[kind], o.label, s.t);
+          const h = armHide(kind, tr[kind], o.label, sampleT);
           if (h) this.hides.push({ ...h, track: tr, from: o.from });
         }
       }
@@ -1295,12 +1348,18 @@ export class Detector {
 
   private rescoreDirty(t: number, events: DetectorEvent[]): void {
     if (this.dirty.size === 0) return;
-    for (const tr of this.dirty) this.rescore(tr, t, events);
+    for (const tr of this.dirty) {
+      // A skipped track is in this sample all the same: it was last seen now.
+      if (this.skipping && this.tracks.get(tr.id.pid) === tr) tr.lastT = t;
+      this.rescore(tr, t, events);
+    }
     this.dirty.clear();
   }
 
   private rescore(tr: Track, t: number, events: DetectorEvent[]): void {
     tr.dirty = false;
+    // Whatever rescoring does, the track is looked at again next sample.
+    if (tr.idx >= 0 && tr.idx < this.quiet.length) this.quiet[tr.idx] = 0;
     const hostileNow = tr.hostile || tr.benignVoided || tr.evidence.has('pool-connection');
     // An entry vouches for the file, not for what the process does: hostile evidence lifts it.
     const but = tr.allowlisted ? allowlistedBut(evidenceReasons(tr.evidence)) : null;
@@ -1478,4 +1537,20 @@ export function detectSamples(
   for (const s of samples) d.push(s);
   d.finish();
   return d.incidents();
+}
+
+/** The entry says nothing but its pid (an idle process in a trace sample). */
+function bareEntry(p: TraceSample['procs'][number]): boolean {
+  return (
+    p.cpu === undefined &&
+    p.gpu === undefined &&
+    p.gpuMemMiB === undefined &&
+    p.conns === undefined &&
+    p.name === undefined &&
+    p.exe === undefined &&
+    p.cmdline === undefined &&
+    p.user === undefined &&
+    p.ppid === undefined &&
+    p.startT === undefined
+  );
 }
