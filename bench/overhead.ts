@@ -236,6 +236,7 @@ const rows: [string, string, string, string][] = [
 console.log(`\nmedians of ${runs} run(s) of ${duration} s after ${warmup} s of warm-up (spread in brackets):`);
 for (const r of rows) {
   if (only) console.log(`${r[0].padEnd(20)}${r[1]}`);
+  else if (!withSampler) console.log(`${r[0].padEnd(20)}${r[1].padEnd(28)}${r[3]}`);
   else console.log(`${r[0].padEnd(20)}${r[1].padEnd(28)}${r[2].padEnd(24)}${r[3]}`);
 }
 if (!only) console.log(`systeminformation / engine process: ${median(ratios).toFixed(0)}× (${spread(ratios, 0)})`);
