@@ -116,6 +116,19 @@ function streamIdentity(id: number, p: EngineProc): StreamIdentity {
   return { id, pid: p.pid, ppid: p.ppid, startTimeMs: p.startTimeMs, name, exe, cmdline, user, cut };
 }
 
+/** Takes the row's figures into what the window holds, with a figures row when any moved. */
+function moveFigures(h: Held, p: EngineProc, figs: StreamFigures[]): void {
+  const cpu = round1(p.cpu);
+  const gpu = round1n(p.gpu);
+  if (cpu !== h.cpu || gpu !== h.gpu || p.gpuMemMiB !== h.gpuMemMiB || p.gpuId !== h.gpuId) {
+    h.cpu = cpu;
+    h.gpu = gpu;
+    h.gpuMemMiB = p.gpuMemMiB;
+    h.gpuId = p.gpuId;
+    figs.push([h.id, cpu, gpu, p.gpuMemMiB, p.gpuId]);
+  }
+}
+
 /**
  * The engine's side: one per stream. `encode` turns each sample's process list into the message
  * for the window; `reset` makes the next message a keyframe (a window (re)subscribed).
@@ -181,15 +194,7 @@ export class ProcStreamEncoder {
       const p = procs[i]!;
       const h = this.held.get(p.pid)!;
       h.src = p;
-      const cpu = round1(p.cpu);
-      const gpu = round1n(p.gpu);
-      if (cpu !== h.cpu || gpu !== h.gpu || p.gpuMemMiB !== h.gpuMemMiB || p.gpuId !== h.gpuId) {
-        h.cpu = cpu;
-        h.gpu = gpu;
-        h.gpuMemMiB = p.gpuMemMiB;
-        h.gpuId = p.gpuId;
-        figs.push([h.id, cpu, gpu, p.gpuMemMiB, p.gpuId]);
-      }
+      moveFigures(h, p, figs);
     }
     this.seq++;
     return { seq: this.seq, base: this.seq - 1, ids: [], figs, gone: [], count: this.held.size, pending: 0 };
@@ -257,15 +262,7 @@ export class ProcStreamEncoder {
         ids.push(streamIdentity(h.id, p));
       }
       h.src = p;
-      const cpu = round1(p.cpu);
-      const gpu = round1n(p.gpu);
-      if (cpu !== h.cpu || gpu !== h.gpu || p.gpuMemMiB !== h.gpuMemMiB || p.gpuId !== h.gpuId) {
-        h.cpu = cpu;
-        h.gpu = gpu;
-        h.gpuMemMiB = p.gpuMemMiB;
-        h.gpuId = p.gpuId;
-        figs.push([h.id, cpu, gpu, p.gpuMemMiB, p.gpuId]);
-      }
+      moveFigures(h, p, figs);
     }
     for (const [pid, h] of this.held) {
       if (h.stamp !== stamp) {
