@@ -1205,7 +1205,8 @@ export class Detector {
       if (p.pid !== q.pid || p.startT !== undefined) return null;
       work.push(i);
     }
-    return work;
+    // Nothing to skip (replay reads fresh objects): the plain walk, without a copy of the list.
+    return work.length === procs.length ? null : work;
   }
 
   private noteWatchers(procs: TraceSample['procs'], sampleT: number, first: boolean): void {

@@ -46,6 +46,10 @@ export class TraceEncoder {
   /** Last sample's rows and entries, for the shortcut when the process list is the same. */
   private lastRows: readonly EngineSample['procs'][number][] | null = null;
   private lastEntries: TraceProc[] = [];
+  /** Per index of the last list: its entry was the process's shared `{"pid":N}`. */
+  private lastIdle = new Uint8Array(0);
+  /** Whether the entry `entry()` just made is the shared idle one. */
+  private madeIdle = false;
 
   constructor(private readonly opts: EncoderOptions) {}
 
@@ -99,11 +103,13 @@ export class TraceEncoder {
       if (p !== q && (p.pid !== q.pid || p.startTimeMs !== q.startTimeMs)) return null;
     }
     const entries = this.lastEntries.slice();
+    const idle = this.lastIdle;
     for (let i = 0; i < rows.length; i++) {
       const p = rows[i]!;
-      const slot = this.slots.get(p.pid);
-      if (p === last[i] && slot !== undefined && entries[i] === slot.idle) continue;
+      // Same row, idle entry last time: the same idle entry again, without a lookup.
+      if (p === last[i] && idle[i] === 1) continue;
       entries[i] = this.entry(p, this.stamp);
+      idle[i] = this.madeIdle ? 1 : 0;
     }
     return entries;
   }
@@ -112,11 +118,13 @@ export class TraceEncoder {
     const stamp = ++this.stamp;
     let live = 0;
     const procs: TraceProc[] = new Array(rows.length);
+    if (this.lastIdle.length !== rows.length) this.lastIdle = new Uint8Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const p = rows[i]!;
       const before = this.slots.get(p.pid);
       if (before === undefined || before.stamp !== stamp) live++;
       procs[i] = this.entry(p, stamp);
+      this.lastIdle[i] = this.madeIdle ? 1 : 0;
     }
     // Bounded by the live processes: exited pids are forgotten (a walk only when some left).
     if (this.slots.size > live) for (const [pid, slot] of this.slots) if (slot.stamp !== stamp) this.slots.delete(pid);
@@ -157,6 +165,7 @@ export class TraceEncoder {
       !(p.gpu !== null && p.gpu > 0) &&
       !(p.gpuMemMiB !== null && p.gpuMemMiB > 0) &&
       conns === undefined;
+    this.madeIdle = plain;
     if (plain) {
       slot.idle ??= { pid: p.pid };
       return slot.idle;
